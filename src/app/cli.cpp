@@ -1,0 +1,94 @@
+// CLI11 does the parsing; this file only declares the options and turns CLI11's
+// outcomes into the project's exit conventions.
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+
+namespace echo::app {
+
+namespace {
+
+const std::map<std::string, core::log_level> kLevels{
+    {"error", core::log_level::error},
+    {"warn", core::log_level::warn},
+    {"info", core::log_level::info},
+    {"debug", core::log_level::debug},
+};
+
+struct raw_options {
+    long port = core::kDefaultPort;
+    int backlog = 0;
+    std::size_t max_buffer = 0;
+    double drain_timeout = 0;
+    std::string level = "info";
+    bool quiet = false;
+};
+
+void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
+    app.add_option("--host", cfg.host,
+                   "IPv4/IPv6 literal or hostname (all its addresses); \"\" = all IPv4")
+        ->capture_default_str();
+    app.add_option("--port", raw.port, "TCP port, 1-65535; 0 picks a free one")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    app.add_option("--backlog", raw.backlog, "listen() backlog [default: somaxconn]")
+        ->check(CLI::Range(1, 1 << 30));
+    app.add_option("--threads", cfg.threads, "event loops, one per core")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    app.add_option("--max-buffer", raw.max_buffer,
+                   "bytes held per connection before it stops reading (e.g. 64KiB)")
+        ->transform(CLI::AsSizeValue(false))
+        ->check(CLI::Range(core::kMinMaxBuffer, std::size_t{1} << 30))
+        ->default_str("64KiB");
+    app.add_option("--drain-timeout", raw.drain_timeout,
+                   "seconds to keep serving open connections after SIGTERM/SIGINT")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->default_str("5");
+    app.add_option("--log-level", raw.level, "error|warn|info|debug")
+        ->transform(CLI::IsMember(kLevels, CLI::ignore_case))
+        ->capture_default_str();
+    app.add_flag("-q,--quiet", raw.quiet, "log errors only");
+}
+
+}  // namespace
+
+cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
+                              const std::string& version_text) {
+    core::server_config cfg;
+    cfg.threads = cpus;
+    raw_options raw;
+    CLI::App app{"echo-server: echoes every byte back to its sender (TCP, RFC 862)",
+                 "echo-server"};
+    app.set_version_flag("--version", version_text);
+    declare(app, cfg, raw);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return cli_exit{0, app.help()};
+    } catch (const CLI::CallForVersion&) {
+        return cli_exit{0, version_text + "\n"};
+    } catch (const CLI::ParseError& e) {
+        return cli_exit{2, std::string{"echo-server: "} + e.what() +
+                               "\nTry 'echo-server --help' for more information.\n"};
+    }
+    cfg.port = static_cast<std::uint16_t>(raw.port);
+    if (app.count("--backlog") > 0) {
+        cfg.backlog = raw.backlog;
+    }
+    if (app.count("--max-buffer") > 0) {
+        cfg.max_buffer = raw.max_buffer;
+    }
+    if (app.count("--drain-timeout") > 0) {
+        cfg.drain_timeout = std::chrono::duration<double>{raw.drain_timeout};
+    }
+    cfg.level = kLevels.at(raw.level);
+    if (raw.quiet) {
+        cfg.level = core::log_level::error;
+    }
+    return cfg;
+}
+
+}  // namespace echo::app

@@ -1,0 +1,34 @@
+// echo-server: parse, wire, run, stop on a signal.
+#include "app/cli.hpp"
+#include "app/host_facts.hpp"
+#include "app/logging.hpp"
+#include "app/server.hpp"
+#include "app/signals.hpp"
+#include "net/setup_error.hpp"
+
+#include <cstdio>
+#include <string>
+#include <variant>
+
+int main(int argc, char** argv) {
+    using namespace echo;
+    const std::string version = "echo-server " ECHO_SERVER_VERSION " (engines: epoll)";
+    const auto parsed = app::parse_command_line(argc, argv, app::usable_cpus(), version);
+    if (const auto* done = std::get_if<app::cli_exit>(&parsed)) {
+        std::fputs(done->text.c_str(), done->code == 0 ? stdout : stderr);
+        return done->code;
+    }
+    const auto& config = std::get<core::server_config>(parsed);
+    int status = 1;
+    try {
+        // Before any thread starts (the logger's too), so every thread inherits the
+        // blocked signal mask and only the signalfd sees SIGINT/SIGTERM.
+        app::signal_watch signals;
+        app::start_logging(config.level);
+        status = app::run_server(config, signals);
+    } catch (const net::setup_error& e) {
+        std::fprintf(stderr, "echo-server: %s\n", e.what());
+    }
+    app::stop_logging();
+    return status;
+}

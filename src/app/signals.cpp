@@ -1,0 +1,45 @@
+// signalfd plus poll: the main thread sleeps until a signal or the workers' exit.
+#include "app/signals.hpp"
+
+#include "net/setup_error.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace echo::app {
+
+signal_watch::signal_watch() {
+    ::signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signals_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
+    if (!signals_) {
+        throw net::setup_error("signalfd: " + net::errno_text(errno));
+    }
+}
+
+int signal_watch::wait(int other_fd) {
+    pollfd fds[2] = {{signals_.get(), POLLIN, 0}, {other_fd, POLLIN, 0}};
+    while (::poll(fds, 2, -1) < 0) {
+        if (errno != EINTR) {
+            throw net::setup_error("poll: " + net::errno_text(errno));
+        }
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+        signalfd_siginfo info{};
+        if (::read(signals_.get(), &info, sizeof info) == sizeof info) {
+            return static_cast<int>(info.ssi_signo);
+        }
+    }
+    return 0;
+}
+
+}  // namespace echo::app

@@ -1,0 +1,23 @@
+// Signals arrive on a signalfd in the main thread only; the event loops never see
+// them, so no handler runs in the middle of a loop's work.
+#pragma once
+
+#include "net/unique_fd.hpp"
+
+namespace echo::app {
+
+class signal_watch {
+public:
+    // Blocks SIGINT and SIGTERM for this thread and the threads it starts later,
+    // and ignores SIGPIPE process-wide. Construct before starting workers.
+    signal_watch();
+
+    // Waits until a stop signal arrives (returns its number) or `other_fd` becomes
+    // readable (returns 0).
+    [[nodiscard]] int wait(int other_fd);
+
+private:
+    net::unique_fd signals_;
+};
+
+}  // namespace echo::app

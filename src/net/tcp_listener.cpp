@@ -1,0 +1,95 @@
+// Socket setup with error messages a user can act on; nothing here runs on the
+// data path.
+#include "net/tcp_listener.hpp"
+
+#include "net/setup_error.hpp"
+
+#include <cerrno>
+#include <string>
+
+namespace echo::net {
+
+namespace {
+
+std::string bind_hint(int err) {
+    switch (err) {
+        case EADDRINUSE:
+            return " (another process listens there; choose another --port, or --port 0 "
+                   "for a free one)";
+        case EACCES:
+            return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+        case EADDRNOTAVAIL:
+            return " (no interface of this machine has that address)";
+        default:
+            return "";
+    }
+}
+
+[[noreturn]] void fail(const std::string& call, const endpoint& at, int err) {
+    throw setup_error(call + " " + at.to_string() + ": " + errno_text(err) +
+                      (call == "bind" ? bind_hint(err) : ""));
+}
+
+void set_flag(int fd, int level, int name, const char* what, const endpoint& at) {
+    const int one = 1;
+    if (::setsockopt(fd, level, name, &one, sizeof one) != 0) {
+        fail(std::string{"setsockopt "} + what, at, errno);
+    }
+}
+
+unique_fd bound_socket(const endpoint& at, bool reuseport, bool v6only) {
+    unique_fd fd{::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+    if (!fd) {
+        fail("socket", at, errno);
+    }
+    // SO_REUSEADDR only lets a restart bind over connections in TIME_WAIT; it never
+    // lets two listeners share a port.
+    set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", at);
+    if (reuseport) {
+        set_flag(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT", at);
+    }
+    if (v6only && at.family() == AF_INET6) {
+        set_flag(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", at);
+    }
+    if (::bind(fd.get(), at.sockaddr_ptr(), at.sockaddr_len()) != 0) {
+        fail("bind", at, errno);
+    }
+    return fd;
+}
+
+}  // namespace
+
+endpoint local_endpoint(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        throw setup_error("getsockname: " + errno_text(errno));
+    }
+    auto e = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+    if (!e) {
+        throw setup_error("getsockname: not an IP socket");
+    }
+    return *e;
+}
+
+std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
+                                          const listen_options& options) {
+    if (at.port() != 0) {
+        // A socket without SO_REUSEPORT cannot bind where anyone listens, whoever
+        // they are; it is closed again before the group binds.
+        (void)bound_socket(at, false, options.v6only);
+    }
+    std::vector<unique_fd> fds;
+    for (unsigned i = 0; i < count; ++i) {
+        fds.push_back(bound_socket(at, true, options.v6only));
+        if (at.port() == 0) {
+            at = local_endpoint(fds.back().get());  // the rest join the port we got
+        }
+        if (::listen(fds.back().get(), options.backlog) != 0) {
+            fail("listen", at, errno);
+        }
+    }
+    return fds;
+}
+
+}  // namespace echo::net

@@ -1,0 +1,27 @@
+// Listening TCP sockets: one SO_REUSEPORT group per address, one socket per
+// worker, so the kernel spreads new connections over the loops without locks.
+#pragma once
+
+#include "net/endpoint.hpp"
+#include "net/unique_fd.hpp"
+
+#include <vector>
+
+namespace echo::net {
+
+struct listen_options {
+    int backlog = 128;
+    bool v6only = false;  // set when the same port is also bound on IPv4
+};
+
+// Binds `count` sockets to `at` and listens on each. With a fixed port it first
+// makes sure nobody listens there yet: joining another process's reuseport group
+// would silently take half of its connections. Throws setup_error naming the
+// call, the address and the likely fix.
+[[nodiscard]] std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
+                                                        const listen_options& options);
+
+// The address a socket is bound to (the real port after binding port 0).
+[[nodiscard]] endpoint local_endpoint(int fd);
+
+}  // namespace echo::net
