@@ -28,7 +28,8 @@ struct conn_state {
     conn_token token = 0;
     int fd = -1;
     bool receiving = false;
-    bool readable = false;  // edge seen and not yet read down to EAGAIN
+    bool readable = false;     // edge seen and not yet read down to EAGAIN
+    bool peer_closed = false;  // RDHUP/HUP/ERR seen: read on until EOF or error
     bool send_pending = false;
     const std::byte* send_data = nullptr;
     std::size_t send_len = 0;
@@ -232,6 +233,9 @@ void epoll_engine::on_conn_event(conn_token t, std::uint32_t events,
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
         c->readable = true;
     }
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+        c->peer_closed = true;
+    }
     if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && c->send_pending) {
         try_send(*c);
         run_deferred(handler);
@@ -251,8 +255,10 @@ void epoll_engine::pump_reads(conn_token t, completion_handler& handler) {
             c->readable = false;
             return;
         }
-        // A short read drained the socket: any later byte raises a new edge.
-        if (n <= 0 || static_cast<std::size_t>(n) < chunk->capacity) {
+        // A short read drained the socket: any later byte raises a new edge. Not so
+        // for a FIN that came with the data: its edge is spent, so read on to EOF.
+        const bool short_read = static_cast<std::size_t>(n) < chunk->capacity;
+        if (n <= 0 || (short_read && !c->peer_closed)) {
             c->readable = false;
         }
         if (n > 0) {

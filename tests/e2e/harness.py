@@ -1,0 +1,174 @@
+"""Starts the real echo-server binary and talks to it through real sockets.
+
+Every wait here is a condition polled against a deadline; nothing sleeps to let
+something happen."""
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+BINARY = os.environ.get("ECHO_SERVER", "echo-server")
+SANITIZED = os.environ.get("ECHO_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
+# Sanitized builds run several times slower; deadlines stretch, assertions do not.
+SLOW = 4 if SANITIZED else 1
+
+
+def wait_until(condition, timeout, what):
+    """Polls `condition` until it returns a true value or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout * SLOW} s waiting for {what}")
+        time.sleep(0.01)
+
+
+class Server:
+    """One echo-server process; stderr goes to a file the test can read."""
+
+    def __init__(self, *args, preexec_fn=None, expect_lines=1, user_prefix=()):
+        self.log = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
+        self.proc = subprocess.Popen(
+            [*user_prefix, BINARY, *args], stdout=subprocess.PIPE, stderr=self.log,
+            stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
+        self.pid = self.proc.pid
+        self.lines = [self._read_line() for _ in range(expect_lines)]
+        self.urls = [line.removeprefix("listening on ") for line in self.lines]
+        self.port = int(self.urls[0].rsplit(":", 1)[1])
+
+    def _read_line(self):
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout=10 * SLOW):
+            self.kill()
+            raise AssertionError("no 'listening on' line within 10 s; log: " + self.stderr())
+        line = self.proc.stdout.readline().decode().rstrip("\n")
+        if not line.startswith("listening on "):
+            self.kill()
+            raise AssertionError(f"unexpected first line {line!r}; log: {self.stderr()}")
+        return line
+
+    def connect(self, host="127.0.0.1", timeout=30):
+        s = socket.create_connection((host, self.port), timeout=timeout * SLOW)
+        return s
+
+    def stderr(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=10):
+        return wait_until(lambda: text in self.stderr(), timeout, f"log line {text!r}")
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=10):
+        try:
+            return self.proc.wait(timeout=timeout * SLOW)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"server still running {timeout * SLOW} s later")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+            self.wait_exit()
+        self.proc.stdout.close()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill() if exc[0] else self.stop()
+
+    # Facts read from /proc.
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def rss_bytes(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_server(*args, timeout=10, user_prefix=()):
+    """Runs echo-server to completion (for bad input): (exit code, stdout, stderr)."""
+    p = subprocess.run([*user_prefix, BINARY, *args], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=timeout * SLOW)
+    return p.returncode, p.stdout, p.stderr
+
+
+def echo_while_sending(sock, payload, chunk=65536):
+    """Sends `payload` from a thread while this thread reads; returns what came back
+    (all of it, or what arrived before the server closed)."""
+    errors = []
+
+    def sender():
+        try:
+            view = memoryview(payload)
+            for at in range(0, len(view), chunk):
+                sock.sendall(view[at:at + chunk])
+        except OSError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=sender)
+    t.start()
+    got = bytearray()
+    while len(got) < len(payload):
+        data = sock.recv(min(1 << 20, len(payload) - len(got)))
+        if not data:
+            break
+        got += data
+    t.join()
+    if errors:
+        raise errors[0]
+    return bytes(got)
+
+
+def exchange_many(socks, payloads, timeout=60):
+    """Sends each payload on its socket and reads it back, all sockets at once.
+    Returns the list of echoed byte strings."""
+    sel = selectors.DefaultSelector()
+    state = {}
+    for s, p in zip(socks, payloads):
+        s.setblocking(False)
+        state[s] = {"out": memoryview(p), "got": bytearray(), "want": len(p)}
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    open_count = len(socks)
+    deadline = time.monotonic() + timeout * SLOW
+    while open_count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{open_count} clients not done after {timeout * SLOW} s")
+        for key, events in sel.select(timeout=1):
+            s, st = key.fileobj, state[key.fileobj]
+            if events & selectors.EVENT_WRITE and st["out"]:
+                n = s.send(st["out"][:65536])
+                st["out"] = st["out"][n:]
+                if not st["out"]:
+                    sel.modify(s, selectors.EVENT_READ)
+            if events & selectors.EVENT_READ:
+                data = s.recv(65536)
+                st["got"] += data
+                if not data or len(st["got"]) >= st["want"]:
+                    sel.unregister(s)
+                    open_count -= 1
+    return [bytes(state[s]["got"]) for s in socks]
