@@ -7,6 +7,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,11 +33,12 @@ def wait_until(condition, timeout, what):
 class Server:
     """One echo-server process; stderr goes to a file the test can read."""
 
-    def __init__(self, *args, preexec_fn=None, expect_lines=1, user_prefix=()):
+    def __init__(self, *args, preexec_fn=None, expect_lines=1, user_prefix=(), env=None):
         self.log = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
         self.proc = subprocess.Popen(
             [*user_prefix, BINARY, *args], stdout=subprocess.PIPE, stderr=self.log,
-            stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
+            stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
+            env=None if env is None else {**os.environ, **env})
         self.pid = self.proc.pid
         self.lines = [self._read_line() for _ in range(expect_lines)]
         self.urls = [line.removeprefix("listening on ") for line in self.lines]
@@ -91,7 +93,13 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        self.kill() if exc[0] else self.stop()
+        if exc[0]:
+            code = self.proc.poll()
+            self.kill()
+            sys.stderr.write(f"--- echo-server (pid {self.pid}, exit {code}) stderr:\n"
+                             f"{self.stderr()[-4000:]}\n---\n")
+        else:
+            self.stop()
 
     # Facts read from /proc.
     def fd_count(self):
