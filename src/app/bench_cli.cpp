@@ -1,0 +1,101 @@
+// CLI11 declares and checks the options; the target URL is parsed by core so the
+// same rules serve every transport later.
+#include "app/bench_cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+
+namespace echo::app {
+
+namespace {
+
+struct raw_bench_options {
+    std::string target = "tcp://127.0.0.1:65432";
+    std::vector<std::string> sizes{"64"};
+    double duration = 10, warmup = 1, drain = 10;
+    int server_pid = 0;
+    bool no_live = false;
+};
+
+void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
+    app.add_option("target", raw.target, "tcp://HOST:PORT")->capture_default_str();
+    app.add_option("-c,--conns", c.conns, "connections")->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
+    app.add_option("-s,--size", raw.sizes,
+                   "message size in bytes, or a list to pick from uniformly (64,1024,16384)")
+        ->delimiter(',')->capture_default_str();
+    app.add_option("-p,--pipeline", c.pipeline, "closed loop: messages in flight per connection")
+        ->check(CLI::Range(1, 1'000'000))->capture_default_str();
+    app.add_option("-r,--rate", c.rate,
+                   "open loop: messages/s in total, latency from the intended send time")
+        ->check(CLI::Range(0.0, 1e9));
+    app.add_option("-d,--duration", raw.duration, "measured seconds")
+        ->check(CLI::Range(0.1, 86400.0))->capture_default_str();
+    app.add_option("-w,--warmup", raw.warmup, "seconds of load before measuring")
+        ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+    app.add_option("--drain", raw.drain, "seconds to wait for owed echoes at the end")
+        ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+    app.add_option("-t,--threads", c.threads, "load threads")->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    app.add_option("--connect-rate", c.connect_rate, "connections opened per second (ramp)")
+        ->check(CLI::Range(0.0, 1e9));
+    app.add_option("--server-pid", raw.server_pid,
+                   "report this process's CPU per message and RSS")->check(CLI::PositiveNumber);
+    app.add_flag("--json", c.json, "print one JSON object instead of the table");
+    app.add_flag("--no-live", raw.no_live, "no once-a-second line on a terminal");
+}
+
+std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_options& raw) {
+    auto url = core::parse_target_url(raw.target);
+    if (auto* err = std::get_if<core::url_error>(&url)) {
+        return err->message;
+    }
+    c.target = std::get<core::target_url>(url);
+    c.sizes.clear();
+    for (const auto& s : raw.sizes) {
+        std::size_t v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc{} || end != s.data() + s.size() || v < 1 || v > (64u << 20)) {
+            return "--size: '" + s + "' is not a size from 1 to 67108864 bytes";
+        }
+        c.sizes.push_back(static_cast<std::uint32_t>(v));
+    }
+    c.duration = std::chrono::duration<double>{raw.duration};
+    c.warmup = std::chrono::duration<double>{raw.warmup};
+    c.drain = std::chrono::duration<double>{raw.drain};
+    if (raw.server_pid > 0) {
+        c.server_pid = raw.server_pid;
+    }
+    return std::nullopt;
+}
+
+cli_exit usage_error(const std::string& what) {
+    return {2, "echo-bench: " + what + "\nTry 'echo-bench --help' for more information.\n"};
+}
+
+}  // namespace
+
+bench_cli_result parse_bench_command_line(int argc, const char* const* argv, bool interactive) {
+    loadgen::bench_config c;
+    raw_bench_options raw;
+    CLI::App app{"echo-bench: load generator that verifies every echoed byte", "echo-bench"};
+    declare(app, c, raw);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return cli_exit{0, app.help()};
+    } catch (const CLI::ParseError& e) {
+        return usage_error(e.what());
+    }
+    if (auto problem = apply(c, raw)) {
+        return usage_error(*problem);
+    }
+    c.live = interactive && !raw.no_live && !c.json;
+    for (int i = 0; i < argc; ++i) {
+        c.command_line += (i ? " " : "") + std::string{argv[i]};
+    }
+    return c;
+}
+
+}  // namespace echo::app

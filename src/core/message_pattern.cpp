@@ -1,0 +1,81 @@
+// The pool is max_size plus a 64 KiB window of random bytes; a message's body is a
+// slice starting at a hash of (conn, seq) inside the window, so it costs nothing to
+// produce and one memcmp to check.
+#include "core/message_pattern.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace echo::core {
+
+namespace {
+
+constexpr std::size_t kWindow = 64 * 1024;
+
+std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64's finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+void put_le(std::byte* at, std::uint64_t v, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+        at[i] = static_cast<std::byte>(v >> (8 * i));
+    }
+}
+
+std::size_t mismatch_at(const std::byte* want, const std::byte* got, std::size_t n) noexcept {
+    if (std::memcmp(want, got, n) == 0) {
+        return n;
+    }
+    return static_cast<std::size_t>(std::mismatch(want, want + n, got).first - want);
+}
+
+}  // namespace
+
+message_pattern::message_pattern(std::size_t max_size, std::uint64_t seed)
+    : pool_(max_size + kWindow) {
+    std::uint64_t state = seed;
+    for (std::size_t i = 0; i < pool_.size(); i += 8) {
+        state += 0x9e3779b97f4a7c15ULL;
+        put_le(pool_.data() + i, mix(state), std::min<std::size_t>(8, pool_.size() - i));
+    }
+}
+
+message_header message_pattern::header(const message_id& id) noexcept {
+    message_header h{};
+    put_le(h.data(), id.conn, 4);
+    put_le(h.data() + 4, id.seq, 8);
+    put_le(h.data() + 12, id.size, 4);
+    return h;
+}
+
+std::span<const std::byte> message_pattern::body(const message_id& id) const noexcept {
+    const std::size_t start = mix((std::uint64_t{id.conn} << 40) ^ id.seq) % kWindow;
+    return {pool_.data() + start, id.size - header_length(id)};
+}
+
+std::size_t message_pattern::first_mismatch(const message_id& id, const message_header& header,
+                                             std::size_t offset,
+                                             std::span<const std::byte> got) const noexcept {
+    const std::size_t hlen = header_length(id);
+    std::size_t done = 0;
+    if (offset < hlen) {
+        const std::size_t n = std::min(hlen - offset, got.size());
+        const std::size_t at = mismatch_at(header.data() + offset, got.data(), n);
+        if (at < n) {
+            return at;
+        }
+        done = n;
+    }
+    const std::size_t rest = got.size() - done;
+    if (rest == 0) {
+        return got.size();
+    }
+    const std::byte* want = body(id).data() + (offset + done - hlen);
+    return done + mismatch_at(want, got.data() + done, rest);
+}
+
+}  // namespace echo::core

@@ -1,0 +1,57 @@
+// Strict on purpose: a typo in a target should fail before any load is generated.
+#include "core/target_url.hpp"
+
+#include <charconv>
+
+namespace echo::core {
+
+namespace {
+
+url_error bad(std::string_view url, std::string_view why) {
+    return {"bad target '" + std::string{url} + "': " + std::string{why}};
+}
+
+}  // namespace
+
+std::variant<target_url, url_error> parse_target_url(std::string_view url) {
+    const auto sep = url.find("://");
+    if (sep == std::string_view::npos) {
+        return bad(url, "expected tcp://HOST:PORT");
+    }
+    target_url t;
+    t.scheme = std::string{url.substr(0, sep)};
+    if (t.scheme != "tcp") {
+        return bad(url, "unsupported scheme '" + t.scheme + "' (supported: tcp)");
+    }
+    std::string_view rest = url.substr(sep + 3);
+    std::string_view port_text;
+    if (rest.starts_with('[')) {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos || close + 1 >= rest.size() ||
+            rest[close + 1] != ':') {
+            return bad(url, "expected [IPv6]:PORT");
+        }
+        t.host = std::string{rest.substr(1, close - 1)};
+        port_text = rest.substr(close + 2);
+    } else {
+        const auto colon = rest.rfind(':');
+        if (colon == std::string_view::npos || rest.find(':') != colon) {
+            return bad(url, "expected HOST:PORT (IPv6 literals go in brackets)");
+        }
+        t.host = std::string{rest.substr(0, colon)};
+        port_text = rest.substr(colon + 1);
+    }
+    if (t.host.empty()) {
+        return bad(url, "missing host");
+    }
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535) {
+        return bad(url, "port must be 1-65535");
+    }
+    t.port = static_cast<std::uint16_t>(port);
+    return t;
+}
+
+}  // namespace echo::core

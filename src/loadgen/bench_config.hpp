@@ -1,0 +1,32 @@
+// What one echo-bench run does, as plain data parsed from its command line.
+#pragma once
+
+#include "core/target_url.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace echo::loadgen {
+
+struct bench_config {
+    core::target_url target{"tcp", "127.0.0.1", 65432};
+    unsigned conns = 1;
+    std::vector<std::uint32_t> sizes{64};  // each message picks one, uniformly
+    unsigned pipeline = 1;                 // closed loop: messages in flight per connection
+    double rate = 0;                       // open loop: messages/s in total; 0 = closed loop
+    std::chrono::duration<double> duration = std::chrono::seconds{10};
+    std::chrono::duration<double> warmup = std::chrono::seconds{1};
+    std::chrono::duration<double> drain = std::chrono::seconds{10};
+    unsigned threads = 1;
+    double connect_rate = 0;  // connections/s; 0 = as fast as they complete
+    std::optional<int> server_pid;
+    bool json = false;
+    bool live = false;  // the once-a-second line, on by default on a terminal
+    std::string command_line;
+};
+
+}  // namespace echo::loadgen

@@ -1,0 +1,118 @@
+// Latencies are reported in microseconds with two decimals, rates as plain
+// numbers: the JSON is read by bench/compare, the table by people.
+#include "loadgen/bench_report.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace echo::loadgen {
+
+namespace {
+
+constexpr double kPercentiles[] = {50, 90, 99, 99.9};
+
+double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+std::string target_text(const bench_config& c) {
+    const bool v6 = c.target.host.find(':') != std::string::npos;
+    return fmt::format("{}://{}{}{}:{}", c.target.scheme, v6 ? "[" : "", c.target.host,
+                       v6 ? "]" : "", c.target.port);
+}
+
+std::string mode_text(const bench_config& c) {
+    return c.rate > 0 ? fmt::format("open loop, {:.0f} msg/s", c.rate)
+                      : fmt::format("closed loop, {} in flight per connection", c.pipeline);
+}
+
+// Our error texts and command lines only need quotes and backslashes escaped.
+std::string json_string(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+        }
+        out += (static_cast<unsigned char>(ch) < 0x20) ? ' ' : ch;
+    }
+    return out;
+}
+
+double per_second(std::uint64_t n, double seconds) {
+    return seconds > 0 ? static_cast<double>(n) / seconds : 0;
+}
+
+std::string errors_text(const error_counts& e) {
+    return fmt::format("mismatch {}, early close {}, reset {}, connect failed {}, "
+                       "unanswered {}, other {}",
+                       e.mismatch, e.early_close, e.reset, e.connect_failed, e.unanswered,
+                       e.other);
+}
+
+}  // namespace
+
+std::string format_table(const bench_report& r) {
+    const auto& h = r.result.latency;
+    std::string out = fmt::format(
+        "target      {}\nload        {} connections, sizes {} B, {}, {} threads\n"
+        "measured    {:.2f} s after {:.2f} s warm-up\n"
+        "messages    {}  ({:.0f} msg/s, {:.2f} MB/s echoed)\nverified    {} bytes\n",
+        target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","),
+        mode_text(r.config), r.config.threads, r.seconds, r.config.warmup.count(),
+        r.result.messages, per_second(r.result.messages, r.seconds),
+        per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes);
+    out += fmt::format("latency µs  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  "
+                       "max {:.1f}  mean {:.1f}\n",
+                       us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)),
+                       us(h.percentile(99.9)), us(h.max()), h.mean() / 1000.0);
+    if (r.server) {
+        out += fmt::format("server      pid {}: {:.3f} µs CPU per message, RSS {:.1f} MiB "
+                           "after connect, {:.1f} MiB at end\n",
+                           r.server->pid,
+                           r.result.messages ? r.server->cpu_seconds * 1e6 /
+                                                   static_cast<double>(r.result.messages)
+                                             : 0.0,
+                           static_cast<double>(r.server->rss_after_connect) / (1 << 20),
+                           static_cast<double>(r.server->rss_at_end) / (1 << 20));
+    }
+    out += fmt::format("errors      {} ({})\n", r.result.errors.total(),
+                       errors_text(r.result.errors));
+    if (!r.result.first_error.empty()) {
+        out += fmt::format("first error {}\n", r.result.first_error);
+    }
+    return out;
+}
+
+std::string format_json(const bench_report& r) {
+    const auto& h = r.result.latency;
+    const auto& e = r.result.errors;
+    std::string latency;
+    for (double p : kPercentiles) {
+        latency += fmt::format("\"p{}\":{:.3f},", p, us(h.percentile(p)));
+    }
+    std::string server = "null";
+    if (r.server) {
+        server = fmt::format(
+            "{{\"pid\":{},\"cpu_seconds\":{:.4f},\"cpu_us_per_msg\":{:.4f},"
+            "\"rss_after_connect_bytes\":{},\"rss_bytes\":{}}}",
+            r.server->pid, r.server->cpu_seconds,
+            r.result.messages ? r.server->cpu_seconds * 1e6 / static_cast<double>(r.result.messages)
+                              : 0.0,
+            r.server->rss_after_connect, r.server->rss_at_end);
+    }
+    return fmt::format(
+        "{{\"target\":\"{}\",\"conns\":{},\"sizes\":[{}],\"pipeline\":{},\"mode\":\"{}\","
+        "\"rate\":{},\"threads\":{},\"duration_s\":{:.3f},\"messages\":{},"
+        "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
+        "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
+        "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
+        "\"connect_failed\":{},\"unanswered\":{},\"other\":{}}},\"first_error\":\"{}\","
+        "\"server\":{},\"command\":\"{}\"}}\n",
+        target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
+        r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
+        r.result.messages, per_second(r.result.messages, r.seconds),
+        per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes, latency,
+        us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
+        e.connect_failed, e.unanswered, e.other, json_string(r.result.first_error), server,
+        json_string(r.config.command_line));
+}
+
+}  // namespace echo::loadgen

@@ -1,0 +1,148 @@
+// The main thread sleeps between phase boundaries and once-a-second ticks; it
+// never touches a socket, so it costs the measurement nothing.
+#include "loadgen/bench_run.hpp"
+
+#include "loadgen/bench_report.hpp"
+#include "loadgen/clock.hpp"
+#include "loadgen/load_thread.hpp"
+#include "loadgen/process_probe.hpp"
+#include "net/resolver.hpp"
+
+#include <fmt/format.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+namespace echo::loadgen {
+
+namespace {
+
+std::int64_t ns_of(std::chrono::duration<double> d) {
+    return static_cast<std::int64_t>(d.count() * 1e9);
+}
+
+void sleep_until_ns(std::int64_t t) {
+    const std::int64_t left = t - now_ns();
+    if (left > 0) {
+        const timespec ts{static_cast<time_t>(left / 1'000'000'000),
+                          static_cast<long>(left % 1'000'000'000)};
+        ::nanosleep(&ts, nullptr);
+    }
+}
+
+std::size_t max_size(const bench_config& c) {
+    return *std::max_element(c.sizes.begin(), c.sizes.end());
+}
+
+// One line a second on stderr: what the last second looked like.
+class live_line {
+public:
+    live_line(const bench_config& c, live_progress& p) : on_(c.live), progress_(p) {}
+
+    void tick(std::int64_t now, std::int64_t start) {
+        if (!on_) {
+            return;
+        }
+        const auto messages = progress_.messages.load(std::memory_order_relaxed);
+        const auto bytes = progress_.bytes.load(std::memory_order_relaxed);
+        std::uint64_t p99 = 0;
+        {
+            const std::lock_guard guard{progress_.lock};
+            p99 = progress_.interval.percentile(99);
+            progress_.interval.reset();
+        }
+        const double dt = static_cast<double>(now - last_ns_) / 1e9;
+        if (last_ns_ != 0 && dt > 0) {
+            std::fprintf(stderr, "%6.1fs  %10.0f msg/s  %8.2f MB/s  p99 %9.1f µs  errors %llu\n",
+                         static_cast<double>(now - start) / 1e9,
+                         static_cast<double>(messages - last_messages_) / dt,
+                         static_cast<double>(bytes - last_bytes_) / dt / 1e6,
+                         static_cast<double>(p99) / 1000.0,
+                         static_cast<unsigned long long>(
+                             progress_.errors.load(std::memory_order_relaxed)));
+        }
+        last_ns_ = now;
+        last_messages_ = messages;
+        last_bytes_ = bytes;
+    }
+
+private:
+    bool on_;
+    live_progress& progress_;
+    std::int64_t last_ns_ = 0;
+    std::uint64_t last_messages_ = 0, last_bytes_ = 0;
+};
+
+timeline plan(const bench_config& c) {
+    timeline t;
+    t.start_ns = now_ns() + 1'000'000;  // a moment for every thread to leave the gate
+    t.measure_ns = t.start_ns + ns_of(c.warmup);
+    t.end_ns = t.measure_ns + ns_of(c.duration);
+    t.drain_end_ns = t.end_ns + ns_of(c.drain);
+    return t;
+}
+
+}  // namespace
+
+int run_bench(const bench_config& config) {
+    const auto target = net::resolve_listen_addresses(config.target.host, config.target.port)[0];
+    const core::message_pattern pattern{max_size(config), 0x5eed};
+    std::vector<std::unique_ptr<load_thread>> loaders;
+    for (unsigned t = 0; t < config.threads; ++t) {
+        loaders.push_back(std::make_unique<load_thread>(config, pattern, target, t, config.threads));
+    }
+    run_sync sync{static_cast<std::ptrdiff_t>(config.threads + 1)};
+    std::vector<std::jthread> threads;
+    for (auto& l : loaders) {
+        threads.emplace_back([&l, &sync] { l->run(sync); });
+    }
+    sync.gate.arrive_and_wait();  // every connection is up (or failed)
+    std::optional<server_usage> usage;
+    if (config.server_pid) {
+        usage.emplace();
+        usage->pid = *config.server_pid;
+        if (auto s = sample_process(*config.server_pid)) {
+            usage->rss_after_connect = s->rss_bytes;
+        }
+    }
+    sync.times = plan(config);
+    const timeline times = sync.times;
+    sync.gate.arrive_and_wait();
+
+    live_line live{config, sync.progress};
+    sleep_until_ns(times.measure_ns);
+    const auto cpu_before = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    live.tick(times.measure_ns, times.measure_ns);
+    for (std::int64_t tick = times.measure_ns + 1'000'000'000; tick < times.end_ns;
+         tick += 1'000'000'000) {
+        sleep_until_ns(tick);
+        live.tick(now_ns(), times.measure_ns);
+    }
+    sleep_until_ns(times.end_ns);
+    const auto cpu_after = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    if (usage && cpu_before && cpu_after) {
+        usage->cpu_seconds = cpu_after->cpu_seconds - cpu_before->cpu_seconds;
+        usage->rss_at_end = cpu_after->rss_bytes;
+    }
+    threads.clear();  // joins
+
+    run_result total;
+    for (auto& l : loaders) {
+        total.merge(l->result());
+    }
+    const bench_report report{config, total, static_cast<double>(times.end_ns - times.measure_ns) / 1e9,
+                              usage};
+    const std::string text = config.json ? format_json(report) : format_table(report);
+    std::fputs(text.c_str(), stdout);
+    if (!config.json) {
+        std::printf("reproduce   %s\n", config.command_line.c_str());
+    }
+    std::fflush(stdout);
+    return total.errors.total() == 0 ? 0 : 1;
+}
+
+}  // namespace echo::loadgen

@@ -1,0 +1,347 @@
+// Edge-triggered epoll client: each socket registered once; a read batch verifies
+// every byte, records latencies and, in closed loop, refills the pipeline with one
+// writev. Open loop issues messages at their scheduled times, whatever came back.
+#include "loadgen/load_thread.hpp"
+
+#include "loadgen/clock.hpp"
+#include "net/setup_error.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+
+namespace echo::loadgen {
+
+namespace {
+
+constexpr std::size_t kScratch = 256 * 1024;
+constexpr std::size_t kMaxIov = 64;
+constexpr std::int64_t kConnectTimeoutNs = 10'000'000'000;
+constexpr std::int64_t kPublishEveryNs = 250'000'000;
+
+std::uint64_t xorshift(std::uint64_t& s) noexcept {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+}
+
+}  // namespace
+
+load_thread::load_thread(const bench_config& config, const core::message_pattern& pattern,
+                         const net::endpoint& target, unsigned first_conn, unsigned stride)
+    : config_(config),
+      pattern_(pattern),
+      target_(target),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      scratch_(kScratch) {
+    if (!epoll_) {
+        throw net::setup_error("epoll_create1: " + net::errno_text(errno));
+    }
+    for (unsigned id = first_conn; id < config.conns; id += stride) {
+        conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, 0,
+                                    0x9e3779b97f4a7c15ULL * (id + 1), false, false});
+    }
+    if (config.rate > 0) {
+        pacer_.emplace(config.rate * static_cast<double>(conns_.size()) / config.conns);
+    }
+}
+
+void load_thread::run(run_sync& sync) {
+    sync_ = &sync;
+    connect_all();
+    sync.gate.arrive_and_wait();  // all connected; main reads the server's RSS
+    sync.gate.arrive_and_wait();  // main has written the timeline
+    times_ = sync.times;
+    next_publish_ns_ = times_.start_ns;
+    start_load();
+    load_until(times_.end_ns, true);
+    load_until(times_.drain_end_ns, false);
+    for (auto& c : conns_) {
+        if (c.open && c.expect.in_flight() > 0) {
+            result_.errors.unanswered += c.expect.in_flight();
+            if (result_.first_error.empty()) {
+                result_.first_error = std::to_string(c.expect.in_flight()) +
+                                      " messages unanswered on connection " +
+                                      std::to_string(c.id) + " when the drain ran out";
+            }
+        }
+        c.fd.reset();
+    }
+    publish(true);
+}
+
+void load_thread::connect_all() {
+    const std::int64_t begin = now_ns();
+    std::optional<core::pacer> ramp;
+    if (config_.connect_rate > 0) {
+        ramp.emplace(config_.connect_rate * static_cast<double>(conns_.size()) / config_.conns);
+    }
+    std::size_t started = 0, pending = 0;
+    std::array<epoll_event, 256> events;
+    while (started < conns_.size() || pending > 0) {
+        const std::int64_t now = now_ns();
+        const std::size_t due = ramp ? std::min<std::size_t>(ramp->due_by(now - begin),
+                                                             conns_.size())
+                                     : conns_.size();
+        for (; started < due; ++started, ++pending) {
+            start_connect(conns_[started]);
+            pending -= conns_[started].connecting ? 0 : 1;
+        }
+        const std::int64_t wake = ramp && started < conns_.size()
+                                      ? begin + ramp->due_at(started) : now + 100'000'000;
+        const timespec ts{0, std::clamp<long>(wake - now, 0, 100'000'000)};
+        const int n = ::epoll_pwait2(epoll_.get(), events.data(), events.size(), &ts, nullptr);
+        for (int i = 0; i < n; ++i) {
+            connection& c = conns_[events[i].data.u64];
+            if (c.connecting) {
+                finish_connect(c);
+                --pending;
+            }
+        }
+        if (now - begin > kConnectTimeoutNs + (ramp ? ramp->due_at(conns_.size()) : 0)) {
+            for (auto& c : conns_) {
+                if (c.connecting) {
+                    fail(c, &error_counts::connect_failed, "connect timed out");
+                }
+            }
+            return;
+        }
+    }
+}
+
+void load_thread::start_connect(connection& c) {
+    c.fd.reset(::socket(target_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!c.fd) {
+        fail(c, &error_counts::connect_failed, "socket: " + net::errno_text(errno));
+        return;
+    }
+    const int one = 1;
+    ::setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = static_cast<std::uint64_t>(&c - conns_.data());
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &ev);
+    if (::connect(c.fd.get(), target_.sockaddr_ptr(), target_.sockaddr_len()) == 0) {
+        c.open = true;
+    } else if (errno == EINPROGRESS) {
+        c.connecting = true;
+    } else {
+        fail(c, &error_counts::connect_failed,
+             "connect " + target_.to_string() + ": " + net::errno_text(errno));
+    }
+}
+
+void load_thread::finish_connect(connection& c) {
+    c.connecting = false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+        fail(c, &error_counts::connect_failed,
+             "connect " + target_.to_string() + ": " + net::errno_text(err));
+        return;
+    }
+    c.open = true;
+}
+
+void load_thread::start_load() {
+    if (pacer_) {
+        return;  // open loop: issue_due() sends on schedule
+    }
+    const std::int64_t now = now_ns();
+    for (auto& c : conns_) {
+        for (unsigned k = 0; c.open && k < config_.pipeline; ++k) {
+            push_message(c, now);
+        }
+        if (c.open) {
+            flush(c);
+        }
+    }
+}
+
+void load_thread::push_message(connection& c, std::int64_t sent_ns) {
+    const auto& sizes = config_.sizes;
+    const std::uint32_t size =
+        sizes.size() == 1 ? sizes[0] : sizes[xorshift(c.rng) % sizes.size()];
+    c.expect.push(c.next_seq++, size, sent_ns);
+    ++result_.sent_messages;
+}
+
+bool load_thread::owed() const noexcept {
+    return std::any_of(conns_.begin(), conns_.end(),
+                       [](const connection& c) { return c.open && c.expect.in_flight() > 0; });
+}
+
+std::int64_t load_thread::next_wakeup(std::int64_t until_ns) const noexcept {
+    std::int64_t wake = std::min(until_ns, next_publish_ns_);
+    if (pacer_) {
+        wake = std::min(wake, times_.start_ns + pacer_->due_at(issued_));
+    }
+    return wake;
+}
+
+void load_thread::load_until(std::int64_t until_ns, bool issuing) {
+    std::array<epoll_event, 512> events;
+    for (std::int64_t now = now_ns(); now < until_ns; now = now_ns()) {
+        if (!issuing && !owed()) {
+            return;
+        }
+        if (issuing && pacer_) {
+            issue_due(now);
+        }
+        publish(false);
+        const std::int64_t wait = std::max<std::int64_t>(0, next_wakeup(until_ns) - now_ns());
+        const timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                          static_cast<long>(wait % 1'000'000'000)};
+        const int n = ::epoll_pwait2(epoll_.get(), events.data(), events.size(), &ts, nullptr);
+        for (int i = 0; i < n; ++i) {
+            on_event(conns_[events[i].data.u64], events[i].events);
+        }
+    }
+}
+
+void load_thread::issue_due(std::int64_t now) {
+    const std::uint64_t due = pacer_->due_by(now - times_.start_ns);
+    for (; issued_ < due; ++issued_) {
+        const std::int64_t intended = times_.start_ns + pacer_->due_at(issued_);
+        if (intended >= times_.end_ns) {
+            issued_ = due;
+            return;
+        }
+        connection& c = conns_[issued_ % conns_.size()];
+        if (c.open) {
+            push_message(c, intended);
+            flush(c);
+        }
+    }
+}
+
+void load_thread::on_event(connection& c, std::uint32_t events) {
+    if (!c.open) {
+        return;
+    }
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+        read_all(c);
+    }
+    if (c.open && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+        flush(c);
+    }
+}
+
+void load_thread::read_all(connection& c) {
+    const bool closed_loop = !pacer_;
+    while (c.open) {
+        const ssize_t n = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                if (errno == EAGAIN) {
+                    break;
+                }
+                continue;
+            }
+            const int err = errno;
+            fail(c, err == ECONNRESET || err == EPIPE ? &error_counts::reset : &error_counts::other,
+                 "recv on connection " + std::to_string(c.id) + ": " + net::errno_text(err));
+            return;
+        }
+        if (n == 0) {
+            fail(c, &error_counts::early_close,
+                 "server closed connection " + std::to_string(c.id) + " with " +
+                     std::to_string(c.expect.in_flight()) + " messages owed");
+            return;
+        }
+        const std::int64_t now = now_ns();
+        const bool counted = now >= times_.measure_ns && now < times_.end_ns;
+        const bool refill = closed_loop && now < times_.end_ns;
+        std::size_t refills = 0;
+        const auto verdict = c.expect.on_received(
+            std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(n)},
+            [&](const core::echo_expectation::completion& done) {
+                if (counted) {
+                    const auto latency = static_cast<std::uint64_t>(now - done.sent_ns);
+                    result_.latency.record(latency);
+                    interval_.record(latency);
+                    ++result_.messages;
+                    result_.bytes += done.size;
+                    ++unpublished_messages_;
+                    unpublished_bytes_ += done.size;
+                }
+                refills += refill ? 1 : 0;
+            });
+        result_.verified_bytes += static_cast<std::uint64_t>(n);
+        if (!verdict.ok) {
+            fail(c, &error_counts::mismatch, verdict.problem);
+            return;
+        }
+        for (; refills > 0; --refills) {
+            push_message(c, now);
+        }
+    }
+    if (c.open && !c.expect.all_sent()) {
+        flush(c);
+    }
+}
+
+void load_thread::flush(connection& c) {
+    std::array<std::span<const std::byte>, kMaxIov> spans;
+    std::array<iovec, kMaxIov> iov;
+    while (c.open) {
+        const std::size_t count = c.expect.next_to_send(spans);
+        if (count == 0) {
+            return;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            iov[i] = {const_cast<std::byte*>(spans[i].data()), spans[i].size()};
+        }
+        const ssize_t n = ::writev(c.fd.get(), iov.data(), static_cast<int>(count));
+        if (n >= 0) {
+            c.expect.on_sent(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (errno == EAGAIN) {
+            return;  // EPOLLOUT brings us back
+        }
+        if (errno != EINTR) {
+            const int err = errno;
+            fail(c, err == ECONNRESET || err == EPIPE ? &error_counts::reset : &error_counts::other,
+                 "send on connection " + std::to_string(c.id) + ": " + net::errno_text(err));
+        }
+    }
+}
+
+void load_thread::fail(connection& c, std::uint64_t error_counts::*kind, const std::string& what) {
+    ++(result_.errors.*kind);
+    sync_->progress.errors.fetch_add(1, std::memory_order_relaxed);
+    if (result_.first_error.empty()) {
+        result_.first_error = what;
+    }
+    c.open = false;
+    c.connecting = false;
+    c.fd.reset();
+}
+
+void load_thread::publish(bool force) {
+    const std::int64_t now = now_ns();
+    if (!force && now < next_publish_ns_) {
+        return;
+    }
+    next_publish_ns_ = now + kPublishEveryNs;
+    auto& p = sync_->progress;
+    p.messages.fetch_add(unpublished_messages_, std::memory_order_relaxed);
+    p.bytes.fetch_add(unpublished_bytes_, std::memory_order_relaxed);
+    unpublished_messages_ = unpublished_bytes_ = 0;
+    if (interval_.count() > 0) {
+        const std::lock_guard guard{p.lock};
+        p.interval.merge(interval_);
+    }
+    interval_.reset();
+}
+
+}  // namespace echo::loadgen

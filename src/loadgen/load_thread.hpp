@@ -1,0 +1,82 @@
+// One load-generating thread: its own epoll, its share of the connections, and its
+// own results; nothing shared on the data path but relaxed counters.
+#pragma once
+
+#include "core/echo_expectation.hpp"
+#include "core/message_pattern.hpp"
+#include "core/pacer.hpp"
+#include "loadgen/bench_config.hpp"
+#include "loadgen/live_progress.hpp"
+#include "loadgen/run_result.hpp"
+#include "net/endpoint.hpp"
+#include "net/unique_fd.hpp"
+
+#include <barrier>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace echo::loadgen {
+
+// The rendezvous of the threads with the main thread: everyone connected, then
+// the timeline is set, then load starts.
+struct run_sync {
+    explicit run_sync(std::ptrdiff_t parties) : gate(parties) {}
+    std::barrier<> gate;
+    timeline times;  // written by main between the two gate passes
+    live_progress progress;
+};
+
+class load_thread {
+public:
+    // Drives connections `first_conn`, `first_conn + stride`, ... below config.conns.
+    load_thread(const bench_config& config, const core::message_pattern& pattern,
+                const net::endpoint& target, unsigned first_conn, unsigned stride);
+
+    // Connect, meet at the gate twice, load, drain, close. Runs on its own thread.
+    void run(run_sync& sync);
+    [[nodiscard]] const run_result& result() const noexcept { return result_; }
+
+private:
+    struct connection {
+        std::uint32_t id;
+        net::unique_fd fd;
+        core::echo_expectation expect;
+        std::uint64_t next_seq = 0;
+        std::uint64_t rng;
+        bool connecting = false;
+        bool open = false;
+    };
+
+    void connect_all();
+    void start_connect(connection& c);
+    void finish_connect(connection& c);
+    void start_load();
+    void load_until(std::int64_t until_ns, bool issuing);
+    void on_event(connection& c, std::uint32_t events);
+    void read_all(connection& c);
+    void flush(connection& c);
+    void push_message(connection& c, std::int64_t sent_ns);
+    void issue_due(std::int64_t now);
+    void fail(connection& c, std::uint64_t error_counts::*kind, const std::string& what);
+    void publish(bool force);
+    [[nodiscard]] bool owed() const noexcept;
+    [[nodiscard]] std::int64_t next_wakeup(std::int64_t until_ns) const noexcept;
+
+    const bench_config& config_;
+    const core::message_pattern& pattern_;
+    net::endpoint target_;
+    net::unique_fd epoll_;
+    std::vector<connection> conns_;
+    std::vector<std::byte> scratch_;
+    run_sync* sync_ = nullptr;
+    timeline times_;
+    std::optional<core::pacer> pacer_;  // open loop only
+    std::uint64_t issued_ = 0;
+    std::int64_t next_publish_ns_ = 0;
+    std::uint64_t unpublished_messages_ = 0, unpublished_bytes_ = 0;
+    core::latency_histogram interval_;
+    run_result result_;
+};
+
+}  // namespace echo::loadgen

@@ -1,0 +1,54 @@
+// What one load thread measured; the threads' results merge into the run's.
+#pragma once
+
+#include "core/latency_histogram.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace echo::loadgen {
+
+struct error_counts {
+    std::uint64_t mismatch = 0;        // an echoed byte differs from the one sent
+    std::uint64_t early_close = 0;     // EOF while echoes were owed, or before the end
+    std::uint64_t reset = 0;           // ECONNRESET / EPIPE
+    std::uint64_t connect_failed = 0;  // refused, timed out, unreachable
+    std::uint64_t unanswered = 0;      // messages still owed when the drain ran out
+    std::uint64_t other = 0;           // any other socket error
+
+    [[nodiscard]] std::uint64_t total() const noexcept {
+        return mismatch + early_close + reset + connect_failed + unanswered + other;
+    }
+    void merge(const error_counts& o) noexcept {
+        mismatch += o.mismatch;
+        early_close += o.early_close;
+        reset += o.reset;
+        connect_failed += o.connect_failed;
+        unanswered += o.unanswered;
+        other += o.other;
+    }
+};
+
+struct run_result {
+    core::latency_histogram latency;  // messages completed inside the measured window
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;        // echoed payload bytes in the window (one direction)
+    std::uint64_t verified_bytes = 0;  // every byte compared, warm-up and drain included
+    std::uint64_t sent_messages = 0;
+    error_counts errors;
+    std::string first_error;  // the first problem seen, in words
+
+    void merge(const run_result& o) {
+        latency.merge(o.latency);
+        messages += o.messages;
+        bytes += o.bytes;
+        verified_bytes += o.verified_bytes;
+        sent_messages += o.sent_messages;
+        errors.merge(o.errors);
+        if (first_error.empty()) {
+            first_error = o.first_error;
+        }
+    }
+};
+
+}  // namespace echo::loadgen

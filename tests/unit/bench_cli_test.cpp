@@ -1,0 +1,61 @@
+// echo-bench's command line: defaults aim at the server's defaults; bad input
+// exits 2 with a hint.
+#include "app/bench_cli.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+using echo::app::cli_exit;
+using echo::app::parse_bench_command_line;
+using echo::loadgen::bench_config;
+
+namespace {
+
+echo::app::bench_cli_result parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "echo-bench");
+    return parse_bench_command_line(static_cast<int>(args.size()), args.data(), true);
+}
+
+}  // namespace
+
+TEST(BenchCli, DefaultsTargetTheServersDefaults) {
+    const auto c = std::get<bench_config>(parse({}));
+    EXPECT_EQ(c.target.host, "127.0.0.1");
+    EXPECT_EQ(c.target.port, 65432);
+    EXPECT_EQ(c.conns, 1U);
+    EXPECT_EQ(c.sizes, std::vector<std::uint32_t>{64});
+    EXPECT_EQ(c.rate, 0);
+    EXPECT_TRUE(c.live);
+    EXPECT_EQ(c.command_line, "echo-bench");
+}
+
+TEST(BenchCli, ReadsTheLoadShape) {
+    const auto c = std::get<bench_config>(parse({"tcp://[::1]:9", "--conns", "50", "--size",
+                                                 "64,1024,16384", "--pipeline", "16", "--rate",
+                                                 "5000", "--duration", "2", "--json",
+                                                 "--server-pid", "42"}));
+    EXPECT_EQ(c.target.host, "::1");
+    EXPECT_EQ(c.conns, 50U);
+    EXPECT_EQ(c.sizes, (std::vector<std::uint32_t>{64, 1024, 16384}));
+    EXPECT_EQ(c.pipeline, 16U);
+    EXPECT_EQ(c.rate, 5000);
+    EXPECT_DOUBLE_EQ(c.duration.count(), 2.0);
+    EXPECT_TRUE(c.json);
+    EXPECT_FALSE(c.live) << "no live line mixed into JSON";
+    EXPECT_EQ(c.server_pid, 42);
+}
+
+TEST(BenchCli, BadInputExitsTwo) {
+    for (auto args : {std::vector<const char*>{"--conns", "0"},
+                      std::vector<const char*>{"--size", "0"},
+                      std::vector<const char*>{"--size", "64,x"},
+                      std::vector<const char*>{"udp://h:1"},
+                      std::vector<const char*>{"--bogus"}}) {
+        const auto r = parse(args);
+        ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
+        const auto& e = std::get<cli_exit>(r);
+        EXPECT_EQ(e.code, 2);
+        EXPECT_EQ(e.text.rfind("echo-bench: ", 0), 0U) << e.text;
+    }
+}

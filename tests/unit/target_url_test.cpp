@@ -1,0 +1,29 @@
+// parse_target_url: the URL forms echo-bench accepts, and clear words for the rest.
+#include "core/target_url.hpp"
+
+#include <gtest/gtest.h>
+
+using echo::core::parse_target_url;
+using echo::core::target_url;
+using echo::core::url_error;
+
+TEST(TargetUrl, AcceptsNamesAndLiterals) {
+    auto t = std::get<target_url>(parse_target_url("tcp://127.0.0.1:65432"));
+    EXPECT_EQ(t.host, "127.0.0.1");
+    EXPECT_EQ(t.port, 65432);
+    t = std::get<target_url>(parse_target_url("tcp://[::1]:7"));
+    EXPECT_EQ(t.host, "::1");
+    EXPECT_EQ(t.port, 7);
+    t = std::get<target_url>(parse_target_url("tcp://localhost:1"));
+    EXPECT_EQ(t.host, "localhost");
+}
+
+TEST(TargetUrl, RejectsWithAReason) {
+    for (const char* bad : {"127.0.0.1:1", "udp://1.2.3.4:5", "tcp://::1:7", "tcp://host",
+                            "tcp://:5", "tcp://h:0", "tcp://h:65536", "tcp://h:5x",
+                            "tcp://[::1]7"}) {
+        const auto r = parse_target_url(bad);
+        ASSERT_TRUE(std::holds_alternative<url_error>(r)) << bad;
+        EXPECT_NE(std::get<url_error>(r).message.find(bad), std::string::npos);
+    }
+}
