@@ -2,6 +2,7 @@
 
 Every wait here is a condition polled against a deadline; nothing sleeps to let
 something happen."""
+import json
 import os
 import selectors
 import signal
@@ -13,6 +14,7 @@ import threading
 import time
 
 BINARY = os.environ.get("ECHO_SERVER", "echo-server")
+BENCH = os.environ.get("ECHO_BENCH", "echo-bench")
 SANITIZED = os.environ.get("ECHO_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
 # Sanitized builds run several times slower; deadlines stretch, assertions do not.
 SLOW = 4 if SANITIZED else 1
@@ -33,10 +35,12 @@ def wait_until(condition, timeout, what):
 class Server:
     """One echo-server process; stderr goes to a file the test can read."""
 
-    def __init__(self, *args, preexec_fn=None, expect_lines=1, user_prefix=(), env=None):
+    def __init__(self, *args, preexec_fn=None, expect_lines=1, user_prefix=(), env=None,
+                 program=None):
         self.log = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
         self.proc = subprocess.Popen(
-            [*user_prefix, BINARY, *args], stdout=subprocess.PIPE, stderr=self.log,
+            [*user_prefix, *(program or [BINARY]), *args], stdout=subprocess.PIPE,
+            stderr=self.log,
             stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
             env=None if env is None else {**os.environ, **env})
         self.pid = self.proc.pid
@@ -180,3 +184,11 @@ def exchange_many(socks, payloads, timeout=60):
                     sel.unregister(s)
                     open_count -= 1
     return [bytes(state[s]["got"]) for s in socks]
+
+
+def run_bench(*args, timeout=60):
+    """Runs echo-bench with --json; returns (exit code, parsed report or None, stderr)."""
+    p = subprocess.run([BENCH, "--json", *args], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=timeout * SLOW)
+    report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else None
+    return p.returncode, report, p.stderr
