@@ -10,7 +10,7 @@ namespace echo::app {
 
 namespace {
 
-constexpr std::size_t kQueueLines = 1024;
+constexpr std::size_t kQueueLines = 256;  // ~100 KiB of preallocated slots
 
 spdlog::level::level_enum to_spdlog(core::log_level level) {
     switch (level) {

@@ -32,7 +32,7 @@ void chunk_list::push_back(chunk_ptr c) noexcept {
     }
     tail_ = raw;
     ++count_;
-    bytes_ += raw->size();
+    bytes_ += static_cast<std::uint32_t>(raw->size());
 }
 
 chunk_ptr chunk_list::pop_front() noexcept {
@@ -46,13 +46,13 @@ chunk_ptr chunk_list::pop_front() noexcept {
     }
     raw->next = nullptr;
     --count_;
-    bytes_ -= raw->size();
+    bytes_ -= static_cast<std::uint32_t>(raw->size());
     return chunk_ptr{raw};
 }
 
 void chunk_list::consume_front(std::size_t n) noexcept {
     head_->begin += static_cast<std::uint32_t>(n);
-    bytes_ -= n;
+    bytes_ -= static_cast<std::uint32_t>(n);
 }
 
 void chunk_list::clear() noexcept {

@@ -5,6 +5,7 @@
 #include "core/chunk.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace echo::core {
 
@@ -30,8 +31,10 @@ public:
 private:
     chunk* head_ = nullptr;
     chunk* tail_ = nullptr;
-    std::size_t count_ = 0;
-    std::size_t bytes_ = 0;
+    // 32 bits each: a list holds at most --max-buffer bytes, and this sits in every
+    // connection, idle ones included.
+    std::uint32_t count_ = 0;
+    std::uint32_t bytes_ = 0;
 };
 
 }  // namespace echo::core

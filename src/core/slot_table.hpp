@@ -1,11 +1,13 @@
 // A slab of values addressed by (index, generation): a stale id from a closed
-// connection can never reach the connection that reused its slot.
+// connection can never reach the connection that reused its slot. Values never
+// move, so a reference stays valid until its own slot is erased.
 #pragma once
+
+#include "core/paged_array.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <utility>
-#include <vector>
 
 namespace echo::core {
 
@@ -32,8 +34,8 @@ public:
             index = free_head_;
             free_head_ = entries_[index].next_free;
         } else {
-            index = static_cast<std::uint32_t>(entries_.size());
-            entries_.emplace_back();
+            index = used_++;
+            entries_.grow_to(used_);
         }
         entry& e = entries_[index];
         e.value.emplace(std::forward<Args>(args)...);
@@ -42,7 +44,7 @@ public:
     }
 
     [[nodiscard]] T* find(slot_id id) noexcept {
-        if (id.index >= entries_.size()) {
+        if (id.index >= used_) {
             return nullptr;
         }
         entry& e = entries_[id.index];
@@ -64,7 +66,7 @@ public:
 
     template <class F>
     void for_each(F&& f) {
-        for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+        for (std::uint32_t i = 0; i < used_; ++i) {
             if (entries_[i].value) {
                 f(slot_id{i, entries_[i].generation}, *entries_[i].value);
             }
@@ -81,7 +83,8 @@ private:
         std::uint32_t generation = 0;
         std::uint32_t next_free = kNone;
     };
-    std::vector<entry> entries_;
+    paged_array<entry> entries_;
+    std::uint32_t used_ = 0;  // slots ever handed out; the rest of the last page is spare
     std::uint32_t free_head_ = kNone;
     std::size_t size_ = 0;
 };

@@ -98,7 +98,7 @@ void worker::on_accept(std::size_t, int fd, const sockaddr* peer, socklen_t peer
 void worker::open_connection(int fd, const net::endpoint& peer) {
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const io::conn_token t = conns_.emplace(connection{peer, clock::now(), {}}).pack();
+    const io::conn_token t = conns_.emplace(connection{peer, false, false, clock::now(), {}}).pack();
     engine_->attach(t, fd);
     if (spdlog::should_log(spdlog::level::info)) {
         spdlog::info("connected by {}", peer.to_string());

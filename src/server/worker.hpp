@@ -36,12 +36,14 @@ public:
     void request_stop() noexcept;
 
 private:
+    // Ordered so the flags fill the endpoint's padding: every idle connection
+    // costs one of these.
     struct connection {
         net::endpoint peer;
-        clock::time_point opened;
-        core::echo_stream stream;
         bool receiving = false;
         bool closing = false;
+        clock::time_point opened;
+        core::echo_stream stream;
     };
 
     void on_accept(std::size_t listener, int fd, const sockaddr* peer,

@@ -51,3 +51,15 @@ TEST(SlotTable, EraseOfStaleIdIsHarmless) {
     table.erase(a);
     EXPECT_EQ(table.size(), 0U);
 }
+
+TEST(SlotTable, ValuesNeverMoveAsTheTableGrows) {
+    echo::core::slot_table<int> t;
+    const auto first = t.emplace(42);
+    const int* where = t.find(first);
+    for (int i = 0; i < 5000; ++i) {
+        (void)t.emplace(i);
+    }
+    EXPECT_EQ(t.find(first), where);
+    EXPECT_EQ(*where, 42);
+    EXPECT_EQ(t.size(), 5001U);
+}

@@ -4,6 +4,7 @@
 #include "io/epoll/epoll_engine.hpp"
 
 #include "core/chunk_pool.hpp"
+#include "core/paged_array.hpp"
 #include "net/setup_error.hpp"
 #include "net/unique_fd.hpp"
 
@@ -24,16 +25,23 @@ constexpr std::uint64_t kNotifyToken = ~std::uint64_t{0};
 constexpr int kAcceptBurst = 64;
 constexpr int kMaxEvents = 256;
 
+// 24 bytes: one per connection, idle ones included. The token's low half is the
+// slot index, so only its high half is kept.
 struct conn_state {
-    conn_token token = 0;
+    std::uint32_t token_high = 0;
     int fd = -1;
+    const std::byte* send_data = nullptr;
+    std::uint32_t send_len = 0;
     bool receiving = false;
     bool readable = false;     // edge seen and not yet read down to EAGAIN
     bool peer_closed = false;  // RDHUP/HUP/ERR seen: read on until EOF or error
     bool send_pending = false;
-    const std::byte* send_data = nullptr;
-    std::size_t send_len = 0;
 };
+static_assert(sizeof(conn_state) == 24);
+
+constexpr std::uint32_t token_high(conn_token t) noexcept {
+    return static_cast<std::uint32_t>(t >> 32);
+}
 
 struct deferred {
     enum class kind : std::uint8_t { send, closed, resume } what;
@@ -64,14 +72,14 @@ private:
     void accept_burst(std::size_t index, completion_handler& handler);
     void on_conn_event(conn_token t, std::uint32_t events, completion_handler& handler);
     void pump_reads(conn_token t, completion_handler& handler);
-    void try_send(conn_state& c);
+    void try_send(conn_token t, conn_state& c);
     void run_deferred(completion_handler& handler);
 
     core::chunk_pool pool_;
     net::unique_fd epoll_;
     net::unique_fd wake_;
     std::vector<int> listeners_;
-    std::vector<conn_state> conns_;
+    core::paged_array<conn_state> conns_;
     std::vector<deferred> deferred_;
     bool running_deferred_ = false;
 };
@@ -99,7 +107,7 @@ void epoll_engine::ctl(int op, int fd, std::uint32_t events, std::uint64_t data)
 
 conn_state* epoll_engine::find(conn_token t) noexcept {
     const std::uint32_t i = token_index(t);
-    if (i >= conns_.size() || conns_[i].token != t || conns_[i].fd < 0) {
+    if (i >= conns_.size() || conns_[i].token_high != token_high(t) || conns_[i].fd < 0) {
         return nullptr;
     }
     return &conns_[i];
@@ -124,10 +132,8 @@ void epoll_engine::unwatch_listener(std::size_t index) {
 
 void epoll_engine::attach(conn_token conn, int fd) {
     const std::uint32_t i = token_index(conn);
-    if (conns_.size() <= i) {
-        conns_.resize(i + 1);
-    }
-    conns_[i] = conn_state{conn, fd};
+    conns_.grow_to(i + 1);
+    conns_[i] = conn_state{token_high(conn), fd};
     // Registered once for everything; edge-triggered so an unread socket does not
     // wake the loop again and a paused reader costs nothing.
     ctl(EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, conn);
@@ -151,17 +157,17 @@ void epoll_engine::send(conn_token conn, std::span<const std::byte> bytes) {
     }
     c->send_pending = true;
     c->send_data = bytes.data();
-    c->send_len = bytes.size();
-    try_send(*c);
+    c->send_len = static_cast<std::uint32_t>(bytes.size());  // a chunk at most
+    try_send(conn, *c);
 }
 
-void epoll_engine::try_send(conn_state& c) {
+void epoll_engine::try_send(conn_token t, conn_state& c) {
     const ssize_t n = ::send(c.fd, c.send_data, c.send_len, MSG_NOSIGNAL);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;  // EPOLLOUT will bring us back
     }
     c.send_pending = false;
-    deferred_.push_back({deferred::kind::send, c.token, n < 0 ? -errno : static_cast<int>(n)});
+    deferred_.push_back({deferred::kind::send, t, n < 0 ? -errno : static_cast<int>(n)});
 }
 
 void epoll_engine::close(conn_token conn) {
@@ -237,7 +243,7 @@ void epoll_engine::on_conn_event(conn_token t, std::uint32_t events,
         c->peer_closed = true;
     }
     if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 && c->send_pending) {
-        try_send(*c);
+        try_send(t, *c);
         run_deferred(handler);
     }
     pump_reads(t, handler);
