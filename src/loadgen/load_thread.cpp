@@ -228,16 +228,16 @@ void load_thread::on_event(connection& c, std::uint32_t events) {
         return;
     }
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-        read_all(c);
+        read_all(c, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
     }
     if (c.open && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
         flush(c);
     }
 }
 
-void load_thread::read_all(connection& c) {
+void load_thread::read_all(connection& c, bool peer_closed) {
     const bool closed_loop = !pacer_;
-    while (c.open) {
+    for (bool more = true; c.open && more;) {
         const ssize_t n = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) {
@@ -257,6 +257,9 @@ void load_thread::read_all(connection& c) {
                      std::to_string(c.expect.in_flight()) + " messages owed");
             return;
         }
+        // A short read emptied the socket and new bytes raise a new edge, so the
+        // EAGAIN read is saved; not so for a FIN whose edge came with the data.
+        more = static_cast<std::size_t>(n) == scratch_.size() || peer_closed;
         const std::int64_t now = now_ns();
         const bool counted = now >= times_.measure_ns && now < times_.end_ns;
         const bool refill = closed_loop && now < times_.end_ns;

@@ -54,7 +54,7 @@ private:
     void start_load();
     void load_until(std::int64_t until_ns, bool issuing);
     void on_event(connection& c, std::uint32_t events);
-    void read_all(connection& c);
+    void read_all(connection& c, bool peer_closed);
     void flush(connection& c);
     void push_message(connection& c, std::int64_t sent_ns);
     void issue_due(std::int64_t now);
