@@ -2,6 +2,8 @@
 // same rules serve every transport later.
 #include "app/bench_cli.hpp"
 
+#include "core/message_pattern.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -13,7 +15,7 @@ namespace {
 struct raw_bench_options {
     std::string target = "tcp://127.0.0.1:65432";
     std::vector<std::string> sizes{"64"};
-    double duration = 10, warmup = 1, drain = 10;
+    double duration = 10, warmup = 1, drain = 10, loss_timeout = 1;
     int server_pid = 0;
     bool no_live = false;
 };
@@ -36,6 +38,9 @@ void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
         ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
     app.add_option("--drain", raw.drain, "seconds to wait for owed echoes at the end")
         ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+    app.add_option("--loss-timeout", raw.loss_timeout,
+                   "udp: seconds after which an unanswered datagram counts as lost")
+        ->check(CLI::Range(0.001, 3600.0))->capture_default_str();
     app.add_option("-t,--threads", c.threads, "load threads")->check(CLI::Range(1, 1024))
         ->capture_default_str();
     app.add_option("--connect-rate", c.connect_rate, "connections opened per second (ramp)")
@@ -61,6 +66,14 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
         }
         c.sizes.push_back(static_cast<std::uint32_t>(v));
     }
+    if (c.target.scheme == "udp") {
+        for (auto size : c.sizes) {
+            if (size < core::kMessageHeader || size > 65507) {
+                return "--size: udp messages are 16 to 65507 bytes (a datagram each)";
+            }
+        }
+    }
+    c.loss_timeout = std::chrono::duration<double>{raw.loss_timeout};
     c.duration = std::chrono::duration<double>{raw.duration};
     c.warmup = std::chrono::duration<double>{raw.warmup};
     c.drain = std::chrono::duration<double>{raw.drain};

@@ -18,6 +18,8 @@ const std::map<std::string, core::log_level> kLevels{
 };
 
 struct raw_options {
+    std::vector<std::string> listen;
+    std::vector<std::uint16_t> udp_deny;
     long port = core::kDefaultPort;
     int backlog = 0;
     std::size_t max_buffer = 0;
@@ -27,6 +29,9 @@ struct raw_options {
 };
 
 void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
+    app.add_option("--listen", raw.listen,
+                   "tcp://HOST:PORT, udp://HOST:PORT, unix:/path or unix:@name, with "
+                   "?backlog=N, ?ipv6only=0|1, ?mode=0660; repeatable; replaces --host/--port");
     app.add_option("--host", cfg.host,
                    "IPv4/IPv6 literal or hostname (all its addresses); \"\" = all IPv4")
         ->capture_default_str();
@@ -51,6 +56,19 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
         ->transform(CLI::IsMember(kLevels, CLI::ignore_case))
         ->capture_default_str();
     app.add_flag("-q,--quiet", raw.quiet, "log errors only");
+    app.add_option("--udp-deny-ports", raw.udp_deny,
+                   "UDP source ports never answered, besides 0, 7, 13, 17, 19 and 37")
+        ->delimiter(',');
+    app.add_option("--udp-rate-limit", cfg.udp.rate_per_source,
+                   "datagrams/s answered per source address; 0 = no limit")
+        ->check(CLI::Range(0.0, 1e9));
+    app.add_option("--udp-burst", cfg.udp.burst,
+                   "datagrams a source may send at once [default: one second's worth]")
+        ->check(CLI::Range(0.0, 1e9));
+}
+
+cli_exit usage_error(const std::string& what) {
+    return {2, "echo-server: " + what + "\nTry 'echo-server --help' for more information.\n"};
 }
 
 }  // namespace
@@ -71,10 +89,20 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
     } catch (const CLI::CallForVersion&) {
         return cli_exit{0, version_text + "\n"};
     } catch (const CLI::ParseError& e) {
-        return cli_exit{2, std::string{"echo-server: "} + e.what() +
-                               "\nTry 'echo-server --help' for more information.\n"};
+        return usage_error(e.what());
     }
     cfg.port = static_cast<std::uint16_t>(raw.port);
+    cfg.udp.extra_denied_ports = raw.udp_deny;
+    if (!raw.listen.empty()) {
+        if (app.count("--host") > 0 || app.count("--port") > 0) {
+            return usage_error("--listen replaces --host/--port; give one or the other");
+        }
+        auto parsed = core::parse_listen_urls(raw.listen);
+        if (auto* err = std::get_if<core::listen_url_error>(&parsed)) {
+            return usage_error(err->message);
+        }
+        cfg.listen = std::get<std::vector<core::listen_url>>(parsed);
+    }
     if (app.count("--backlog") > 0) {
         cfg.backlog = raw.backlog;
     }

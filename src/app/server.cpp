@@ -7,10 +7,12 @@
 #include "core/backlog.hpp"
 #include "io/epoll/epoll_engine.hpp"
 #include "net/resolver.hpp"
+#include "net/unix_listener.hpp"
 #include "net/setup_error.hpp"
-#include "net/tcp_listener.hpp"
+#include "net/reuseport_group.hpp"
 #include "server/worker.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -30,38 +32,79 @@ namespace {
 
 constexpr std::uint32_t kMaxChunkSize = 16 * 1024;
 
-using listener_sets = std::vector<std::vector<net::unique_fd>>;
+using socket_sets = std::vector<std::vector<server::worker_socket>>;
 
-int listen_backlog(const core::server_config& config) {
+// What binding leaves behind besides the sockets: the announced URLs and the
+// Unix socket files to remove at exit.
+struct bound_sockets {
+    socket_sets per_thread;
+    std::vector<std::string> urls;   // one per socket index
+    std::vector<net::unix_socket_file> files;
+};
+
+int listen_backlog(const core::server_config& config, std::optional<int> own) {
     const int cap = somaxconn();
-    const auto choice = core::choose_backlog(config.backlog, cap);
+    const auto choice = core::choose_backlog(own ? own : config.backlog, cap);
     if (choice.capped) {
-        spdlog::warn("--backlog {} is above net.core.somaxconn; the kernel caps it at {}",
+        spdlog::warn("backlog {} is above net.core.somaxconn; the kernel caps it at {}",
                      choice.value, cap);
     }
     return choice.value;
 }
 
-// One listener per resolved address and thread; prints one line per address.
-listener_sets bind_listeners(const core::server_config& config) {
-    const auto addresses = net::resolve_listen_addresses(config.host, config.port);
+std::string url_of(core::transport kind, const net::endpoint& e) {
+    return (kind == core::transport::tcp ? "tcp://" : "udp://") + e.to_string();
+}
+
+// IP listeners: every address the host resolves to, each an SO_REUSEPORT group
+// with one socket per thread.
+void bind_ip(const core::server_config& config, const core::listen_url& url, bound_sockets& out) {
+    const auto addresses = net::resolve_listen_addresses(url.host, url.port, url.scope);
     const bool has_v4 = std::any_of(addresses.begin(), addresses.end(),
                                     [](const net::endpoint& e) { return e.family() == AF_INET; });
-    const net::listen_options options{listen_backlog(config), has_v4};
-    listener_sets per_thread(config.threads);
-    std::vector<std::string> lines;
+    // [::] alone is dual-stack; beside an IPv4 address of the same name it must not be.
+    const bool v6only = url.ipv6only.value_or(has_v4);
     for (const auto& address : addresses) {
-        auto fds = net::open_tcp_listeners(address, config.threads, options);
-        lines.push_back("listening on tcp://" + net::local_endpoint(fds[0].get()).to_string());
+        auto fds = url.kind == core::transport::tcp
+                       ? net::open_tcp_listeners(address, config.threads,
+                                                 {listen_backlog(config, url.backlog), v6only})
+                       : net::open_udp_sockets(address, config.threads, v6only);
+        out.urls.push_back(url_of(url.kind, net::local_endpoint(fds[0].get())));
         for (unsigned i = 0; i < config.threads; ++i) {
-            per_thread[i].push_back(std::move(fds[i]));
+            out.per_thread[i].push_back({std::move(fds[i]), url.kind});
         }
     }
-    for (const auto& line : lines) {
-        std::fputs((line + "\n").c_str(), stdout);
+}
+
+// A Unix listener has no SO_REUSEPORT: every thread watches the same socket.
+void bind_unix(const core::server_config& config, const core::listen_url& url,
+               bound_sockets& out) {
+    auto l = net::open_unix_listener(url.path, url.abstract,
+                                     {listen_backlog(config, url.backlog), url.mode});
+    out.urls.push_back(std::string{"unix:"} + (url.abstract ? "@" : "") + url.path);
+    for (unsigned i = 0; i < config.threads; ++i) {
+        net::unique_fd fd{::fcntl(l.fd.get(), F_DUPFD_CLOEXEC, 0)};
+        if (!fd) {
+            throw net::setup_error("dup " + out.urls.back() + ": " + net::errno_text(errno));
+        }
+        out.per_thread[i].push_back({std::move(fd), url.kind});
+    }
+    out.files.push_back(std::move(l.file));
+}
+
+// Binds everything before announcing anything, so a setup error leaves stdout empty.
+bound_sockets bind_all(const core::server_config& config) {
+    bound_sockets out;
+    out.per_thread.resize(config.threads);
+    for (const auto& url : core::effective_listeners(config)) {
+        url.kind == core::transport::unix_stream ? bind_unix(config, url, out)
+                                                 : bind_ip(config, url, out);
+    }
+    for (const auto& url : out.urls) {
+        std::fputs(("listening on " + url + "\n").c_str(), stdout);
     }
     std::fflush(stdout);
-    return per_thread;
+    return out;
 }
 
 server::worker_options make_worker_options(const core::server_config& config,
@@ -69,11 +112,12 @@ server::worker_options make_worker_options(const core::server_config& config,
     server::worker_options options;
     options.max_chunks = std::max<std::size_t>(1, config.max_buffer / chunk_size);
     options.drain_timeout = config.drain_timeout;
+    options.udp = config.udp;
     return options;
 }
 
 std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_config& config,
-                                                          listener_sets sets) {
+                                                          socket_sets sets) {
     const auto chunk_size = static_cast<std::uint32_t>(
         std::min<std::size_t>(kMaxChunkSize, config.max_buffer));
     const auto options = make_worker_options(config, chunk_size);
@@ -87,8 +131,66 @@ std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_con
 
 }  // namespace
 
+namespace {
+
+using worker_list = std::vector<std::unique_ptr<server::worker>>;
+
+// Sleeps until every worker has finished; the first signal starts the drain, a
+// second one exits at once. Returns whether a worker failed.
+bool supervise(const core::server_config& config, signal_watch& signals, worker_list& workers,
+               int exited_fd, const std::atomic<bool>& failed) {
+    std::uint64_t finished = 0;
+    bool stopping = false;
+    while (finished < workers.size()) {
+        const int sig = signals.wait(exited_fd);
+        if (sig == 0) {
+            std::uint64_t n = 0;
+            if (::read(exited_fd, &n, sizeof n) == sizeof n) {
+                finished += n;
+            }
+        } else if (stopping) {
+            spdlog::warn("second SIG{}: exiting at once", ::sigabbrev_np(sig));
+            spdlog::shutdown();
+            std::_Exit(128 + sig);
+        } else {
+            spdlog::info("SIG{}: no longer accepting; draining open connections (up to {} s)",
+                         ::sigabbrev_np(sig), config.drain_timeout.count());
+        }
+        if ((sig != 0 || failed) && !stopping) {
+            stopping = true;
+            for (auto& w : workers) {
+                w->request_stop();
+            }
+        }
+    }
+    return failed;
+}
+
+// One line per UDP socket that saw traffic: what was echoed, what was refused and why.
+void report_datagrams(const worker_list& workers, const std::vector<std::string>& urls) {
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        server::datagram_counts total;
+        for (const auto& w : workers) {
+            total.merge(w->datagrams()[i]);
+        }
+        const auto& r = total.refused;
+        using v = core::datagram_verdict;
+        if (r[static_cast<std::size_t>(v::echo)] + r[1] + r[2] + r[3] == 0) {
+            continue;
+        }
+        spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
+                     "{} over the rate limit, {} with the send buffer full",
+                     urls[i], total.echoed, r[static_cast<std::size_t>(v::source_port_zero)],
+                     r[static_cast<std::size_t>(v::denied_port)],
+                     r[static_cast<std::size_t>(v::rate_limited)], total.send_buffer_full);
+    }
+}
+
+}  // namespace
+
 int run_server(const core::server_config& config, signal_watch& signals) {
-    auto workers = make_workers(config, bind_listeners(config));
+    auto bound = bind_all(config);
+    auto workers = make_workers(config, std::move(bound.per_thread));
     net::unique_fd exited{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
     std::atomic<bool> failed{false};
     std::vector<std::thread> threads;
@@ -104,35 +206,13 @@ int run_server(const core::server_config& config, signal_watch& signals) {
             [[maybe_unused]] auto n = ::write(exited.get(), &one, sizeof one);
         });
     }
-    std::uint64_t finished = 0;
-    bool stopping = false;
-    while (finished < threads.size()) {
-        const int sig = signals.wait(exited.get());
-        if (sig == 0) {
-            std::uint64_t n = 0;
-            if (::read(exited.get(), &n, sizeof n) == sizeof n) {
-                finished += n;
-            }
-        } else if (stopping) {
-            spdlog::warn("second SIG{}: exiting at once", ::sigabbrev_np(sig));
-            spdlog::shutdown();
-            std::_Exit(128 + sig);
-        } else {
-            spdlog::info("SIG{}: no longer accepting; draining open connections (up to {} s)",
-                         ::sigabbrev_np(sig), config.drain_timeout.count());
-        }
-        if (sig != 0 || failed) {
-            stopping = true;
-            for (auto& w : workers) {
-                w->request_stop();
-            }
-        }
-    }
+    const bool worker_failed = supervise(config, signals, workers, exited.get(), failed);
     for (auto& t : threads) {
         t.join();
     }
+    report_datagrams(workers, bound.urls);
     spdlog::info("stopped");
-    return failed ? 1 : 0;
+    return worker_failed ? 1 : 0;
 }
 
 }  // namespace echo::app

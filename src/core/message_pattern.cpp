@@ -52,6 +52,17 @@ message_header message_pattern::header(const message_id& id) noexcept {
     return h;
 }
 
+message_id message_pattern::read_header(std::span<const std::byte> m) noexcept {
+    auto get = [&](std::size_t at, std::size_t n) {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            v |= std::uint64_t{std::to_integer<std::uint8_t>(m[at + i])} << (8 * i);
+        }
+        return v;
+    };
+    return {static_cast<std::uint32_t>(get(0, 4)), get(4, 8), static_cast<std::uint32_t>(get(12, 4))};
+}
+
 std::span<const std::byte> message_pattern::body(const message_id& id) const noexcept {
     const std::size_t start = mix((std::uint64_t{id.conn} << 40) ^ id.seq) % kWindow;
     return {pool_.data() + start, id.size - header_length(id)};

@@ -28,6 +28,8 @@ public:
 
     // The first min(16, size) bytes of a message are its header's first bytes.
     [[nodiscard]] static message_header header(const message_id& id) noexcept;
+    // The id a message of at least 16 bytes names in its header.
+    [[nodiscard]] static message_id read_header(std::span<const std::byte> message) noexcept;
     [[nodiscard]] static std::size_t header_length(const message_id& id) noexcept {
         return id.size < kMessageHeader ? id.size : kMessageHeader;
     }

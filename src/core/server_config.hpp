@@ -2,11 +2,15 @@
 // the listeners and the workers.
 #pragma once
 
+#include "core/datagram_guard.hpp"
+#include "core/listen_url.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace echo::core {
 
@@ -18,13 +22,29 @@ inline constexpr std::size_t kDefaultMaxBuffer = 64 * 1024;
 inline constexpr std::size_t kMinMaxBuffer = 1024;
 
 struct server_config {
+    // --host/--port: the tutorial's one TCP listener, used when `listen` is empty.
     std::string host = kDefaultHost;
     std::uint16_t port = kDefaultPort;
+    std::vector<listen_url> listen;  // --listen, in the order given
     std::optional<int> backlog;  // unset: the kernel's somaxconn
     unsigned threads = 1;
     std::size_t max_buffer = kDefaultMaxBuffer;
     std::chrono::duration<double> drain_timeout = std::chrono::seconds{5};
     log_level level = log_level::info;
+    datagram_guard_options udp;
 };
+
+// The listeners to bind: --listen when given, else the --host/--port listener.
+[[nodiscard]] inline std::vector<listen_url> effective_listeners(const server_config& c) {
+    if (!c.listen.empty()) {
+        return c.listen;
+    }
+    listen_url tcp;
+    tcp.kind = transport::tcp;
+    tcp.host = c.host;
+    tcp.port = c.port;
+    tcp.text = "--host/--port";
+    return {tcp};
+}
 
 }  // namespace echo::core

@@ -13,15 +13,33 @@ url_error bad(std::string_view url, std::string_view why) {
 
 }  // namespace
 
+std::string target_url::to_string() const {
+    if (scheme == "unix") {
+        return std::string{"unix:"} + (abstract ? "@" : "") + path;
+    }
+    const bool v6 = host.find(':') != std::string::npos;
+    return scheme + "://" + (v6 ? "[" : "") + host + (v6 ? "]" : "") + ":" +
+           std::to_string(port);
+}
+
 std::variant<target_url, url_error> parse_target_url(std::string_view url) {
+    target_url t;
+    if (url.starts_with("unix:")) {
+        t.scheme = "unix";
+        t.abstract = url.substr(5).starts_with('@');
+        t.path = std::string{url.substr(t.abstract ? 6 : 5)};
+        if (t.path.empty() || t.path.size() > 107) {
+            return bad(url, "expected unix:/path or unix:@name (at most 107 bytes)");
+        }
+        return t;
+    }
     const auto sep = url.find("://");
     if (sep == std::string_view::npos) {
-        return bad(url, "expected tcp://HOST:PORT");
+        return bad(url, "expected tcp://HOST:PORT, udp://HOST:PORT or unix:/path");
     }
-    target_url t;
     t.scheme = std::string{url.substr(0, sep)};
-    if (t.scheme != "tcp") {
-        return bad(url, "unsupported scheme '" + t.scheme + "' (supported: tcp)");
+    if (t.scheme != "tcp" && t.scheme != "udp") {
+        return bad(url, "unsupported scheme '" + t.scheme + "' (supported: tcp, udp, unix)");
     }
     std::string_view rest = url.substr(sep + 3);
     std::string_view port_text;

@@ -24,6 +24,14 @@ using conn_token = std::uint64_t;
     return static_cast<std::uint32_t>(t);
 }
 
+// One received datagram, lent to the handler for the length of on_datagrams().
+struct datagram {
+    const sockaddr* peer;
+    socklen_t peer_len;
+    std::span<const std::byte> data;
+    bool echo = false;  // set by the handler: send `data` back to `peer`
+};
+
 // Receives completions. Every call happens on the engine's thread, from inside
 // engine::wait(); a handler may start new operations from any callback.
 class completion_handler {
@@ -41,6 +49,12 @@ public:
     virtual void on_send(conn_token conn, int result) = 0;
     // close() finished; no later completion names `conn`.
     virtual void on_closed(conn_token conn) = 0;
+    // Datagrams arrived on datagram socket `socket`; mark those to echo. The engine
+    // then sends them and reports with on_datagrams_sent.
+    virtual void on_datagrams(std::size_t socket, std::span<datagram> batch) = 0;
+    // Of the datagrams marked, `sent` left and `dropped` did not (send buffer full
+    // or an error: a datagram socket never waits to send).
+    virtual void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped) = 0;
     // Another thread called notify().
     virtual void on_notify() = 0;
 
@@ -62,6 +76,10 @@ public:
     virtual void pause_listener(std::size_t index) = 0;
     virtual void resume_listener(std::size_t index) = 0;
     virtual void unwatch_listener(std::size_t index) = 0;
+
+    // Starts receiving on datagram socket `fd` (the caller keeps it open), known as
+    // `index` in the same space as listeners.
+    virtual void watch_datagrams(std::size_t index, int fd) = 0;
 
     // Takes ownership of connected socket `fd`, known as `conn` from now on.
     virtual void attach(conn_token conn, int fd) = 0;

@@ -13,7 +13,7 @@
 namespace echo::loadgen {
 
 struct bench_config {
-    core::target_url target{"tcp", "127.0.0.1", 65432};
+    core::target_url target{"tcp", "127.0.0.1", 65432, "", false};
     unsigned conns = 1;
     std::vector<std::uint32_t> sizes{64};  // each message picks one, uniformly
     unsigned pipeline = 1;                 // closed loop: messages in flight per connection
@@ -21,6 +21,7 @@ struct bench_config {
     std::chrono::duration<double> duration = std::chrono::seconds{10};
     std::chrono::duration<double> warmup = std::chrono::seconds{1};
     std::chrono::duration<double> drain = std::chrono::seconds{10};
+    std::chrono::duration<double> loss_timeout = std::chrono::seconds{1};  // UDP
     unsigned threads = 1;
     double connect_rate = 0;  // connections/s; 0 = as fast as they complete
     std::optional<int> server_pid;

@@ -13,11 +13,7 @@ constexpr double kPercentiles[] = {50, 90, 99, 99.9};
 
 double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-std::string target_text(const bench_config& c) {
-    const bool v6 = c.target.host.find(':') != std::string::npos;
-    return fmt::format("{}://{}{}{}:{}", c.target.scheme, v6 ? "[" : "", c.target.host,
-                       v6 ? "]" : "", c.target.port);
-}
+std::string target_text(const bench_config& c) { return c.target.to_string(); }
 
 std::string mode_text(const bench_config& c) {
     return c.rate > 0 ? fmt::format("open loop, {:.0f} msg/s", c.rate)
@@ -42,9 +38,9 @@ double per_second(std::uint64_t n, double seconds) {
 
 std::string errors_text(const error_counts& e) {
     return fmt::format("mismatch {}, early close {}, reset {}, connect failed {}, "
-                       "unanswered {}, other {}",
+                       "unanswered {}, lost {}, late {}, other {}",
                        e.mismatch, e.early_close, e.reset, e.connect_failed, e.unanswered,
-                       e.other);
+                       e.lost, e.late, e.other);
 }
 
 }  // namespace
@@ -72,6 +68,9 @@ std::string format_table(const bench_report& r) {
                                              : 0.0,
                            static_cast<double>(r.server->rss_after_connect) / (1 << 20),
                            static_cast<double>(r.server->rss_at_end) / (1 << 20));
+    }
+    if (r.config.target.scheme == "udp") {
+        out += fmt::format("reordered   {} replies overtook an earlier one\n", r.result.reordered);
     }
     out += fmt::format("errors      {} ({})\n", r.result.errors.total(),
                        errors_text(r.result.errors));
@@ -104,14 +103,16 @@ std::string format_json(const bench_report& r) {
         "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
         "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
-        "\"connect_failed\":{},\"unanswered\":{},\"other\":{}}},\"first_error\":\"{}\","
+        "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"other\":{}}},"
+        "\"reordered\":{},\"first_error\":\"{}\","
         "\"server\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
         r.result.messages, per_second(r.result.messages, r.seconds),
         per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
-        e.connect_failed, e.unanswered, e.other, json_string(r.result.first_error), server,
+        e.connect_failed, e.unanswered, e.lost, e.late, e.other, r.result.reordered,
+        json_string(r.result.first_error), server,
         json_string(r.config.command_line));
 }
 

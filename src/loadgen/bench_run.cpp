@@ -6,7 +6,7 @@
 #include "loadgen/clock.hpp"
 #include "loadgen/load_thread.hpp"
 #include "loadgen/process_probe.hpp"
-#include "net/resolver.hpp"
+#include "loadgen/target_address.hpp"
 
 #include <fmt/format.h>
 
@@ -89,7 +89,7 @@ timeline plan(const bench_config& c) {
 }  // namespace
 
 int run_bench(const bench_config& config) {
-    const auto target = net::resolve_listen_addresses(config.target.host, config.target.port)[0];
+    const auto target = resolve_target(config.target);
     const core::message_pattern pattern{max_size(config), 0x5eed};
     std::vector<std::unique_ptr<load_thread>> loaders;
     for (unsigned t = 0; t < config.threads; ++t) {

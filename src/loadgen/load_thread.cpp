@@ -35,17 +35,18 @@ std::uint64_t xorshift(std::uint64_t& s) noexcept {
 }  // namespace
 
 load_thread::load_thread(const bench_config& config, const core::message_pattern& pattern,
-                         const net::endpoint& target, unsigned first_conn, unsigned stride)
+                         const target_address& target, unsigned first_conn, unsigned stride)
     : config_(config),
       pattern_(pattern),
       target_(target),
+      datagrams_(target.type == SOCK_DGRAM),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       scratch_(kScratch) {
     if (!epoll_) {
         throw net::setup_error("epoll_create1: " + net::errno_text(errno));
     }
     for (unsigned id = first_conn; id < config.conns; id += stride) {
-        conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, 0,
+        conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, {}, 0,
                                     0x9e3779b97f4a7c15ULL * (id + 1), false, false});
     }
     if (config.rate > 0) {
@@ -64,14 +65,16 @@ void load_thread::run(run_sync& sync) {
     load_until(times_.end_ns, true);
     load_until(times_.drain_end_ns, false);
     for (auto& c : conns_) {
-        if (c.open && c.expect.in_flight() > 0) {
-            result_.errors.unanswered += c.expect.in_flight();
+        if (c.open && owed_by(c) > 0) {
+            result_.errors.unanswered += owed_by(c);
             if (result_.first_error.empty()) {
-                result_.first_error = std::to_string(c.expect.in_flight()) +
+                result_.first_error = std::to_string(owed_by(c)) +
                                       " messages unanswered on connection " +
                                       std::to_string(c.id) + " when the drain ran out";
             }
         }
+        result_.errors.late += c.tracker.late();
+        result_.reordered += c.tracker.reordered();
         c.fd.reset();
     }
     publish(true);
@@ -117,24 +120,26 @@ void load_thread::connect_all() {
 }
 
 void load_thread::start_connect(connection& c) {
-    c.fd.reset(::socket(target_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    c.fd.reset(::socket(target_.family, target_.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!c.fd) {
         fail(c, &error_counts::connect_failed, "socket: " + net::errno_text(errno));
         return;
     }
-    const int one = 1;
-    ::setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (target_.family != AF_UNIX && !datagrams_) {
+        const int one = 1;
+        ::setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = static_cast<std::uint64_t>(&c - conns_.data());
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &ev);
-    if (::connect(c.fd.get(), target_.sockaddr_ptr(), target_.sockaddr_len()) == 0) {
+    if (::connect(c.fd.get(), target_.address(), target_.length) == 0) {
         c.open = true;
     } else if (errno == EINPROGRESS) {
         c.connecting = true;
     } else {
         fail(c, &error_counts::connect_failed,
-             "connect " + target_.to_string() + ": " + net::errno_text(errno));
+             "connect " + target_.text + ": " + net::errno_text(errno));
     }
 }
 
@@ -145,7 +150,7 @@ void load_thread::finish_connect(connection& c) {
     ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
         fail(c, &error_counts::connect_failed,
-             "connect " + target_.to_string() + ": " + net::errno_text(err));
+             "connect " + target_.text + ": " + net::errno_text(err));
         return;
     }
     c.open = true;
@@ -170,19 +175,30 @@ void load_thread::push_message(connection& c, std::int64_t sent_ns) {
     const auto& sizes = config_.sizes;
     const std::uint32_t size =
         sizes.size() == 1 ? sizes[0] : sizes[xorshift(c.rng) % sizes.size()];
-    c.expect.push(c.next_seq++, size, sent_ns);
     ++result_.sent_messages;
+    if (datagrams_) {
+        send_datagram(c, size, sent_ns);
+        return;
+    }
+    c.expect.push(c.next_seq++, size, sent_ns);
+}
+
+std::size_t load_thread::owed_by(const connection& c) const noexcept {
+    return datagrams_ ? c.tracker.in_flight() : c.expect.in_flight();
 }
 
 bool load_thread::owed() const noexcept {
     return std::any_of(conns_.begin(), conns_.end(),
-                       [](const connection& c) { return c.open && c.expect.in_flight() > 0; });
+                       [this](const connection& c) { return c.open && owed_by(c) > 0; });
 }
 
 std::int64_t load_thread::next_wakeup(std::int64_t until_ns) const noexcept {
     std::int64_t wake = std::min(until_ns, next_publish_ns_);
     if (pacer_) {
         wake = std::min(wake, times_.start_ns + pacer_->due_at(issued_));
+    }
+    if (datagrams_) {
+        wake = std::min(wake, next_expiry_ns_);
     }
     return wake;
 }
@@ -195,6 +211,9 @@ void load_thread::load_until(std::int64_t until_ns, bool issuing) {
         }
         if (issuing && pacer_) {
             issue_due(now);
+        }
+        if (datagrams_ && now >= next_expiry_ns_) {
+            expire_lost(now);
         }
         publish(false);
         const std::int64_t wait = std::max<std::int64_t>(0, next_wakeup(until_ns) - now_ns());
@@ -225,6 +244,12 @@ void load_thread::issue_due(std::int64_t now) {
 
 void load_thread::on_event(connection& c, std::uint32_t events) {
     if (!c.open) {
+        return;
+    }
+    if (datagrams_) {
+        if ((events & (EPOLLIN | EPOLLERR)) != 0) {
+            read_datagrams(c);
+        }
         return;
     }
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
@@ -261,20 +286,14 @@ void load_thread::read_all(connection& c, bool peer_closed) {
         // EAGAIN read is saved; not so for a FIN whose edge came with the data.
         more = static_cast<std::size_t>(n) == scratch_.size() || peer_closed;
         const std::int64_t now = now_ns();
-        const bool counted = now >= times_.measure_ns && now < times_.end_ns;
+        const bool counted = now >= times_.measure_ns && now < times_.end_ns;  // the window
         const bool refill = closed_loop && now < times_.end_ns;
         std::size_t refills = 0;
         const auto verdict = c.expect.on_received(
             std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(n)},
             [&](const core::echo_expectation::completion& done) {
                 if (counted) {
-                    const auto latency = static_cast<std::uint64_t>(now - done.sent_ns);
-                    result_.latency.record(latency);
-                    interval_.record(latency);
-                    ++result_.messages;
-                    result_.bytes += done.size;
-                    ++unpublished_messages_;
-                    unpublished_bytes_ += done.size;
+                    complete(now, done.sent_ns, done.size);
                 }
                 refills += refill ? 1 : 0;
             });
@@ -292,10 +311,20 @@ void load_thread::read_all(connection& c, bool peer_closed) {
     }
 }
 
+void load_thread::complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t size) {
+    const auto latency = static_cast<std::uint64_t>(now - sent_ns);
+    result_.latency.record(latency);
+    interval_.record(latency);
+    ++result_.messages;
+    result_.bytes += size;
+    ++unpublished_messages_;
+    unpublished_bytes_ += size;
+}
+
 void load_thread::flush(connection& c) {
     std::array<std::span<const std::byte>, kMaxIov> spans;
     std::array<iovec, kMaxIov> iov;
-    while (c.open) {
+    while (c.open && !datagrams_) {
         const std::size_t count = c.expect.next_to_send(spans);
         if (count == 0) {
             return;

@@ -2,13 +2,14 @@
 // own results; nothing shared on the data path but relaxed counters.
 #pragma once
 
+#include "core/datagram_tracker.hpp"
 #include "core/echo_expectation.hpp"
 #include "core/message_pattern.hpp"
 #include "core/pacer.hpp"
 #include "loadgen/bench_config.hpp"
 #include "loadgen/live_progress.hpp"
 #include "loadgen/run_result.hpp"
-#include "net/endpoint.hpp"
+#include "loadgen/target_address.hpp"
 #include "net/unique_fd.hpp"
 
 #include <barrier>
@@ -31,7 +32,7 @@ class load_thread {
 public:
     // Drives connections `first_conn`, `first_conn + stride`, ... below config.conns.
     load_thread(const bench_config& config, const core::message_pattern& pattern,
-                const net::endpoint& target, unsigned first_conn, unsigned stride);
+                const target_address& target, unsigned first_conn, unsigned stride);
 
     // Connect, meet at the gate twice, load, drain, close. Runs on its own thread.
     void run(run_sync& sync);
@@ -41,7 +42,8 @@ private:
     struct connection {
         std::uint32_t id;
         net::unique_fd fd;
-        core::echo_expectation expect;
+        core::echo_expectation expect;  // streams
+        core::datagram_tracker tracker;  // datagrams
         std::uint64_t next_seq = 0;
         std::uint64_t rng;
         bool connecting = false;
@@ -57,6 +59,12 @@ private:
     void read_all(connection& c, bool peer_closed);
     void flush(connection& c);
     void push_message(connection& c, std::int64_t sent_ns);
+    void send_datagram(connection& c, std::uint32_t size, std::int64_t sent_ns);
+    void read_datagrams(connection& c);
+    void check_datagram(connection& c, std::span<const std::byte> d, std::int64_t now);
+    void complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t size);
+    void expire_lost(std::int64_t now);
+    [[nodiscard]] std::size_t owed_by(const connection& c) const noexcept;
     void issue_due(std::int64_t now);
     void fail(connection& c, std::uint64_t error_counts::*kind, const std::string& what);
     void publish(bool force);
@@ -65,7 +73,9 @@ private:
 
     const bench_config& config_;
     const core::message_pattern& pattern_;
-    net::endpoint target_;
+    target_address target_;
+    bool datagrams_;
+    std::int64_t next_expiry_ns_ = 0;
     net::unique_fd epoll_;
     std::vector<connection> conns_;
     std::vector<std::byte> scratch_;

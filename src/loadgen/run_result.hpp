@@ -14,10 +14,13 @@ struct error_counts {
     std::uint64_t reset = 0;           // ECONNRESET / EPIPE
     std::uint64_t connect_failed = 0;  // refused, timed out, unreachable
     std::uint64_t unanswered = 0;      // messages still owed when the drain ran out
+    std::uint64_t lost = 0;            // UDP: no reply within the loss timeout
+    std::uint64_t late = 0;            // UDP: a reply after its loss, or a second one
     std::uint64_t other = 0;           // any other socket error
 
     [[nodiscard]] std::uint64_t total() const noexcept {
-        return mismatch + early_close + reset + connect_failed + unanswered + other;
+        return mismatch + early_close + reset + connect_failed + unanswered + lost + late +
+               other;
     }
     void merge(const error_counts& o) noexcept {
         mismatch += o.mismatch;
@@ -25,6 +28,8 @@ struct error_counts {
         reset += o.reset;
         connect_failed += o.connect_failed;
         unanswered += o.unanswered;
+        lost += o.lost;
+        late += o.late;
         other += o.other;
     }
 };
@@ -35,6 +40,7 @@ struct run_result {
     std::uint64_t bytes = 0;        // echoed payload bytes in the window (one direction)
     std::uint64_t verified_bytes = 0;  // every byte compared, warm-up and drain included
     std::uint64_t sent_messages = 0;
+    std::uint64_t reordered = 0;  // UDP: replies that overtook an earlier one
     error_counts errors;
     std::string first_error;  // the first problem seen, in words
 
@@ -44,6 +50,7 @@ struct run_result {
         bytes += o.bytes;
         verified_bytes += o.verified_bytes;
         sent_messages += o.sent_messages;
+        reordered += o.reordered;
         errors.merge(o.errors);
         if (first_error.empty()) {
             first_error = o.first_error;

@@ -2,7 +2,10 @@
 #include "net/endpoint.hpp"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -23,17 +26,35 @@ std::optional<endpoint> endpoint::from_sockaddr(const sockaddr* sa, socklen_t le
     return e;
 }
 
-std::optional<endpoint> endpoint::from_literal(std::string_view ip, std::uint16_t port) {
+std::optional<endpoint> endpoint::from_literal(std::string_view ip, std::uint16_t port,
+                                               std::string_view scope) {
     const std::string text{ip};
     endpoint e;
-    if (::inet_pton(AF_INET, text.c_str(), &e.addr_.v4.sin_addr) == 1) {
+    if (scope.empty() && ::inet_pton(AF_INET, text.c_str(), &e.addr_.v4.sin_addr) == 1) {
         e.addr_.v4.sin_family = AF_INET;
     } else if (::inet_pton(AF_INET6, text.c_str(), &e.addr_.v6.sin6_addr) == 1) {
         e.addr_.v6.sin6_family = AF_INET6;
+        if (!scope.empty()) {
+            const std::string name{scope};
+            unsigned index = ::if_nametoindex(name.c_str());
+            if (index == 0 && std::all_of(name.begin(), name.end(), ::isdigit)) {
+                index = static_cast<unsigned>(std::stoul(name));
+            }
+            if (index == 0) {
+                return std::nullopt;
+            }
+            e.addr_.v6.sin6_scope_id = index;
+        }
     } else {
         return std::nullopt;
     }
     e.set_port(port);
+    return e;
+}
+
+endpoint endpoint::unix_peer(int pid, unsigned uid) noexcept {
+    endpoint e;
+    e.addr_.local = {AF_UNIX, pid, uid};
     return e;
 }
 
@@ -50,18 +71,35 @@ void endpoint::set_port(std::uint16_t port) noexcept {
 }
 
 socklen_t endpoint::sockaddr_len() const noexcept {
-    return family() == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    switch (family()) {
+        case AF_INET:
+            return sizeof(sockaddr_in);
+        case AF_INET6:
+            return sizeof(sockaddr_in6);
+        default:
+            return sizeof(unix_credentials);
+    }
 }
 
 std::string endpoint::to_string() const {
     char ip[INET6_ADDRSTRLEN] = {};
-    char text[INET6_ADDRSTRLEN + 8] = {};
+    char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 16] = {};
     if (family() == AF_INET) {
         ::inet_ntop(AF_INET, &addr_.v4.sin_addr, ip, sizeof ip);
         std::snprintf(text, sizeof text, "%s:%u", ip, unsigned{port()});
-    } else {
+    } else if (family() == AF_INET6) {
         ::inet_ntop(AF_INET6, &addr_.v6.sin6_addr, ip, sizeof ip);
-        std::snprintf(text, sizeof text, "[%s]:%u", ip, unsigned{port()});
+        char scope[IF_NAMESIZE + 2] = {};
+        if (addr_.v6.sin6_scope_id != 0) {
+            char name[IF_NAMESIZE] = {};
+            std::snprintf(scope, sizeof scope, "%%%s",
+                          ::if_indextoname(addr_.v6.sin6_scope_id, name) != nullptr
+                              ? name
+                              : std::to_string(addr_.v6.sin6_scope_id).c_str());
+        }
+        std::snprintf(text, sizeof text, "[%s%s]:%u", ip, scope, unsigned{port()});
+    } else {
+        std::snprintf(text, sizeof text, "pid %d uid %u", addr_.local.pid, addr_.local.uid);
     }
     return text;
 }

@@ -48,7 +48,15 @@ std::vector<endpoint> lookup(const std::string& host, std::uint16_t port) {
 
 }  // namespace
 
-std::vector<endpoint> resolve_listen_addresses(std::string_view host, std::uint16_t port) {
+std::vector<endpoint> resolve_listen_addresses(std::string_view host, std::uint16_t port,
+                                               std::string_view scope) {
+    if (!scope.empty()) {
+        if (auto scoped = endpoint::from_literal(host, port, scope)) {
+            return {*scoped};
+        }
+        throw setup_error("resolve host '" + std::string{host} + "%" + std::string{scope} +
+                          "': not an IPv6 literal with a known interface");
+    }
     if (host.empty()) {
         return {*endpoint::from_literal("0.0.0.0", port)};
     }

@@ -1,6 +1,6 @@
 // Socket setup with error messages a user can act on; nothing here runs on the
 // data path.
-#include "net/tcp_listener.hpp"
+#include "net/reuseport_group.hpp"
 
 #include "net/setup_error.hpp"
 
@@ -37,8 +37,8 @@ void set_flag(int fd, int level, int name, const char* what, const endpoint& at)
     }
 }
 
-unique_fd bound_socket(const endpoint& at, bool reuseport, bool v6only) {
-    unique_fd fd{::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+unique_fd bound_socket(const endpoint& at, int type, bool reuseport, bool v6only) {
+    unique_fd fd{::socket(at.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (!fd) {
         fail("socket", at, errno);
     }
@@ -72,24 +72,39 @@ endpoint local_endpoint(int fd) {
     return *e;
 }
 
-std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
-                                          const listen_options& options) {
+namespace {
+
+std::vector<unique_fd> bind_group(endpoint at, int type, unsigned count, bool v6only) {
     if (at.port() != 0) {
-        // A socket without SO_REUSEPORT cannot bind where anyone listens, whoever
-        // they are; it is closed again before the group binds.
-        (void)bound_socket(at, false, options.v6only);
+        // A socket without SO_REUSEPORT cannot bind where anyone else is bound,
+        // whoever they are; it is closed again before the group binds.
+        (void)bound_socket(at, type, false, v6only);
     }
     std::vector<unique_fd> fds;
     for (unsigned i = 0; i < count; ++i) {
-        fds.push_back(bound_socket(at, true, options.v6only));
+        fds.push_back(bound_socket(at, type, true, v6only));
         if (at.port() == 0) {
             at = local_endpoint(fds.back().get());  // the rest join the port we got
         }
-        if (::listen(fds.back().get(), options.backlog) != 0) {
-            fail("listen", at, errno);
+    }
+    return fds;
+}
+
+}  // namespace
+
+std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
+                                          const listen_options& options) {
+    auto fds = bind_group(at, SOCK_STREAM, count, options.v6only);
+    for (auto& fd : fds) {
+        if (::listen(fd.get(), options.backlog) != 0) {
+            fail("listen", local_endpoint(fd.get()), errno);
         }
     }
     return fds;
+}
+
+std::vector<unique_fd> open_udp_sockets(endpoint at, unsigned count, bool v6only) {
+    return bind_group(at, SOCK_DGRAM, count, v6only);
 }
 
 }  // namespace echo::net

@@ -2,7 +2,9 @@
 // says, pause receiving at the bound, close when done. One thread, no locks.
 #include "server/worker.hpp"
 
+#include "net/datagram_source.hpp"
 #include "net/setup_error.hpp"
+#include "net/unix_listener.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,11 +35,19 @@ const char* close_reason(int err) {
 
 }  // namespace
 
-worker::worker(std::unique_ptr<io::engine> engine, std::vector<net::unique_fd> listeners,
+worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> sockets,
                const worker_options& options)
-    : engine_(std::move(engine)), listeners_(std::move(listeners)), options_(options) {
-    for (std::size_t i = 0; i < listeners_.size(); ++i) {
-        engine_->watch_listener(i, listeners_[i].get());
+    : engine_(std::move(engine)),
+      sockets_(std::move(sockets)),
+      options_(options),
+      guard_(options.udp),
+      datagram_counts_(sockets_.size()) {
+    for (std::size_t i = 0; i < sockets_.size(); ++i) {
+        if (sockets_[i].kind == core::transport::udp) {
+            engine_->watch_datagrams(i, sockets_[i].fd.get());
+        } else {
+            engine_->watch_listener(i, sockets_[i].fd.get());
+        }
     }
 }
 
@@ -86,18 +96,23 @@ void worker::run_timers(clock::time_point now) {
 
 worker::connection* worker::find(io::conn_token t) noexcept { return conns_.find(to_slot(t)); }
 
-void worker::on_accept(std::size_t, int fd, const sockaddr* peer, socklen_t peer_len) {
+void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, socklen_t peer_len) {
     if (fd < 0) {
         out_of_descriptors(-fd);
         return;
     }
+    if (sockets_[listener].kind == core::transport::unix_stream) {
+        const auto cred = net::peer_credentials(fd);
+        open_connection(fd, net::endpoint::unix_peer(cred.pid, cred.uid));
+        return;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const auto endpoint = net::endpoint::from_sockaddr(peer, peer_len);
     open_connection(fd, endpoint.value_or(net::endpoint{}));
 }
 
 void worker::open_connection(int fd, const net::endpoint& peer) {
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const io::conn_token t = conns_.emplace(connection{peer, false, false, clock::now(), {}}).pack();
     engine_->attach(t, fd);
     if (spdlog::should_log(spdlog::level::info)) {
@@ -129,9 +144,27 @@ void worker::set_accepting(bool on) {
         return;
     }
     accepting_ = on;
-    for (std::size_t i = 0; i < listeners_.size(); ++i) {
-        on ? engine_->resume_listener(i) : engine_->pause_listener(i);
+    for (std::size_t i = 0; i < sockets_.size(); ++i) {
+        if (sockets_[i].kind != core::transport::udp) {
+            on ? engine_->resume_listener(i) : engine_->pause_listener(i);
+        }
     }
+}
+
+void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
+    const auto now = clock::now().time_since_epoch().count();
+    auto& counts = datagram_counts_[socket];
+    for (auto& d : batch) {
+        const auto source = net::datagram_source(d.peer, d.peer_len);
+        const auto verdict = guard_.judge(source.port, source.key, now);
+        d.echo = verdict == core::datagram_verdict::echo;
+        ++counts.refused[static_cast<std::size_t>(verdict)];
+    }
+}
+
+void worker::on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped) {
+    datagram_counts_[socket].echoed += sent;
+    datagram_counts_[socket].send_buffer_full += dropped;
 }
 
 void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
@@ -210,10 +243,10 @@ void worker::on_notify() {
 }
 
 void worker::begin_drain() {
-    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    for (std::size_t i = 0; i < sockets_.size(); ++i) {
         engine_->unwatch_listener(i);
     }
-    listeners_.clear();  // closing them refuses new connections at once
+    sockets_.clear();  // closing them refuses new connections at once
     draining_ = true;
     accept_retry_at_.reset();
     drain_deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(

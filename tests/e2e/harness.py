@@ -44,20 +44,31 @@ class Server:
             stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
             env=None if env is None else {**os.environ, **env})
         self.pid = self.proc.pid
+        self._pending = b""
         self.lines = [self._read_line() for _ in range(expect_lines)]
         self.urls = [line.removeprefix("listening on ") for line in self.lines]
-        self.port = int(self.urls[0].rsplit(":", 1)[1])
+        tail = self.urls[0].rsplit(":", 1)[-1]
+        self.port = int(tail) if tail.isdigit() else None  # None for unix: listeners
 
     def _read_line(self):
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        if not sel.select(timeout=10 * SLOW):
-            self.kill()
-            raise AssertionError("no 'listening on' line within 10 s; log: " + self.stderr())
-        line = self.proc.stdout.readline().decode().rstrip("\n")
+        # Raw reads on the pipe: a buffered reader could hold the next line where
+        # select() cannot see it.
+        deadline = time.monotonic() + 10 * SLOW
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            sel = selectors.DefaultSelector()
+            sel.register(fd, selectors.EVENT_READ)
+            left = deadline - time.monotonic()
+            chunk = os.read(fd, 4096) if left > 0 and sel.select(timeout=left) else b""
+            if not chunk:
+                self.kill()
+                raise AssertionError("no 'listening on' line within 10 s; log: " + self.stderr())
+            self._pending += chunk
+        raw, self._pending = self._pending.split(b"\n", 1)
+        line = raw.decode()
         if not line.startswith("listening on "):
             self.kill()
-            raise AssertionError(f"unexpected first line {line!r}; log: {self.stderr()}")
+            raise AssertionError(f"unexpected line {line!r}; log: {self.stderr()}")
         return line
 
     def connect(self, host="127.0.0.1", timeout=30):
@@ -90,8 +101,7 @@ class Server:
         if self.proc.poll() is None:
             self.signal(signal.SIGTERM)
             self.wait_exit()
-        self.proc.stdout.close()
-        self.log.close()
+        self.proc.stdout.close()  # the log stays readable until the Server is dropped
 
     def __enter__(self):
         return self

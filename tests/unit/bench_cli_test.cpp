@@ -50,7 +50,7 @@ TEST(BenchCli, BadInputExitsTwo) {
     for (auto args : {std::vector<const char*>{"--conns", "0"},
                       std::vector<const char*>{"--size", "0"},
                       std::vector<const char*>{"--size", "64,x"},
-                      std::vector<const char*>{"udp://h:1"},
+                      std::vector<const char*>{"sctp://h:1"},
                       std::vector<const char*>{"--bogus"}}) {
         const auto r = parse(args);
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];

@@ -19,11 +19,23 @@ TEST(TargetUrl, AcceptsNamesAndLiterals) {
 }
 
 TEST(TargetUrl, RejectsWithAReason) {
-    for (const char* bad : {"127.0.0.1:1", "udp://1.2.3.4:5", "tcp://::1:7", "tcp://host",
+    for (const char* bad : {"127.0.0.1:1", "sctp://1.2.3.4:5", "unix:", "tcp://::1:7", "tcp://host",
                             "tcp://:5", "tcp://h:0", "tcp://h:65536", "tcp://h:5x",
                             "tcp://[::1]7"}) {
         const auto r = parse_target_url(bad);
         ASSERT_TRUE(std::holds_alternative<url_error>(r)) << bad;
         EXPECT_NE(std::get<url_error>(r).message.find(bad), std::string::npos);
     }
+}
+
+TEST(TargetUrl, UdpAndUnixTargets) {
+    auto t = std::get<target_url>(parse_target_url("udp://[::1]:7"));
+    EXPECT_EQ(t.scheme, "udp");
+    EXPECT_EQ(t.to_string(), "udp://[::1]:7");
+    t = std::get<target_url>(parse_target_url("unix:/tmp/e.sock"));
+    EXPECT_EQ(t.path, "/tmp/e.sock");
+    EXPECT_FALSE(t.abstract);
+    t = std::get<target_url>(parse_target_url("unix:@echo"));
+    EXPECT_TRUE(t.abstract);
+    EXPECT_EQ(t.to_string(), "unix:@echo");
 }

@@ -3,6 +3,8 @@
 // deferred queue, so handlers are never re-entered from inside their own calls.
 #include "io/epoll/epoll_engine.hpp"
 
+#include "io/epoll/datagram_batch.hpp"
+
 #include "core/chunk_pool.hpp"
 #include "core/paged_array.hpp"
 #include "net/setup_error.hpp"
@@ -24,6 +26,7 @@ constexpr std::uint64_t kEngineBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kNotifyToken = ~std::uint64_t{0};
 constexpr int kAcceptBurst = 64;
 constexpr int kMaxEvents = 256;
+constexpr int kDatagramBatches = 8;  // per wake-up, so one busy socket cannot starve the rest
 
 // 24 bytes: one per connection, idle ones included. The token's low half is the
 // slot index, so only its high half is kept.
@@ -55,6 +58,7 @@ public:
 
     std::string_view name() const noexcept override { return "epoll"; }
     void watch_listener(std::size_t index, int fd) override;
+    void watch_datagrams(std::size_t index, int fd) override;
     void pause_listener(std::size_t index) override { listener_events(index, 0); }
     void resume_listener(std::size_t index) override { listener_events(index, EPOLLIN); }
     void unwatch_listener(std::size_t index) override;
@@ -70,6 +74,7 @@ private:
     void ctl(int op, int fd, std::uint32_t events, std::uint64_t data);
     void listener_events(std::size_t index, std::uint32_t events);
     void accept_burst(std::size_t index, completion_handler& handler);
+    void datagram_burst(std::size_t index, completion_handler& handler);
     void on_conn_event(conn_token t, std::uint32_t events, completion_handler& handler);
     void pump_reads(conn_token t, completion_handler& handler);
     void try_send(conn_token t, conn_state& c);
@@ -78,7 +83,9 @@ private:
     core::chunk_pool pool_;
     net::unique_fd epoll_;
     net::unique_fd wake_;
-    std::vector<int> listeners_;
+    std::vector<int> listeners_;  // listening and datagram sockets, by index
+    std::vector<bool> datagram_;  // which of them are datagram sockets
+    std::unique_ptr<datagram_batch> datagrams_;  // made with the first datagram socket
     core::paged_array<conn_state> conns_;
     std::vector<deferred> deferred_;
     bool running_deferred_ = false;
@@ -116,9 +123,18 @@ conn_state* epoll_engine::find(conn_token t) noexcept {
 void epoll_engine::watch_listener(std::size_t index, int fd) {
     if (listeners_.size() <= index) {
         listeners_.resize(index + 1, -1);
+        datagram_.resize(index + 1, false);
     }
     listeners_[index] = fd;
     ctl(EPOLL_CTL_ADD, fd, EPOLLIN, kEngineBit | index);
+}
+
+void epoll_engine::watch_datagrams(std::size_t index, int fd) {
+    if (!datagrams_) {
+        datagrams_ = std::make_unique<datagram_batch>();
+    }
+    watch_listener(index, fd);
+    datagram_[index] = true;
 }
 
 void epoll_engine::listener_events(std::size_t index, std::uint32_t events) {
@@ -201,7 +217,8 @@ void epoll_engine::wait(completion_handler& handler, std::chrono::milliseconds t
             [[maybe_unused]] ssize_t r = ::read(wake_.get(), &count, sizeof count);
             handler.on_notify();
         } else if ((data & kEngineBit) != 0) {
-            accept_burst(static_cast<std::size_t>(data & ~kEngineBit), handler);
+            const auto index = static_cast<std::size_t>(data & ~kEngineBit);
+            datagram_[index] ? datagram_burst(index, handler) : accept_burst(index, handler);
         } else {
             on_conn_event(data, events[i].events, handler);
         }
@@ -227,6 +244,21 @@ void epoll_engine::accept_burst(std::size_t index, completion_handler& handler) 
             handler.on_accept(index, -errno, nullptr, 0);
         }
         return;
+    }
+}
+
+void epoll_engine::datagram_burst(std::size_t index, completion_handler& handler) {
+    for (int i = 0; i < kDatagramBatches && listeners_[index] >= 0; ++i) {
+        const int n = datagrams_->receive(listeners_[index]);
+        if (n <= 0) {
+            return;  // EAGAIN; other errors (ICMP reports) are not the echo's concern
+        }
+        handler.on_datagrams(index, datagrams_->received());
+        const auto r = datagrams_->echo_marked(listeners_[index]);
+        handler.on_datagrams_sent(index, r.sent, r.dropped);
+        if (static_cast<std::size_t>(n) < datagram_batch::kSlots) {
+            return;
+        }
     }
 }
 

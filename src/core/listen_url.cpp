@@ -1,0 +1,165 @@
+// Strict by design: an option that does not belong to a transport, or a value that
+// does not parse, names the URL and the option, so a typo never binds something else.
+#include "core/listen_url.hpp"
+
+#include <charconv>
+
+namespace echo::core {
+
+namespace {
+
+listen_url_error bad(std::string_view url, const std::string& why) {
+    return {"--listen '" + std::string{url} + "': " + why};
+}
+
+template <class T>
+std::optional<T> number(std::string_view text, int base = 10) {
+    T v{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
+    std::string_view port_text;
+    if (rest.starts_with('[')) {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos || rest.substr(close + 1, 1) != ":") {
+            return "expected [IPv6]:PORT";
+        }
+        std::string_view inside = rest.substr(1, close - 1);
+        if (const auto pct = inside.find('%'); pct != std::string_view::npos) {
+            out.scope = std::string{inside.substr(pct + 1)};
+            inside = inside.substr(0, pct);
+            if (out.scope.empty()) {
+                return "empty IPv6 scope after '%'";
+            }
+        }
+        out.host = std::string{inside};
+        port_text = rest.substr(close + 2);
+    } else {
+        const auto colon = rest.rfind(':');
+        if (colon == std::string_view::npos || rest.find(':') != colon) {
+            return "expected HOST:PORT (IPv6 literals go in brackets)";
+        }
+        out.host = std::string{rest.substr(0, colon)};
+        port_text = rest.substr(colon + 1);
+    }
+    const auto port = number<unsigned>(port_text);
+    if (!port || *port > 65535) {
+        return "port must be 0-65535";
+    }
+    out.port = static_cast<std::uint16_t>(*port);
+    return std::nullopt;
+}
+
+std::optional<std::string> option(std::string_view key, std::string_view value, listen_url& out) {
+    const bool ip = out.kind != transport::unix_stream;
+    if (key == "backlog" && out.kind != transport::udp) {
+        const auto v = number<int>(value);
+        if (!v || *v < 1) {
+            return "backlog must be a positive number";
+        }
+        out.backlog = *v;
+    } else if (key == "ipv6only" && ip) {
+        if (value != "0" && value != "1") {
+            return "ipv6only must be 0 or 1";
+        }
+        out.ipv6only = value == "1";
+    } else if (key == "mode" && !ip && !out.abstract) {
+        const auto v = number<unsigned>(value, 8);
+        if (!v || *v > 0777) {
+            return "mode must be octal permission bits, e.g. 0660";
+        }
+        out.mode = *v;
+    } else {
+        return "unknown option '" + std::string{key} + "' for this kind of listener";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> options(std::string_view query, listen_url& out) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (eq == std::string_view::npos) {
+            return "option '" + std::string{pair} + "' needs a value (name=value)";
+        }
+        if (auto problem = option(pair.substr(0, eq), pair.substr(eq + 1), out)) {
+            return problem;
+        }
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> unix_path(std::string_view rest, listen_url& out) {
+    out.kind = transport::unix_stream;
+    out.abstract = rest.starts_with('@');
+    out.path = std::string{out.abstract ? rest.substr(1) : rest};
+    if (out.path.empty()) {
+        return "missing socket path";
+    }
+    if (out.path.size() > 107) {
+        return "socket path longer than 107 bytes";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string listen_url::canonical() const {
+    if (kind == transport::unix_stream) {
+        return std::string{"unix:"} + (abstract ? "@" : "") + path;
+    }
+    return std::string{kind == transport::tcp ? "tcp" : "udp"} + "://[" + host + "%" + scope +
+           "]:" + std::to_string(port);
+}
+
+std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url) {
+    listen_url out;
+    out.text = std::string{url};
+    const auto q = url.find('?');
+    const std::string_view base = url.substr(0, q);
+    std::optional<std::string> problem;
+    if (base.starts_with("tcp://") || base.starts_with("udp://")) {
+        out.kind = base.starts_with("tcp") ? transport::tcp : transport::udp;
+        problem = host_port(base.substr(6), out);
+    } else if (base.starts_with("unix:")) {
+        problem = unix_path(base.substr(5), out);
+    } else {
+        problem = "unknown scheme (use tcp://HOST:PORT, udp://HOST:PORT, unix:/path or "
+                  "unix:@name)";
+    }
+    if (!problem && q != std::string_view::npos) {
+        problem = options(url.substr(q + 1), out);
+    }
+    if (problem) {
+        return bad(url, *problem);
+    }
+    return out;
+}
+
+std::variant<std::vector<listen_url>, listen_url_error> parse_listen_urls(
+    const std::vector<std::string>& urls) {
+    std::vector<listen_url> out;
+    for (const auto& text : urls) {
+        auto parsed = parse_listen_url(text);
+        if (auto* err = std::get_if<listen_url_error>(&parsed)) {
+            return *err;
+        }
+        auto& url = std::get<listen_url>(parsed);
+        for (const auto& earlier : out) {
+            if (earlier.canonical() == url.canonical()) {
+                return bad(text, "duplicate of '" + earlier.text + "'");
+            }
+        }
+        out.push_back(std::move(url));
+    }
+    return out;
+}
+
+}  // namespace echo::core

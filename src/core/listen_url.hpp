@@ -1,0 +1,42 @@
+// A listener as the command line names it (--listen URL), parsed without touching
+// the network: transport, address or path, and the options that belong to it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace echo::core {
+
+enum class transport { tcp, udp, unix_stream };
+
+struct listen_url {
+    transport kind = transport::tcp;
+    std::string host;   // tcp/udp: name or literal, no brackets, "" = all IPv4
+    std::string scope;  // tcp/udp: IPv6 zone (fe80::1%eth0), else empty
+    std::uint16_t port = 0;
+    std::string path;        // unix: file path, or the abstract name without '@'
+    bool abstract = false;   // unix:@name
+    std::optional<int> backlog;       // tcp, unix
+    std::optional<bool> ipv6only;     // tcp, udp
+    std::optional<unsigned> mode;     // unix file sockets: permission bits
+    std::string text;  // as given, for messages
+
+    // The same listener written one way, to find duplicates.
+    [[nodiscard]] std::string canonical() const;
+};
+
+struct listen_url_error {
+    std::string message;
+};
+
+[[nodiscard]] std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url);
+
+// Parses each URL and rejects duplicates; the first problem wins.
+[[nodiscard]] std::variant<std::vector<listen_url>, listen_url_error> parse_listen_urls(
+    const std::vector<std::string>& urls);
+
+}  // namespace echo::core

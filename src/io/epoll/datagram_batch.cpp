@@ -1,0 +1,73 @@
+// A full send buffer drops the rest of the batch (counted) rather than blocking
+// the loop: RFC 862 echo over UDP is best effort, and the loop serves everyone.
+#include "io/epoll/datagram_batch.hpp"
+
+#include <cerrno>
+
+namespace echo::io {
+
+datagram_batch::datagram_batch() : slots_(new std::byte[kSlots * kSlotBytes]) {
+    for (std::size_t i = 0; i < kSlots; ++i) {
+        in_iov_[i] = {slots_.get() + i * kSlotBytes, kSlotBytes};
+    }
+}
+
+int datagram_batch::receive(int fd) noexcept {
+    for (std::size_t i = 0; i < kSlots; ++i) {
+        in_[i].msg_hdr = {};
+        in_[i].msg_hdr.msg_name = &peers_[i];
+        in_[i].msg_hdr.msg_namelen = sizeof peers_[i];
+        in_[i].msg_hdr.msg_iov = &in_iov_[i];
+        in_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd, in_.data(), kSlots, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+        count_ = 0;
+        return -errno;
+    }
+    count_ = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i < count_; ++i) {
+        const auto& h = in_[i].msg_hdr;
+        views_[i] = datagram{static_cast<const sockaddr*>(h.msg_name), h.msg_namelen,
+                             {slots_.get() + i * kSlotBytes, in_[i].msg_len}, false};
+    }
+    return n;
+}
+
+datagram_batch::send_result datagram_batch::echo_marked(int fd) noexcept {
+    std::size_t marked = 0;
+    for (std::size_t i = 0; i < count_; ++i) {
+        if (!views_[i].echo) {
+            continue;
+        }
+        out_iov_[marked] = in_iov_[i];
+        out_iov_[marked].iov_len = views_[i].data.size();
+        out_[marked].msg_hdr = {};
+        out_[marked].msg_hdr.msg_name = &peers_[i];
+        out_[marked].msg_hdr.msg_namelen = views_[i].peer_len;
+        out_[marked].msg_hdr.msg_iov = &out_iov_[marked];
+        out_[marked].msg_hdr.msg_iovlen = 1;
+        ++marked;
+    }
+    send_result r;
+    std::size_t at = 0;
+    while (at < marked) {
+        const int n = ::sendmmsg(fd, out_.data() + at, static_cast<unsigned>(marked - at),
+                                 MSG_DONTWAIT);
+        if (n > 0) {
+            r.sent += static_cast<std::size_t>(n);
+            at += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+            break;  // the buffer is full: the rest is dropped
+        } else {
+            ++at;  // this one failed (unreachable peer, say); go on with the next
+            ++r.dropped;
+        }
+    }
+    r.dropped += marked - at;
+    return r;
+}
+
+}  // namespace echo::io

@@ -1,0 +1,46 @@
+// recvmmsg/sendmmsg for the epoll engine: one syscall receives up to kSlots
+// datagrams into fixed slots, one more echoes those the handler marked.
+#pragma once
+
+#include "io/engine.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstddef>
+#include <memory>
+
+namespace echo::io {
+
+class datagram_batch {
+public:
+    static constexpr std::size_t kSlots = 32;
+    static constexpr std::size_t kSlotBytes = 65536;  // the largest UDP payload fits
+
+    datagram_batch();
+
+    // Receives what is queued on `fd` (up to kSlots); returns how many, or -errno.
+    int receive(int fd) noexcept;
+    // The datagrams of the last receive(), for the handler to mark.
+    [[nodiscard]] std::span<datagram> received() noexcept { return {views_.data(), count_}; }
+    struct send_result {
+        std::size_t sent = 0;
+        std::size_t dropped = 0;
+    };
+    // Sends the marked datagrams back to their peers without ever waiting.
+    send_result echo_marked(int fd) noexcept;
+
+private:
+    // Slots are allocated untouched: a page is resident only once a datagram
+    // that large arrived.
+    std::unique_ptr<std::byte[]> slots_;
+    std::array<mmsghdr, kSlots> in_{};
+    std::array<mmsghdr, kSlots> out_{};
+    std::array<iovec, kSlots> in_iov_{};
+    std::array<iovec, kSlots> out_iov_{};
+    std::array<sockaddr_storage, kSlots> peers_{};
+    std::array<datagram, kSlots> views_{};
+    std::size_t count_ = 0;
+};
+
+}  // namespace echo::io
