@@ -104,7 +104,15 @@ std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
 }
 
 std::vector<unique_fd> open_udp_sockets(endpoint at, unsigned count, bool v6only) {
-    return bind_group(at, SOCK_DGRAM, count, v6only);
+    auto fds = bind_group(at, SOCK_DGRAM, count, v6only);
+    // A burst of small datagrams overflows the default 208 KiB (each costs ~1 KiB
+    // of buffer accounting) long before the loop is busy; the kernel caps the
+    // request at net.core.rmem_max, which is fine.
+    const int bytes = 4 << 20;
+    for (auto& fd : fds) {
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    return fds;
 }
 
 }  // namespace echo::net
