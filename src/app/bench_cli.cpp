@@ -29,6 +29,10 @@ void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
         ->delimiter(',')->capture_default_str();
     app.add_option("-p,--pipeline", c.pipeline, "closed loop: messages in flight per connection")
         ->check(CLI::Range(1, 1'000'000))->capture_default_str();
+    app.add_option("--messages-per-conn", c.messages_per_conn,
+                   "closed loop: close each connection after this many messages and open "
+                   "a new one (measures connection churn); 0 = never")
+        ->check(CLI::Range(0, 1'000'000'000));
     app.add_option("-r,--rate", c.rate,
                    "open loop: messages/s in total, latency from the intended send time")
         ->check(CLI::Range(0.0, 1e9));
@@ -65,6 +69,9 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
             return "--size: '" + s + "' is not a size from 1 to 67108864 bytes";
         }
         c.sizes.push_back(static_cast<std::uint32_t>(v));
+    }
+    if (c.messages_per_conn > 0 && (c.rate > 0 || c.target.scheme == "udp")) {
+        return "--messages-per-conn is for closed-loop stream connections";
     }
     if (c.target.scheme == "udp") {
         for (auto size : c.sizes) {

@@ -2,19 +2,13 @@
 // ring holds only the window between the oldest owed datagram and the newest.
 #include "core/datagram_tracker.hpp"
 
-namespace echo::core {
+#include "core/ring_growth.hpp"
 
-void datagram_tracker::grow() {
-    std::vector<entry> bigger(ring_.empty() ? 16 : ring_.size() * 2);
-    for (std::uint64_t s = head_; s < next_; ++s) {
-        bigger[s & (bigger.size() - 1)] = at(s);
-    }
-    ring_.swap(bigger);
-}
+namespace echo::core {
 
 void datagram_tracker::sent(std::uint64_t seq, std::uint32_t size, std::int64_t sent_ns) {
     if (next_ - head_ == ring_.size()) {
-        grow();
+        grow_ring(ring_, head_, next_, 16);
     }
     at(seq) = entry{seq, sent_ns, size, true};
     next_ = seq + 1;

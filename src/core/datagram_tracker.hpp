@@ -37,7 +37,6 @@ private:
         bool owed = false;
     };
     entry& at(std::uint64_t seq) noexcept { return ring_[seq & (ring_.size() - 1)]; }
-    void grow();
 
     std::vector<entry> ring_;  // seqs [head_, next_) live here; power-of-two size
     std::uint64_t head_ = 0;   // oldest seq not yet settled (answered or lost)

@@ -2,19 +2,13 @@
 // message's slot is its index masked, so growing only re-spreads live entries.
 #include "core/echo_expectation.hpp"
 
-namespace echo::core {
+#include "core/ring_growth.hpp"
 
-void echo_expectation::grow() {
-    std::vector<entry> bigger(ring_.empty() ? 4 : ring_.size() * 2);
-    for (std::uint64_t i = popped_; i < pushed_; ++i) {
-        bigger[i & (bigger.size() - 1)] = at(i);
-    }
-    ring_.swap(bigger);
-}
+namespace echo::core {
 
 void echo_expectation::push(std::uint64_t seq, std::uint32_t size, std::int64_t sent_ns) {
     if (pushed_ - popped_ == ring_.size()) {
-        grow();
+        grow_ring(ring_, popped_, pushed_, 4);
     }
     const message_id id{conn_, seq, size};
     at(pushed_) = entry{id, message_pattern::header(id), sent_ns};

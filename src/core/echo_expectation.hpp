@@ -55,7 +55,6 @@ private:
     [[nodiscard]] const entry& at(std::uint64_t i) const noexcept {
         return ring_[i & (ring_.size() - 1)];
     }
-    void grow();
     verdict check_front(std::span<const std::byte> part);
 
     const message_pattern* pattern_;

@@ -17,6 +17,7 @@ struct bench_config {
     unsigned conns = 1;
     std::vector<std::uint32_t> sizes{64};  // each message picks one, uniformly
     unsigned pipeline = 1;                 // closed loop: messages in flight per connection
+    unsigned messages_per_conn = 0;        // closed loop: reconnect after this many; 0 = never
     double rate = 0;                       // open loop: messages/s in total; 0 = closed loop
     std::chrono::duration<double> duration = std::chrono::seconds{10};
     std::chrono::duration<double> warmup = std::chrono::seconds{1};

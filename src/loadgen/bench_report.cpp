@@ -69,6 +69,11 @@ std::string format_table(const bench_report& r) {
                            static_cast<double>(r.server->rss_after_connect) / (1 << 20),
                            static_cast<double>(r.server->rss_at_end) / (1 << 20));
     }
+    if (r.config.messages_per_conn > 0) {
+        out += fmt::format("connections {}  ({:.0f}/s, {} messages each)\n", r.result.connections,
+                           per_second(r.result.connections, r.seconds),
+                           r.config.messages_per_conn);
+    }
     if (r.config.target.scheme == "udp") {
         out += fmt::format("reordered   {} replies overtook an earlier one\n", r.result.reordered);
     }
@@ -104,7 +109,7 @@ std::string format_json(const bench_report& r) {
         "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
         "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"other\":{}}},"
-        "\"reordered\":{},\"first_error\":\"{}\","
+        "\"reordered\":{},\"connections_per_s\":{:.1f},\"first_error\":\"{}\","
         "\"server\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
@@ -112,7 +117,7 @@ std::string format_json(const bench_report& r) {
         per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
         e.connect_failed, e.unanswered, e.lost, e.late, e.other, r.result.reordered,
-        json_string(r.result.first_error), server,
+        per_second(r.result.connections, r.seconds), json_string(r.result.first_error), server,
         json_string(r.config.command_line));
 }
 

@@ -47,7 +47,7 @@ load_thread::load_thread(const bench_config& config, const core::message_pattern
     }
     for (unsigned id = first_conn; id < config.conns; id += stride) {
         conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, {}, 0,
-                                    0x9e3779b97f4a7c15ULL * (id + 1), false, false});
+                                    0x9e3779b97f4a7c15ULL * (id + 1), 0, false, false});
     }
     if (config.rate > 0) {
         pacer_.emplace(config.rate * static_cast<double>(conns_.size()) / config.conns);
@@ -162,12 +162,32 @@ void load_thread::start_load() {
     }
     const std::int64_t now = now_ns();
     for (auto& c : conns_) {
-        for (unsigned k = 0; c.open && k < config_.pipeline; ++k) {
-            push_message(c, now);
-        }
-        if (c.open) {
-            flush(c);
-        }
+        fill_pipeline(c, now);
+    }
+}
+
+void load_thread::fill_pipeline(connection& c, std::int64_t now) {
+    const unsigned cap = config_.messages_per_conn ? config_.messages_per_conn : config_.pipeline;
+    for (unsigned k = 0; c.open && k < std::min(config_.pipeline, cap); ++k) {
+        push_message(c, now);
+    }
+    if (c.open) {
+        flush(c);
+    }
+}
+
+// --messages-per-conn: the connection is done; close it as a client does and open
+// the next, so accept, connect and close are measured along with the echo.
+void load_thread::reconnect(connection& c, std::int64_t now) {
+    c.fd.reset();
+    c.open = false;
+    c.expect = core::echo_expectation{pattern_, c.id};
+    c.done = 0;
+    if (now >= times_.measure_ns && now < times_.end_ns) {
+        ++result_.connections;
+    }
+    if (now < times_.end_ns) {
+        start_connect(c);
     }
 }
 
@@ -243,6 +263,13 @@ void load_thread::issue_due(std::int64_t now) {
 }
 
 void load_thread::on_event(connection& c, std::uint32_t events) {
+    if (c.connecting) {  // a reconnect (--messages-per-conn) completed
+        finish_connect(c);
+        if (c.open) {
+            fill_pipeline(c, now_ns());
+        }
+        return;
+    }
     if (!c.open) {
         return;
     }
@@ -261,54 +288,80 @@ void load_thread::on_event(connection& c, std::uint32_t events) {
 }
 
 void load_thread::read_all(connection& c, bool peer_closed) {
-    const bool closed_loop = !pacer_;
     for (bool more = true; c.open && more;) {
-        const ssize_t n = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) {
-                if (errno == EAGAIN) {
-                    break;
-                }
-                continue;
-            }
-            const int err = errno;
-            fail(c, err == ECONNRESET || err == EPIPE ? &error_counts::reset : &error_counts::other,
-                 "recv on connection " + std::to_string(c.id) + ": " + net::errno_text(err));
-            return;
-        }
-        if (n == 0) {
-            fail(c, &error_counts::early_close,
-                 "server closed connection " + std::to_string(c.id) + " with " +
-                     std::to_string(c.expect.in_flight()) + " messages owed");
-            return;
+        const ssize_t n = receive(c);
+        if (n <= 0) {
+            break;
         }
         // A short read emptied the socket and new bytes raise a new edge, so the
         // EAGAIN read is saved; not so for a FIN whose edge came with the data.
         more = static_cast<std::size_t>(n) == scratch_.size() || peer_closed;
-        const std::int64_t now = now_ns();
-        const bool counted = now >= times_.measure_ns && now < times_.end_ns;  // the window
-        const bool refill = closed_loop && now < times_.end_ns;
-        std::size_t refills = 0;
-        const auto verdict = c.expect.on_received(
-            std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(n)},
-            [&](const core::echo_expectation::completion& done) {
-                if (counted) {
-                    complete(now, done.sent_ns, done.size);
-                }
-                refills += refill ? 1 : 0;
-            });
-        result_.verified_bytes += static_cast<std::uint64_t>(n);
-        if (!verdict.ok) {
-            fail(c, &error_counts::mismatch, verdict.problem);
+        if (!settle(c, {scratch_.data(), static_cast<std::size_t>(n)})) {
             return;
-        }
-        for (; refills > 0; --refills) {
-            push_message(c, now);
         }
     }
     if (c.open && !c.expect.all_sent()) {
         flush(c);
     }
+}
+
+ssize_t load_thread::receive(connection& c) {
+    for (;;) {
+        const ssize_t n = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
+        if (n > 0) {
+            return n;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            return 0;
+        }
+        if (n == 0) {
+            fail(c, &error_counts::early_close,
+                 "server closed connection " + std::to_string(c.id) + " with " +
+                     std::to_string(c.expect.in_flight()) + " messages owed");
+        } else {
+            const int err = errno;
+            fail(c, err == ECONNRESET || err == EPIPE ? &error_counts::reset : &error_counts::other,
+                 "recv on connection " + std::to_string(c.id) + ": " + net::errno_text(err));
+        }
+        return -1;
+    }
+}
+
+// Checks received bytes against what was sent, records the messages they complete
+// and, in closed loop, sends as many new ones (up to --messages-per-conn).
+bool load_thread::settle(connection& c, std::span<const std::byte> got) {
+    const std::int64_t now = now_ns();
+    const bool counted = now >= times_.measure_ns && now < times_.end_ns;  // the window
+    const bool refill = !pacer_ && now < times_.end_ns;
+    const std::size_t cap = config_.messages_per_conn;
+    std::size_t refills = 0;
+    std::uint32_t completed = 0;
+    const auto verdict =
+        c.expect.on_received(got, [&](const core::echo_expectation::completion& done) {
+            if (counted) {
+                complete(now, done.sent_ns, done.size);
+            }
+            ++completed;
+            const std::size_t sent = c.done + completed + c.expect.in_flight() + refills;
+            refills += refill && (cap == 0 || sent < cap) ? 1 : 0;
+        });
+    result_.verified_bytes += got.size();
+    if (!verdict.ok) {
+        fail(c, &error_counts::mismatch, verdict.problem);
+        return false;
+    }
+    c.done += completed;
+    if (cap > 0 && c.done >= cap && c.expect.in_flight() == 0) {
+        reconnect(c, now);
+        return false;
+    }
+    for (; refills > 0; --refills) {
+        push_message(c, now);
+    }
+    return true;
 }
 
 void load_thread::complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t size) {

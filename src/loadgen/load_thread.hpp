@@ -12,6 +12,8 @@
 #include "loadgen/target_address.hpp"
 #include "net/unique_fd.hpp"
 
+#include <sys/types.h>
+
 #include <barrier>
 #include <cstdint>
 #include <optional>
@@ -46,6 +48,7 @@ private:
         core::datagram_tracker tracker;  // datagrams
         std::uint64_t next_seq = 0;
         std::uint64_t rng;
+        std::uint32_t done = 0;  // messages echoed on this connection (for churn)
         bool connecting = false;
         bool open = false;
     };
@@ -54,9 +57,13 @@ private:
     void start_connect(connection& c);
     void finish_connect(connection& c);
     void start_load();
+    void fill_pipeline(connection& c, std::int64_t now);
+    void reconnect(connection& c, std::int64_t now);
     void load_until(std::int64_t until_ns, bool issuing);
     void on_event(connection& c, std::uint32_t events);
     void read_all(connection& c, bool peer_closed);
+    [[nodiscard]] ssize_t receive(connection& c);
+    [[nodiscard]] bool settle(connection& c, std::span<const std::byte> got);
     void flush(connection& c);
     void push_message(connection& c, std::int64_t sent_ns);
     void send_datagram(connection& c, std::uint32_t size, std::int64_t sent_ns);

@@ -41,6 +41,7 @@ struct run_result {
     std::uint64_t verified_bytes = 0;  // every byte compared, warm-up and drain included
     std::uint64_t sent_messages = 0;
     std::uint64_t reordered = 0;  // UDP: replies that overtook an earlier one
+    std::uint64_t connections = 0;  // --messages-per-conn: connections done in the window
     error_counts errors;
     std::string first_error;  // the first problem seen, in words
 
@@ -51,6 +52,7 @@ struct run_result {
         verified_bytes += o.verified_bytes;
         sent_messages += o.sent_messages;
         reordered += o.reordered;
+        connections += o.connections;
         errors.merge(o.errors);
         if (first_error.empty()) {
             first_error = o.first_error;

@@ -42,6 +42,15 @@ class AgainstRealServerTest(unittest.TestCase):
                 self.assertGreater(report["messages"], 0)
                 self.assertGreater(report["verified_bytes"], 0)
 
+    def test_connection_churn(self):
+        code, report, err = run_bench(self.url, *SHORT, "--conns", "10",
+                                      "--messages-per-conn", "3", "--pipeline", "2")
+        self.assertEqual(code, 0, f"{report} {err}")
+        self.assertGreater(report["connections_per_s"], 0)
+        # Every connection carried exactly 3 messages, so messages come in threes
+        # (up to the connections cut by the window's edges).
+        self.assertGreater(report["messages"], 2 * report["connections_per_s"])
+
     def test_open_loop_holds_its_rate(self):
         code, report, _ = run_bench(self.url, "--rate", "5000", "--conns", "10",
                                     "--duration", "3", "--warmup", "0.5")

@@ -51,7 +51,9 @@ TEST(BenchCli, BadInputExitsTwo) {
                       std::vector<const char*>{"--size", "0"},
                       std::vector<const char*>{"--size", "64,x"},
                       std::vector<const char*>{"sctp://h:1"},
-                      std::vector<const char*>{"--bogus"}}) {
+                      std::vector<const char*>{"--bogus"},
+                      std::vector<const char*>{"--messages-per-conn", "1", "--rate", "10"},
+                      std::vector<const char*>{"udp://h:1", "--size", "8"}}) {
         const auto r = parse(args);
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
         const auto& e = std::get<cli_exit>(r);
