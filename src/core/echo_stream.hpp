@@ -31,8 +31,6 @@ public:
     [[nodiscard]] bool finished() const noexcept {
         return peer_eof_ && pending_.empty() && !send_in_flight_;
     }
-    [[nodiscard]] bool peer_eof() const noexcept { return peer_eof_; }
-    [[nodiscard]] std::size_t pending_bytes() const noexcept { return pending_.bytes(); }
     [[nodiscard]] std::size_t held_chunks() const noexcept { return pending_.count(); }
     [[nodiscard]] std::uint64_t bytes_echoed() const noexcept { return echoed_; }
 

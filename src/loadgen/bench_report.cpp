@@ -104,7 +104,7 @@ std::string format_json(const bench_report& r) {
     }
     return fmt::format(
         "{{\"target\":\"{}\",\"conns\":{},\"sizes\":[{}],\"pipeline\":{},\"mode\":\"{}\","
-        "\"rate\":{},\"threads\":{},\"duration_s\":{:.3f},\"messages\":{},"
+        "\"rate\":{},\"threads\":{},\"duration_s\":{:.3f},\"messages\":{},\"sent_messages\":{},"
         "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
         "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
@@ -113,7 +113,7 @@ std::string format_json(const bench_report& r) {
         "\"server\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
-        r.result.messages, per_second(r.result.messages, r.seconds),
+        r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
         per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
         e.connect_failed, e.unanswered, e.lost, e.late, e.other, r.result.reordered,
