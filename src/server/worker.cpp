@@ -152,7 +152,9 @@ void worker::set_accepting(bool on) {
 }
 
 void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
-    const auto now = clock::now().time_since_epoch().count();
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         clock::now().time_since_epoch())
+                         .count();
     auto& counts = datagram_counts_[socket];
     for (auto& d : batch) {
         const auto source = net::datagram_source(d.peer, d.peer_len);
