@@ -86,6 +86,40 @@ timeline plan(const bench_config& c) {
     return t;
 }
 
+// The measured window, seen from the main thread: the live line once a second, and
+// the server's CPU time sampled at the window's two ends.
+void watch_window(const bench_config& config, const timeline& times, live_progress& progress,
+                  std::optional<server_usage>& usage) {
+    live_line live{config, progress};
+    sleep_until_ns(times.measure_ns);
+    const auto cpu_before = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    live.tick(times.measure_ns, times.measure_ns);
+    for (std::int64_t tick = times.measure_ns + 1'000'000'000; tick < times.end_ns;
+         tick += 1'000'000'000) {
+        sleep_until_ns(tick);
+        live.tick(now_ns(), times.measure_ns);
+    }
+    sleep_until_ns(times.end_ns);
+    const auto cpu_after = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    if (usage && cpu_before && cpu_after) {
+        usage->cpu_seconds = cpu_after->cpu_seconds - cpu_before->cpu_seconds;
+        usage->rss_at_end = cpu_after->rss_bytes;
+    }
+}
+
+int report(const bench_config& config, const run_result& total, const timeline& times,
+           const std::optional<server_usage>& usage) {
+    const bench_report r{config, total,
+                         static_cast<double>(times.end_ns - times.measure_ns) / 1e9, usage};
+    const std::string text = config.json ? format_json(r) : format_table(r);
+    std::fputs(text.c_str(), stdout);
+    if (!config.json) {
+        std::printf("reproduce   %s\n", config.command_line.c_str());
+    }
+    std::fflush(stdout);
+    return total.errors.total() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int run_bench(const bench_config& config) {
@@ -103,46 +137,21 @@ int run_bench(const bench_config& config) {
     sync.gate.arrive_and_wait();  // every connection is up (or failed)
     std::optional<server_usage> usage;
     if (config.server_pid) {
-        usage.emplace();
-        usage->pid = *config.server_pid;
+        usage = server_usage{*config.server_pid, 0, 0, 0};
         if (auto s = sample_process(*config.server_pid)) {
             usage->rss_after_connect = s->rss_bytes;
         }
     }
     sync.times = plan(config);
-    const timeline times = sync.times;
     sync.gate.arrive_and_wait();
-
-    live_line live{config, sync.progress};
-    sleep_until_ns(times.measure_ns);
-    const auto cpu_before = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
-    live.tick(times.measure_ns, times.measure_ns);
-    for (std::int64_t tick = times.measure_ns + 1'000'000'000; tick < times.end_ns;
-         tick += 1'000'000'000) {
-        sleep_until_ns(tick);
-        live.tick(now_ns(), times.measure_ns);
-    }
-    sleep_until_ns(times.end_ns);
-    const auto cpu_after = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
-    if (usage && cpu_before && cpu_after) {
-        usage->cpu_seconds = cpu_after->cpu_seconds - cpu_before->cpu_seconds;
-        usage->rss_at_end = cpu_after->rss_bytes;
-    }
+    watch_window(config, sync.times, sync.progress, usage);
     threads.clear();  // joins
 
     run_result total;
     for (auto& l : loaders) {
         total.merge(l->result());
     }
-    const bench_report report{config, total, static_cast<double>(times.end_ns - times.measure_ns) / 1e9,
-                              usage};
-    const std::string text = config.json ? format_json(report) : format_table(report);
-    std::fputs(text.c_str(), stdout);
-    if (!config.json) {
-        std::printf("reproduce   %s\n", config.command_line.c_str());
-    }
-    std::fflush(stdout);
-    return total.errors.total() == 0 ? 0 : 1;
+    return report(config, total, sync.times, usage);
 }
 
 }  // namespace echo::loadgen
