@@ -25,6 +25,7 @@ struct raw_options {
     std::size_t max_buffer = 0;
     double drain_timeout = 0;
     std::string level = "info";
+    std::string engine = "auto";
     bool quiet = false;
 };
 
@@ -56,6 +57,10 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
         ->transform(CLI::IsMember(kLevels, CLI::ignore_case))
         ->capture_default_str();
     app.add_flag("-q,--quiet", raw.quiet, "log errors only");
+    app.add_option("--engine", raw.engine,
+                   "auto (io_uring where it works, else epoll), epoll or io_uring")
+        ->check(CLI::IsMember({"auto", "epoll", "io_uring"}))
+        ->capture_default_str();
     app.add_option("--udp-deny-ports", raw.udp_deny,
                    "UDP source ports never answered, besides 0, 7, 13, 17, 19 and 37")
         ->delimiter(',');
@@ -113,6 +118,9 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
         cfg.drain_timeout = std::chrono::duration<double>{raw.drain_timeout};
     }
     cfg.level = kLevels.at(raw.level);
+    cfg.engine = raw.engine == "epoll"      ? core::engine_choice::epoll
+                 : raw.engine == "io_uring" ? core::engine_choice::io_uring
+                                            : core::engine_choice::automatic;
     if (raw.quiet) {
         cfg.level = core::log_level::error;
     }

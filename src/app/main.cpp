@@ -4,6 +4,7 @@
 #include "app/logging.hpp"
 #include "app/server.hpp"
 #include "app/signals.hpp"
+#include "io/uring/uring_engine.hpp"
 #include "net/setup_error.hpp"
 
 #include <cstdio>
@@ -12,7 +13,8 @@
 
 int main(int argc, char** argv) {
     using namespace echo;
-    const std::string version = "echo-server " ECHO_SERVER_VERSION " (engines: epoll)";
+    const std::string version = std::string{"echo-server " ECHO_SERVER_VERSION " (engines: epoll"} +
+                                (io::uring_unavailable() ? ")" : ", io_uring)");
     const auto parsed = app::parse_command_line(argc, argv, app::usable_cpus(), version);
     if (const auto* done = std::get_if<app::cli_exit>(&parsed)) {
         std::fputs(done->text.c_str(), done->code == 0 ? stdout : stderr);

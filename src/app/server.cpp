@@ -6,6 +6,7 @@
 #include "app/signals.hpp"
 #include "core/backlog.hpp"
 #include "io/epoll/epoll_engine.hpp"
+#include "io/uring/uring_engine.hpp"
 #include "net/resolver.hpp"
 #include "net/unix_listener.hpp"
 #include "net/setup_error.hpp"
@@ -92,7 +93,6 @@ void bind_unix(const core::server_config& config, const core::listen_url& url,
     out.files.push_back(std::move(l.file));
 }
 
-// Binds everything before announcing anything, so a setup error leaves stdout empty.
 bound_sockets bind_all(const core::server_config& config) {
     bound_sockets out;
     out.per_thread.resize(config.threads);
@@ -100,11 +100,16 @@ bound_sockets bind_all(const core::server_config& config) {
         url.kind == core::transport::unix_stream ? bind_unix(config, url, out)
                                                  : bind_ip(config, url, out);
     }
-    for (const auto& url : out.urls) {
+    return out;
+}
+
+// Announced once everything is set up, so a setup error leaves stdout empty and a
+// script that saw the line finds the server complete.
+void announce(const bound_sockets& bound) {
+    for (const auto& url : bound.urls) {
         std::fputs(("listening on " + url + "\n").c_str(), stdout);
     }
     std::fflush(stdout);
-    return out;
 }
 
 server::worker_options make_worker_options(const core::server_config& config,
@@ -116,15 +121,32 @@ server::worker_options make_worker_options(const core::server_config& config,
     return options;
 }
 
+// Which engine runs the loops: the one asked for, or for `auto` io_uring where this
+// kernel lets us use it. Returns the reason io_uring was passed over, if it was.
+std::optional<std::string> pick_engine(const core::server_config& config, bool& uring) {
+    uring = false;
+    if (config.engine == core::engine_choice::epoll) {
+        return std::nullopt;
+    }
+    auto why = io::uring_unavailable();
+    if (config.engine == core::engine_choice::io_uring && why) {
+        throw net::setup_error("--engine io_uring: " + *why);
+    }
+    uring = !why;
+    return why;
+}
+
 std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_config& config,
-                                                          socket_sets sets) {
+                                                          socket_sets sets, bool uring) {
     const auto chunk_size = static_cast<std::uint32_t>(
         std::min<std::size_t>(kMaxChunkSize, config.max_buffer));
     const auto options = make_worker_options(config, chunk_size);
     std::vector<std::unique_ptr<server::worker>> workers;
     for (auto& set : sets) {
-        workers.push_back(std::make_unique<server::worker>(
-            io::make_epoll_engine({chunk_size, 16}), std::move(set), options));
+        auto engine = uring ? io::make_uring_engine({chunk_size, 256})
+                            : io::make_epoll_engine({chunk_size, 16});
+        workers.push_back(
+            std::make_unique<server::worker>(std::move(engine), std::move(set), options));
     }
     return workers;
 }
@@ -189,9 +211,15 @@ void report_datagrams(const worker_list& workers, const std::vector<std::string>
 }  // namespace
 
 int run_server(const core::server_config& config, signal_watch& signals) {
-    auto bound = bind_all(config);
-    auto workers = make_workers(config, std::move(bound.per_thread));
+    bool uring = false;
+    const auto passed_over = pick_engine(config, uring);
     net::unique_fd exited{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+    auto bound = bind_all(config);
+    auto workers = make_workers(config, std::move(bound.per_thread), uring);
+    announce(bound);  // after every descriptor of the running server exists
+    if (passed_over) {
+        spdlog::warn("io_uring unavailable ({}); using epoll", *passed_over);
+    }
     std::atomic<bool> failed{false};
     std::vector<std::thread> threads;
     for (auto& w : workers) {

@@ -15,6 +15,7 @@
 namespace echo::core {
 
 enum class log_level { error, warn, info, debug };
+enum class engine_choice { automatic, epoll, io_uring };
 
 inline constexpr const char* kDefaultHost = "127.0.0.1";
 inline constexpr std::uint16_t kDefaultPort = 65432;
@@ -31,6 +32,7 @@ struct server_config {
     std::size_t max_buffer = kDefaultMaxBuffer;
     std::chrono::duration<double> drain_timeout = std::chrono::seconds{5};
     log_level level = log_level::info;
+    engine_choice engine = engine_choice::automatic;
     datagram_guard_options udp;
 };
 

@@ -15,6 +15,9 @@ import time
 
 BINARY = os.environ.get("ECHO_SERVER", "echo-server")
 BENCH = os.environ.get("ECHO_BENCH", "echo-bench")
+# The whole suite runs once per engine; ctest sets this.
+ENGINE = os.environ.get("ECHO_ENGINE", "")
+ENGINE_ARGS = ["--engine", ENGINE] if ENGINE else []
 SANITIZED = os.environ.get("ECHO_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
 # Sanitized builds run several times slower; deadlines stretch, assertions do not.
 SLOW = 4 if SANITIZED else 1
@@ -39,7 +42,7 @@ class Server:
                  program=None):
         self.log = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
         self.proc = subprocess.Popen(
-            [*user_prefix, *(program or [BINARY]), *args], stdout=subprocess.PIPE,
+            [*user_prefix, *(program or [BINARY, *ENGINE_ARGS]), *args], stdout=subprocess.PIPE,
             stderr=self.log,
             stdin=subprocess.DEVNULL, preexec_fn=preexec_fn,
             env=None if env is None else {**os.environ, **env})
@@ -134,7 +137,7 @@ class Server:
 
 def run_server(*args, timeout=10, user_prefix=()):
     """Runs echo-server to completion (for bad input): (exit code, stdout, stderr)."""
-    p = subprocess.run([*user_prefix, BINARY, *args], capture_output=True, text=True,
+    p = subprocess.run([*user_prefix, BINARY, *ENGINE_ARGS, *args], capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=timeout * SLOW)
     return p.returncode, p.stdout, p.stderr
 

@@ -91,7 +91,8 @@ class UdpTest(unittest.TestCase):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as denied:
             denied.bind(("127.0.0.1", 0))
             port = denied.getsockname()[1]
-            with Server("--listen", "udp://127.0.0.1:0", "--udp-deny-ports",
+            # One thread: one server socket, so the order below is the order judged.
+            with Server("--listen", "udp://127.0.0.1:0", "--threads", "1", "--udp-deny-ports",
                         f"5353,{port}") as server:
                 target = ("127.0.0.1", server.port)
                 denied.sendto(b"loop?", target)
@@ -108,7 +109,7 @@ class UdpTest(unittest.TestCase):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as echo_port:
             echo_port.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             echo_port.bind(("127.0.0.1", 7))
-            with Server("--listen", "udp://127.0.0.1:0") as server:
+            with Server("--listen", "udp://127.0.0.1:0", "--threads", "1") as server:
                 echo_port.sendto(b"ping-pong", ("127.0.0.1", server.port))
                 self.assertEqual(udp_exchange(socket.AF_INET, ("127.0.0.1", server.port), b"x"),
                                  b"x")

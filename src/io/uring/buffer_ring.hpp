@@ -1,0 +1,46 @@
+// A ring of provided buffers registered with io_uring, lent out as chunks: a chunk
+// goes back to the ring exactly once, when its last user drops it.
+#pragma once
+
+#include "core/chunk.hpp"
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace echo::io {
+
+class buffer_ring final : public core::chunk_source {
+public:
+    static constexpr std::uint16_t kGroup = 0;
+
+    // Registers `count` (a power of two) buffers of `size` bytes with `ring`.
+    buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size);
+    ~buffer_ring();
+    buffer_ring(const buffer_ring&) = delete;
+    buffer_ring& operator=(const buffer_ring&) = delete;
+
+    // The buffer the kernel filled, `bytes` long, as an owned chunk.
+    [[nodiscard]] core::chunk_ptr take(std::uint16_t id, std::uint32_t bytes) noexcept;
+    void recycle(core::chunk* c) noexcept override;
+
+    // Called after a buffer went back, so starved receivers can be re-armed.
+    std::function<void()> on_returned;
+    [[nodiscard]] std::uint32_t lent() const noexcept { return lent_; }
+
+private:
+    void give_back(std::uint16_t id) noexcept;
+
+    io_uring& ring_;
+    io_uring_buf_ring* br_ = nullptr;
+    std::uint32_t count_;
+    std::uint32_t size_;
+    std::unique_ptr<std::byte[]> memory_;  // untouched until the kernel writes a buffer
+    std::vector<core::chunk> chunks_;      // one header per buffer, id = tag
+    std::uint32_t lent_ = 0;
+};
+
+}  // namespace echo::io
