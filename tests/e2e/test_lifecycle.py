@@ -53,11 +53,16 @@ class GracefulStopTest(unittest.TestCase):
         self.assertIn("SIGTERM: no longer accepting", server.stderr())
         server.stop()
 
+    def connected_idle(self, server):
+        """A client the server has certainly accepted, then left idle."""
+        idle = server.connect()
+        idle.sendall(b"x")
+        self.assertEqual(idle.recv(1), b"x")
+        return idle
+
     def test_drain_timeout_cuts_idle_connections(self):
         server = Server("--port", "0", "--drain-timeout", "0.5")
-        with server.connect() as idle:
-            idle.sendall(b"x")
-            self.assertEqual(idle.recv(1), b"x")
+        with self.connected_idle(server) as idle:
             started = time.monotonic()
             server.signal(signal.SIGINT)
             self.assertEqual(server.wait_exit(timeout=5), 0)
@@ -68,9 +73,7 @@ class GracefulStopTest(unittest.TestCase):
 
     def test_second_signal_exits_at_once(self):
         server = Server("--port", "0", "--drain-timeout", "60")
-        with server.connect() as idle:
-            idle.sendall(b"x")
-            self.assertEqual(idle.recv(1), b"x")
+        with self.connected_idle(server):
             server.signal(signal.SIGTERM)
             server.wait_log("SIGTERM: no longer accepting")
             server.signal(signal.SIGTERM)
