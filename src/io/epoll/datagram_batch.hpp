@@ -30,6 +30,12 @@ public:
     // Sends the marked datagrams back to their peers without ever waiting.
     send_result echo_marked(int fd) noexcept;
 
+    // One wake-up's worth of echo on socket `fd` (known to the handler as `index`):
+    // receive, let the handler mark, send back, report; up to kRounds batches, so
+    // one busy socket cannot starve the rest of the loop.
+    void serve(int fd, std::size_t index, completion_handler& handler);
+    static constexpr int kRounds = 8;
+
 private:
     // Slots are allocated untouched: a page is resident only once a datagram
     // that large arrived.

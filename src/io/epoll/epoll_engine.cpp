@@ -26,7 +26,6 @@ constexpr std::uint64_t kEngineBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kNotifyToken = ~std::uint64_t{0};
 constexpr int kAcceptBurst = 64;
 constexpr int kMaxEvents = 256;
-constexpr int kDatagramBatches = 8;  // per wake-up, so one busy socket cannot starve the rest
 
 // 24 bytes: one per connection, idle ones included. The token's low half is the
 // slot index, so only its high half is kept.
@@ -74,7 +73,6 @@ private:
     void ctl(int op, int fd, std::uint32_t events, std::uint64_t data);
     void listener_events(std::size_t index, std::uint32_t events);
     void accept_burst(std::size_t index, completion_handler& handler);
-    void datagram_burst(std::size_t index, completion_handler& handler);
     void on_conn_event(conn_token t, std::uint32_t events, completion_handler& handler);
     void pump_reads(conn_token t, completion_handler& handler);
     void try_send(conn_token t, conn_state& c);
@@ -218,7 +216,11 @@ void epoll_engine::wait(completion_handler& handler, std::chrono::milliseconds t
             handler.on_notify();
         } else if ((data & kEngineBit) != 0) {
             const auto index = static_cast<std::size_t>(data & ~kEngineBit);
-            datagram_[index] ? datagram_burst(index, handler) : accept_burst(index, handler);
+            if (datagram_[index]) {
+                datagrams_->serve(listeners_[index], index, handler);
+            } else {
+                accept_burst(index, handler);
+            }
         } else {
             on_conn_event(data, events[i].events, handler);
         }
@@ -244,21 +246,6 @@ void epoll_engine::accept_burst(std::size_t index, completion_handler& handler) 
             handler.on_accept(index, -errno, nullptr, 0);
         }
         return;
-    }
-}
-
-void epoll_engine::datagram_burst(std::size_t index, completion_handler& handler) {
-    for (int i = 0; i < kDatagramBatches && listeners_[index] >= 0; ++i) {
-        const int n = datagrams_->receive(listeners_[index]);
-        if (n <= 0) {
-            return;  // EAGAIN; other errors (ICMP reports) are not the echo's concern
-        }
-        handler.on_datagrams(index, datagrams_->received());
-        const auto r = datagrams_->echo_marked(listeners_[index]);
-        handler.on_datagrams_sent(index, r.sent, r.dropped);
-        if (static_cast<std::size_t>(n) < datagram_batch::kSlots) {
-            return;
-        }
     }
 }
 

@@ -462,14 +462,8 @@ void uring_engine::on_poll_cqe(std::uint32_t index, const io_uring_cqe& cqe,
     if ((cqe.flags & IORING_CQE_F_MORE) == 0) {
         l.armed = false;
     }
-    for (int round = 0; l.fd >= 0 && cqe.res > 0 && round < 8; ++round) {
-        const int n = datagrams_->receive(l.fd);
-        if (n <= 0) {
-            break;
-        }
-        h.on_datagrams(index, datagrams_->received());
-        const auto r = datagrams_->echo_marked(l.fd);
-        h.on_datagrams_sent(index, r.sent, r.dropped);
+    if (l.fd >= 0 && cqe.res > 0) {
+        datagrams_->serve(l.fd, index, h);
     }
     if (!l.armed && l.fd >= 0) {
         arm_listener(index);
