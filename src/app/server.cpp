@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <numeric>
 #include <thread>
 
 namespace echo::app {
@@ -188,23 +189,24 @@ bool supervise(const core::server_config& config, signal_watch& signals, worker_
     return failed;
 }
 
-// One line per UDP socket that saw traffic: what was echoed, what was refused and why.
+// One line per UDP socket that saw traffic: what was echoed, what was dropped and why.
 void report_datagrams(const worker_list& workers, const std::vector<std::string>& urls) {
     for (std::size_t i = 0; i < urls.size(); ++i) {
         server::datagram_counts total;
         for (const auto& w : workers) {
             total.merge(w->datagrams()[i]);
         }
-        const auto& r = total.refused;
-        using v = core::datagram_verdict;
-        if (r[static_cast<std::size_t>(v::echo)] + r[1] + r[2] + r[3] == 0) {
+        const auto judged = [&](core::datagram_verdict v) {
+            return total.judged[static_cast<std::size_t>(v)];
+        };
+        if (std::accumulate(total.judged.begin(), total.judged.end(), std::uint64_t{0}) == 0) {
             continue;
         }
+        using enum core::datagram_verdict;
         spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
                      "{} over the rate limit, {} with the send buffer full",
-                     urls[i], total.echoed, r[static_cast<std::size_t>(v::source_port_zero)],
-                     r[static_cast<std::size_t>(v::denied_port)],
-                     r[static_cast<std::size_t>(v::rate_limited)], total.send_buffer_full);
+                     urls[i], total.echoed, judged(source_port_zero), judged(denied_port),
+                     judged(rate_limited), total.send_buffer_full);
     }
 }
 

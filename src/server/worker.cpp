@@ -160,7 +160,7 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
         const auto source = net::datagram_source(d.peer, d.peer_len);
         const auto verdict = guard_.judge(source.port, source.key, now);
         d.echo = verdict == core::datagram_verdict::echo;
-        ++counts.refused[static_cast<std::size_t>(verdict)];
+        ++counts.judged[static_cast<std::size_t>(verdict)];
     }
 }
 

@@ -35,13 +35,13 @@ struct worker_socket {
 // What became of the datagrams on one UDP socket.
 struct datagram_counts {
     std::uint64_t echoed = 0;
-    std::array<std::uint64_t, core::kDatagramVerdicts> refused{};  // by verdict; [echo] unused
+    std::array<std::uint64_t, core::kDatagramVerdicts> judged{};  // received, by verdict
     std::uint64_t send_buffer_full = 0;
 
     void merge(const datagram_counts& o) noexcept {
         echoed += o.echoed;
-        for (std::size_t i = 0; i < refused.size(); ++i) {
-            refused[i] += o.refused[i];
+        for (std::size_t i = 0; i < judged.size(); ++i) {
+            judged[i] += o.judged[i];
         }
         send_buffer_full += o.send_buffer_full;
     }
