@@ -79,20 +79,20 @@ cli_exit usage_error(const std::string& what) {
 }  // namespace
 
 cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
-                              const std::string& version_text) {
+                              const std::function<std::string()>& version_text) {
     core::server_config cfg;
     cfg.threads = cpus;
     raw_options raw;
     CLI::App app{"echo-server: echoes every byte back to its sender (TCP, RFC 862)",
                  "echo-server"};
-    app.set_version_flag("--version", version_text);
+    app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
     declare(app, cfg, raw);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         return cli_exit{0, app.help()};
     } catch (const CLI::CallForVersion&) {
-        return cli_exit{0, version_text + "\n"};
+        return cli_exit{0, version_text() + "\n"};
     } catch (const CLI::ParseError& e) {
         return usage_error(e.what());
     }

@@ -4,6 +4,7 @@
 
 #include "core/server_config.hpp"
 
+#include <functional>
 #include <string>
 #include <variant>
 
@@ -18,8 +19,9 @@ struct cli_exit {
 
 using cli_result = std::variant<core::server_config, cli_exit>;
 
-// `cpus` is the default for --threads; `version_text` is what --version prints.
+// `cpus` is the default for --threads; `version_text` makes what --version prints,
+// called only then (it probes the engines).
 [[nodiscard]] cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
-                                            const std::string& version_text);
+                                            const std::function<std::string()>& version_text);
 
 }  // namespace echo::app

@@ -13,8 +13,10 @@
 
 int main(int argc, char** argv) {
     using namespace echo;
-    const std::string version = std::string{"echo-server " ECHO_SERVER_VERSION " (engines: epoll"} +
-                                (io::uring_unavailable() ? ")" : ", io_uring)");
+    const auto version = [] {
+        return std::string{"echo-server " ECHO_SERVER_VERSION " (engines: epoll"} +
+               (io::uring_unavailable() ? ")" : ", io_uring)");
+    };
     const auto parsed = app::parse_command_line(argc, argv, app::usable_cpus(), version);
     if (const auto* done = std::get_if<app::cli_exit>(&parsed)) {
         std::fputs(done->text.c_str(), done->code == 0 ? stdout : stderr);

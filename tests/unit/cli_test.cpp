@@ -16,7 +16,8 @@ namespace {
 echo::app::cli_result parse(std::initializer_list<const char*> args) {
     std::vector<const char*> argv{"echo-server"};
     argv.insert(argv.end(), args);
-    return parse_command_line(static_cast<int>(argv.size()), argv.data(), 3, "echo-server 9");
+    return parse_command_line(static_cast<int>(argv.size()), argv.data(), 3,
+                              [] { return std::string{"echo-server 9"}; });
 }
 
 server_config config_of(std::initializer_list<const char*> args) {
@@ -88,7 +89,8 @@ TEST(Cli, BadInputExitsTwoWithOneLineAndAHint) {
                       std::vector<const char*>{"--backlog"}}) {
         std::vector<const char*> argv{"echo-server"};
         argv.insert(argv.end(), args.begin(), args.end());
-        auto r = parse_command_line(static_cast<int>(argv.size()), argv.data(), 1, "v");
+        auto r = parse_command_line(static_cast<int>(argv.size()), argv.data(), 1,
+                                    [] { return std::string{"v"}; });
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
         const auto& done = std::get<cli_exit>(r);
         EXPECT_EQ(done.code, 2) << args[0];
