@@ -4,11 +4,18 @@
 
 #include "net/setup_error.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace echo::io {
 
-buffer_ring::buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size)
+namespace {
+// Provide more buffers when fewer than this many are left in the kernel's hands.
+constexpr std::uint32_t kLowWater = 16;
+}  // namespace
+
+buffer_ring::buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size,
+                         std::uint32_t initial)
     : ring_(ring), count_(count), size_(size), memory_(new std::byte[std::size_t{count} * size]),
       chunks_(count) {
     void* entries = nullptr;
@@ -31,10 +38,11 @@ buffer_ring::buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size
         chunks_[id].data = memory_.get() + std::size_t{id} * size;
         chunks_[id].capacity = size;
         chunks_[id].tag = id;
-        io_uring_buf_ring_add(br_, chunks_[id].data, size, static_cast<unsigned short>(id),
-                              io_uring_buf_ring_mask(count), static_cast<int>(id));
     }
-    io_uring_buf_ring_advance(br_, static_cast<int>(count));
+    provided_ = std::min(initial, count);
+    for (std::uint32_t id = 0; id < provided_; ++id) {
+        give_back(static_cast<std::uint16_t>(id));
+    }
 }
 
 buffer_ring::~buffer_ring() {
@@ -48,6 +56,9 @@ core::chunk_ptr buffer_ring::take(std::uint16_t id, std::uint32_t bytes) noexcep
     c.begin = 0;
     c.end = bytes;
     ++lent_;
+    if (provided_ - lent_ < kLowWater && provided_ < count_) {
+        provide_more();
+    }
     return core::chunk_ptr{&c};
 }
 
@@ -56,6 +67,14 @@ void buffer_ring::recycle(core::chunk* c) noexcept {
     give_back(static_cast<std::uint16_t>(c->tag));
     if (on_returned) {
         on_returned();
+    }
+}
+
+void buffer_ring::provide_more() noexcept {
+    // Doubling: a burst reaches the full set in a few steps, a trickle never grows it.
+    const std::uint32_t target = std::min(count_, std::max(provided_ * 2, kLowWater));
+    for (; provided_ < target; ++provided_) {
+        give_back(static_cast<std::uint16_t>(provided_));
     }
 }
 

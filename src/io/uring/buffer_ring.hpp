@@ -17,8 +17,11 @@ class buffer_ring final : public core::chunk_source {
 public:
     static constexpr std::uint16_t kGroup = 0;
 
-    // Registers `count` (a power of two) buffers of `size` bytes with `ring`.
-    buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size);
+    // Registers room for `count` (a power of two) buffers of `size` bytes with `ring`
+    // and provides the first `initial`; more are provided as the lent ones pile up, so
+    // a light load keeps touching the same few pages instead of rotating through all.
+    buffer_ring(io_uring& ring, std::uint32_t count, std::uint32_t size,
+                std::uint32_t initial);
     ~buffer_ring();
     buffer_ring(const buffer_ring&) = delete;
     buffer_ring& operator=(const buffer_ring&) = delete;
@@ -30,9 +33,11 @@ public:
     // Called after a buffer went back, so starved receivers can be re-armed.
     std::function<void()> on_returned;
     [[nodiscard]] std::uint32_t lent() const noexcept { return lent_; }
+    [[nodiscard]] std::uint32_t provided() const noexcept { return provided_; }
 
 private:
     void give_back(std::uint16_t id) noexcept;
+    void provide_more() noexcept;
 
     io_uring& ring_;
     io_uring_buf_ring* br_ = nullptr;
@@ -40,6 +45,7 @@ private:
     std::uint32_t size_;
     std::unique_ptr<std::byte[]> memory_;  // untouched until the kernel writes a buffer
     std::vector<core::chunk> chunks_;      // one header per buffer, id = tag
+    std::uint32_t provided_ = 0;
     std::uint32_t lent_ = 0;
 };
 

@@ -37,7 +37,7 @@ constexpr std::uint32_t index_of(std::uint64_t user_data) noexcept {
 }
 
 constexpr unsigned kEntries = 1024;
-constexpr unsigned kCqEntries = 16384;
+constexpr unsigned kCqEntries = 4096;
 constexpr unsigned kBatch = 256;
 
 struct conn_state {
@@ -150,7 +150,8 @@ void uring_engine::start() {
         throw net::setup_error("io_uring_register(ENABLE_RINGS): " + net::errno_text(errno));
     }
     started_ = true;
-    buffers_ = std::make_unique<buffer_ring>(ring_, options_.buffers, options_.chunk_size);
+    buffers_ = std::make_unique<buffer_ring>(ring_, options_.buffers, options_.chunk_size,
+                                             options_.initial_buffers);
     buffers_->on_returned = [this] { rearm_starved(); };
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
         if (listeners_[i].fd >= 0 && !listeners_[i].paused) {
