@@ -26,8 +26,47 @@ struct raw_options {
     double drain_timeout = 0;
     std::string level = "info";
     std::string engine = "auto";
+    std::string log_format = "text";
+    std::string metrics;
+    double idle_timeout = 0;
+    double max_lifetime = 0;
     bool quiet = false;
 };
+
+void declare_limits(CLI::App& app, core::connection_limits& limits, raw_options& raw) {
+    const auto* group = "Limits (0 = none; over a limit a connection is accepted and closed)";
+    app.add_option("--max-connections", limits.max_connections, "open at once, all listeners")
+        ->check(CLI::Range(0LL, 1'000'000'000LL))
+        ->group(group);
+    app.add_option("--max-connections-per-ip", limits.max_connections_per_ip,
+                   "open at once from one client address")
+        ->check(CLI::Range(0LL, 1'000'000'000LL))
+        ->group(group);
+    app.add_option("--max-accept-rate", limits.max_accept_rate,
+                   "new connections per second, all listeners (token bucket)")
+        ->check(CLI::Range(0.0, 1e9))
+        ->group(group);
+    app.add_option("--idle-timeout", raw.idle_timeout,
+                   "seconds without traffic either way before a connection is closed")
+        ->check(CLI::Range(0.0, 1e7))
+        ->group(group);
+    app.add_option("--max-lifetime", raw.max_lifetime, "seconds a connection may stay open")
+        ->check(CLI::Range(0.0, 1e7))
+        ->group(group);
+    app.add_option("--max-connection-bytes", limits.max_connection_bytes,
+                   "bytes a connection may send before it is closed (e.g. 1MiB)")
+        ->transform(CLI::AsSizeValue(false))
+        ->group(group);
+}
+
+void declare_operations(CLI::App& app, core::server_config& cfg, raw_options& raw) {
+    app.add_option("--metrics", raw.metrics,
+                   "serve Prometheus /metrics, /healthz and /readyz at tcp://HOST:PORT");
+    app.add_option("--log-format", raw.log_format, "text or json (one object per line)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--log-file", cfg.log_file, "append logs to this file; SIGHUP reopens it");
+}
 
 void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
     app.add_option("--listen", raw.listen,
@@ -87,6 +126,8 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
                  "echo-server"};
     app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
     declare(app, cfg, raw);
+    declare_limits(app, cfg.limits, raw);
+    declare_operations(app, cfg, raw);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -116,6 +157,17 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
     }
     if (app.count("--drain-timeout") > 0) {
         cfg.drain_timeout = std::chrono::duration<double>{raw.drain_timeout};
+    }
+    cfg.limits.idle_timeout = std::chrono::duration<double>{raw.idle_timeout};
+    cfg.limits.max_lifetime = std::chrono::duration<double>{raw.max_lifetime};
+    cfg.format = raw.log_format == "json" ? core::log_format::json : core::log_format::text;
+    if (!raw.metrics.empty()) {
+        auto parsed = core::parse_listen_urls({raw.metrics});
+        auto* urls = std::get_if<std::vector<core::listen_url>>(&parsed);
+        if (urls == nullptr || urls->front().kind != core::transport::tcp) {
+            return usage_error("--metrics: expected tcp://HOST:PORT, got '" + raw.metrics + "'");
+        }
+        cfg.metrics = urls->front();
     }
     cfg.level = kLevels.at(raw.level);
     cfg.engine = raw.engine == "epoll"      ? core::engine_choice::epoll

@@ -2,6 +2,9 @@
 // would rather lose log lines than slow the echo.
 #include "app/logging.hpp"
 
+#include "app/log_sinks.hpp"
+#include "server/event_log.hpp"
+
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -26,15 +29,37 @@ spdlog::level::level_enum to_spdlog(core::log_level level) {
     return spdlog::level::info;
 }
 
+std::shared_ptr<reopenable_file_sink> log_file;  // set when logging to a file
+
 }  // namespace
 
-void start_logging(core::log_level level) {
+void start_logging(const core::server_config& config) {
+    spdlog::sink_ptr sink;
+    if (config.log_file.empty()) {
+        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    } else {
+        log_file = std::make_shared<reopenable_file_sink>(config.log_file);
+        sink = log_file;
+    }
     spdlog::init_thread_pool(kQueueLines, 1);
-    auto logger = spdlog::create_async_nb<spdlog::sinks::stderr_sink_mt>("echo-server");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-    logger->set_level(to_spdlog(level));
+    auto logger = std::make_shared<spdlog::async_logger>(
+        "echo-server", std::move(sink), spdlog::thread_pool(),
+        spdlog::async_overflow_policy::overrun_oldest);
+    if (config.format == core::log_format::json) {
+        server::json_events = true;
+        logger->set_formatter(std::make_unique<json_formatter>());
+    } else {
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    }
+    logger->set_level(to_spdlog(config.level));
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
+}
+
+void reopen_log() {
+    if (log_file) {
+        log_file->reopen();
+    }
 }
 
 void stop_logging() noexcept {

@@ -1,5 +1,5 @@
-// Logs go to stderr through a background thread, so a slow terminal or pipe never
-// stalls an event loop; stdout is kept for the "listening on" lines.
+// Logs go to stderr (or --log-file) through a background thread, so a slow terminal,
+// pipe or disk never stalls an event loop; stdout is kept for the "listening on" lines.
 #pragma once
 
 #include "core/server_config.hpp"
@@ -7,7 +7,10 @@
 namespace echo::app {
 
 // Installs the process-wide default logger. Call once, before any worker starts.
-void start_logging(core::log_level level);
+// Throws net::setup_error when the log file cannot be opened.
+void start_logging(const core::server_config& config);
+// Reopens the log file (after logrotate moved it); a no-op when logging to stderr.
+void reopen_log();
 // Flushes what is queued and stops the logging thread.
 void stop_logging() noexcept;
 

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         // Before any thread starts (the logger's too), so every thread inherits the
         // blocked signal mask and only the signalfd sees SIGINT/SIGTERM.
         app::signal_watch signals;
-        app::start_logging(config.level);
+        app::start_logging(config);
         status = app::run_server(config, signals);
     } catch (const net::setup_error& e) {
         std::fprintf(stderr, "echo-server: %s\n", e.what());

@@ -3,17 +3,23 @@
 #include "app/server.hpp"
 
 #include "app/host_facts.hpp"
+#include "app/logging.hpp"
+#include "app/metrics_endpoint.hpp"
 #include "app/signals.hpp"
 #include "core/backlog.hpp"
+#include "core/prometheus_text.hpp"
 #include "io/epoll/epoll_engine.hpp"
 #include "io/uring/uring_engine.hpp"
 #include "net/resolver.hpp"
 #include "net/unix_listener.hpp"
+#include "net/process_probe.hpp"
 #include "net/setup_error.hpp"
 #include "net/reuseport_group.hpp"
 #include "server/worker.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -105,20 +111,29 @@ bound_sockets bind_all(const core::server_config& config) {
 }
 
 // Announced once everything is set up, so a setup error leaves stdout empty and a
-// script that saw the line finds the server complete.
-void announce(const bound_sockets& bound) {
+// script that saw the line finds the server complete. The metrics URL comes last.
+void announce(const bound_sockets& bound, const metrics_endpoint* metrics) {
     for (const auto& url : bound.urls) {
         std::fputs(("listening on " + url + "\n").c_str(), stdout);
+    }
+    if (metrics != nullptr) {
+        std::fputs(("listening on " + metrics->url() + "\n").c_str(), stdout);
     }
     std::fflush(stdout);
 }
 
 server::worker_options make_worker_options(const core::server_config& config,
-                                           std::uint32_t chunk_size) {
+                                           std::uint32_t chunk_size,
+                                           const std::vector<std::string>& urls) {
     server::worker_options options;
     options.max_chunks = std::max<std::size_t>(1, config.max_buffer / chunk_size);
     options.drain_timeout = config.drain_timeout;
     options.udp = config.udp;
+    options.limits = config.limits;
+    if (config.limits.gates_admission()) {
+        options.gate = std::make_shared<server::admission_gate>(config.limits);
+    }
+    options.listener_urls = urls;
     return options;
 }
 
@@ -138,10 +153,11 @@ std::optional<std::string> pick_engine(const core::server_config& config, bool& 
 }
 
 std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_config& config,
-                                                          socket_sets sets, bool uring) {
+                                                          bound_sockets& bound, bool uring) {
     const auto chunk_size = static_cast<std::uint32_t>(
         std::min<std::size_t>(kMaxChunkSize, config.max_buffer));
-    const auto options = make_worker_options(config, chunk_size);
+    const auto options = make_worker_options(config, chunk_size, bound.urls);
+    auto sets = std::move(bound.per_thread);
     std::vector<std::unique_ptr<server::worker>> workers;
     for (auto& set : sets) {
         auto engine = uring ? io::make_uring_engine({chunk_size, 256})
@@ -158,14 +174,25 @@ namespace {
 
 using worker_list = std::vector<std::unique_ptr<server::worker>>;
 
-// Sleeps until every worker has finished; the first signal starts the drain, a
-// second one exits at once. Returns whether a worker failed.
+// Sleeps until every worker has finished; the first SIGTERM/SIGINT starts the drain,
+// a second one exits at once. SIGHUP and SIGUSR1 are served on the way. Returns
+// whether a worker failed.
 bool supervise(const core::server_config& config, signal_watch& signals, worker_list& workers,
-               int exited_fd, const std::atomic<bool>& failed) {
+               int exited_fd, const std::atomic<bool>& failed, std::atomic<bool>& draining,
+               const std::function<std::string()>& status) {
     std::uint64_t finished = 0;
     bool stopping = false;
     while (finished < workers.size()) {
         const int sig = signals.wait(exited_fd);
+        if (sig == SIGHUP) {
+            reopen_log();
+            spdlog::info("SIGHUP: log reopened");
+            continue;
+        }
+        if (sig == SIGUSR1) {
+            spdlog::info("status: {}", status());
+            continue;
+        }
         if (sig == 0) {
             std::uint64_t n = 0;
             if (::read(exited_fd, &n, sizeof n) == sizeof n) {
@@ -181,6 +208,7 @@ bool supervise(const core::server_config& config, signal_watch& signals, worker_
         }
         if ((sig != 0 || failed) && !stopping) {
             stopping = true;
+            draining = true;
             for (auto& w : workers) {
                 w->request_stop();
             }
@@ -189,25 +217,91 @@ bool supervise(const core::server_config& config, signal_watch& signals, worker_
     return failed;
 }
 
+core::listener_tallies total_of(const worker_list& workers, std::size_t socket) {
+    core::listener_tallies total{};
+    for (const auto& w : workers) {
+        w->tallies(socket).add_to(total);
+    }
+    return total;
+}
+
 // One line per UDP socket that saw traffic: what was echoed, what was dropped and why.
 void report_datagrams(const worker_list& workers, const std::vector<std::string>& urls) {
     for (std::size_t i = 0; i < urls.size(); ++i) {
-        server::datagram_counts total;
-        for (const auto& w : workers) {
-            total.merge(w->datagrams()[i]);
-        }
-        const auto judged = [&](core::datagram_verdict v) {
-            return total.judged[static_cast<std::size_t>(v)];
-        };
-        if (std::accumulate(total.judged.begin(), total.judged.end(), std::uint64_t{0}) == 0) {
+        const auto total = total_of(workers, i);
+        if (!urls[i].starts_with("udp:") || total[core::tally::messages_in] == 0) {
             continue;
         }
-        using enum core::datagram_verdict;
+        const auto dropped = [&](core::datagram_drop d) { return total[core::tally::dropped(d)]; };
+        using enum core::datagram_drop;
         spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
                      "{} over the rate limit, {} with the send buffer full",
-                     urls[i], total.echoed, judged(source_port_zero), judged(denied_port),
-                     judged(rate_limited), total.send_buffer_full);
+                     urls[i], total[core::tally::messages_out], dropped(source_port_zero),
+                     dropped(denied_port), dropped(rate_limited), dropped(send_buffer_full));
     }
+}
+
+std::uint64_t open_fds() {
+    std::uint64_t n = 0;
+    if (DIR* d = ::opendir("/proc/self/fd")) {
+        while (const dirent* e = ::readdir(d)) {
+            n += e->d_name[0] != '.';
+        }
+        ::closedir(d);
+        --n;  // the directory's own descriptor
+    }
+    return n;
+}
+
+core::process_snapshot process_facts(double start_time) {
+    core::process_snapshot p;
+    if (auto s = net::sample_process(static_cast<int>(::getpid()))) {
+        p.cpu_seconds = s->cpu_seconds;
+        p.resident_bytes = s->rss_bytes;
+    }
+    p.open_fds = open_fds();
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0) {
+        p.max_fds = r.rlim_cur;
+    }
+    p.start_time_seconds = start_time;
+    return p;
+}
+
+std::string metrics_text(const worker_list& workers, const std::vector<std::string>& urls,
+                         std::string_view engine, double start_time) {
+    core::metrics_snapshot m;
+    m.version = ECHO_SERVER_VERSION;
+    m.engine = engine;
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        m.listeners.push_back({urls[i], total_of(workers, i)});
+    }
+    m.process = process_facts(start_time);
+    return core::prometheus_text(m);
+}
+
+// One line for SIGUSR1 and systemd's STATUS=: what an operator asks first.
+std::string status_line(const worker_list& workers, const std::vector<std::string>& urls,
+                        double start_time) {
+    core::listener_tallies all{};
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        const auto t = total_of(workers, i);
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            all[k] += t[k];
+        }
+    }
+    return fmt::format("{} connections open, {} accepted, {} refused; {} bytes in, {} out; "
+                       "up {:.0f} s",
+                       core::open_connections(all), all[core::tally::accepted],
+                       core::sum(all, core::tally::kRefusedBase, core::kRefusals),
+                       all[core::tally::bytes_in], all[core::tally::bytes_out],
+                       std::chrono::duration<double>(
+                           std::chrono::system_clock::now().time_since_epoch()).count() - start_time);
+}
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -216,9 +310,24 @@ int run_server(const core::server_config& config, signal_watch& signals) {
     bool uring = false;
     const auto passed_over = pick_engine(config, uring);
     net::unique_fd exited{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+    const double start_time = unix_now();
     auto bound = bind_all(config);
-    auto workers = make_workers(config, std::move(bound.per_thread), uring);
-    announce(bound);  // after every descriptor of the running server exists
+    auto workers = make_workers(config, bound, uring);
+    std::atomic<bool> draining{false};
+    std::unique_ptr<metrics_endpoint> metrics;
+    if (config.metrics) {
+        metrics = std::make_unique<metrics_endpoint>(
+            *config.metrics,
+            metrics_routes{[&] {
+                               return metrics_text(workers, bound.urls,
+                                                   uring ? "io_uring" : "epoll", start_time);
+                           },
+                           [&draining] { return !draining.load(); }});
+    }
+    announce(bound, metrics.get());  // after every descriptor of the running server exists
+    if (metrics) {
+        metrics->start();
+    }
     if (passed_over) {
         spdlog::warn("io_uring unavailable ({}); using epoll", *passed_over);
     }
@@ -236,7 +345,8 @@ int run_server(const core::server_config& config, signal_watch& signals) {
             [[maybe_unused]] auto n = ::write(exited.get(), &one, sizeof one);
         });
     }
-    const bool worker_failed = supervise(config, signals, workers, exited.get(), failed);
+    const bool worker_failed = supervise(config, signals, workers, exited.get(), failed, draining,
+                                         [&] { return status_line(workers, bound.urls, start_time); });
     for (auto& t : threads) {
         t.join();
     }

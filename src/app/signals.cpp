@@ -19,6 +19,8 @@ signal_watch::signal_watch() {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);   // reopen the log file
+    sigaddset(&set, SIGUSR1);  // log a status line
     ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signals_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
     if (!signals_) {

@@ -8,11 +8,11 @@ namespace echo::app {
 
 class signal_watch {
 public:
-    // Blocks SIGINT and SIGTERM for this thread and the threads it starts later,
+    // Blocks SIGINT, SIGTERM, SIGHUP and SIGUSR1 for this thread and the threads it starts later,
     // and ignores SIGPIPE process-wide. Construct before starting workers.
     signal_watch();
 
-    // Waits until a stop signal arrives (returns its number) or `other_fd` becomes
+    // Waits until one of those signals arrives (returns its number) or `other_fd` becomes
     // readable (returns 0).
     [[nodiscard]] int wait(int other_fd);
 

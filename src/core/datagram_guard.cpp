@@ -33,18 +33,11 @@ datagram_verdict datagram_guard::judge(std::uint16_t source_port, std::uint64_t 
         return datagram_verdict::echo;
     }
     bucket& b = buckets_[source_key % kBuckets];
-    if (b.key != source_key || b.refilled_ns == 0) {
-        b = bucket{source_key, burst_, now_ns};
-    } else {
-        const double elapsed = static_cast<double>(now_ns - b.refilled_ns) / 1e9;
-        b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-        b.refilled_ns = now_ns;
+    if (b.key != source_key || !b.used) {
+        b = bucket{source_key, true, token_bucket{burst_, now_ns}};
     }
-    if (b.tokens < 1.0) {
-        return datagram_verdict::rate_limited;
-    }
-    b.tokens -= 1.0;
-    return datagram_verdict::echo;
+    return b.tokens.take(rate_, burst_, now_ns) ? datagram_verdict::echo
+                                                : datagram_verdict::rate_limited;
 }
 
 }  // namespace echo::core

@@ -4,6 +4,8 @@
 // source from turning the server into an amplifier. Pure logic, bounded memory.
 #pragma once
 
+#include "core/token_bucket.hpp"
+
 #include <array>
 #include <bitset>
 #include <cstdint>
@@ -40,8 +42,8 @@ public:
 private:
     struct bucket {
         std::uint64_t key = 0;
-        double tokens = 0;
-        std::int64_t refilled_ns = 0;
+        bool used = false;
+        token_bucket tokens;
     };
     static constexpr std::size_t kBuckets = 4096;  // sources beyond share buckets
 

@@ -33,6 +33,7 @@ public:
     }
     [[nodiscard]] std::size_t held_chunks() const noexcept { return pending_.count(); }
     [[nodiscard]] std::uint64_t bytes_echoed() const noexcept { return echoed_; }
+    [[nodiscard]] std::uint64_t bytes_received() const noexcept { return echoed_ + pending_.bytes(); }
 
 private:
     chunk_list pending_;

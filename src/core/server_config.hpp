@@ -2,6 +2,7 @@
 // the listeners and the workers.
 #pragma once
 
+#include "core/connection_limits.hpp"
 #include "core/datagram_guard.hpp"
 #include "core/listen_url.hpp"
 
@@ -16,6 +17,7 @@ namespace echo::core {
 
 enum class log_level { error, warn, info, debug };
 enum class engine_choice { automatic, epoll, io_uring };
+enum class log_format { text, json };
 
 inline constexpr const char* kDefaultHost = "127.0.0.1";
 inline constexpr std::uint16_t kDefaultPort = 65432;
@@ -34,6 +36,10 @@ struct server_config {
     log_level level = log_level::info;
     engine_choice engine = engine_choice::automatic;
     datagram_guard_options udp;
+    connection_limits limits;
+    std::optional<listen_url> metrics;  // --metrics: where /metrics is served, if anywhere
+    log_format format = log_format::text;
+    std::string log_file;  // empty: stderr
 };
 
 // The listeners to bind: --listen when given, else the --host/--port listener.

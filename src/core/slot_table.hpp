@@ -51,6 +51,14 @@ public:
         return (e.value && e.generation == id.generation) ? &*e.value : nullptr;
     }
 
+    // The id of the value living at `index` now, if any (for side tables keyed by index).
+    [[nodiscard]] std::optional<slot_id> id_at(std::uint32_t index) const noexcept {
+        if (index >= used_ || !entries_[index].value) {
+            return std::nullopt;
+        }
+        return slot_id{index, entries_[index].generation};
+    }
+
     // Frees the slot; its generation moves on so the old id stops resolving.
     void erase(slot_id id) noexcept {
         if (find(id) == nullptr) {

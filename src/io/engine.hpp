@@ -54,7 +54,8 @@ public:
     virtual void on_datagrams(std::size_t socket, std::span<datagram> batch) = 0;
     // Of the datagrams marked, `sent` left and `dropped` did not (send buffer full
     // or an error: a datagram socket never waits to send).
-    virtual void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped) = 0;
+    virtual void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
+                                   std::size_t sent_bytes) = 0;
     // Another thread called notify().
     virtual void on_notify() = 0;
 

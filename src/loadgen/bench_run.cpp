@@ -5,7 +5,7 @@
 #include "loadgen/bench_report.hpp"
 #include "loadgen/clock.hpp"
 #include "loadgen/load_thread.hpp"
-#include "loadgen/process_probe.hpp"
+#include "net/process_probe.hpp"
 #include "loadgen/target_address.hpp"
 
 #include <fmt/format.h>
@@ -92,7 +92,7 @@ void watch_window(const bench_config& config, const timeline& times, live_progre
                   std::optional<server_usage>& usage) {
     live_line live{config, progress};
     sleep_until_ns(times.measure_ns);
-    const auto cpu_before = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    const auto cpu_before = config.server_pid ? net::sample_process(*config.server_pid) : std::nullopt;
     live.tick(times.measure_ns, times.measure_ns);
     for (std::int64_t tick = times.measure_ns + 1'000'000'000; tick < times.end_ns;
          tick += 1'000'000'000) {
@@ -100,7 +100,7 @@ void watch_window(const bench_config& config, const timeline& times, live_progre
         live.tick(now_ns(), times.measure_ns);
     }
     sleep_until_ns(times.end_ns);
-    const auto cpu_after = config.server_pid ? sample_process(*config.server_pid) : std::nullopt;
+    const auto cpu_after = config.server_pid ? net::sample_process(*config.server_pid) : std::nullopt;
     if (usage && cpu_before && cpu_after) {
         usage->cpu_seconds = cpu_after->cpu_seconds - cpu_before->cpu_seconds;
         usage->rss_at_end = cpu_after->rss_bytes;
@@ -138,7 +138,7 @@ int run_bench(const bench_config& config) {
     std::optional<server_usage> usage;
     if (config.server_pid) {
         usage = server_usage{*config.server_pid, 0, 0, 0};
-        if (auto s = sample_process(*config.server_pid)) {
+        if (auto s = net::sample_process(*config.server_pid)) {
             usage->rss_after_connect = s->rss_bytes;
         }
     }

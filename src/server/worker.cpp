@@ -5,6 +5,7 @@
 #include "net/datagram_source.hpp"
 #include "net/setup_error.hpp"
 #include "net/unix_listener.hpp"
+#include "server/event_log.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,17 +21,56 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds{100};
 
 core::slot_id to_slot(io::conn_token t) noexcept { return core::slot_id::unpack(t); }
 
-const char* close_reason(int err) {
+core::close_reason reason_of(int err) {
     switch (err) {
         case ECONNRESET:
-            return "reset by peer";
+            return core::close_reason::reset;
         case EPIPE:
-            return "peer stopped reading";
+            return core::close_reason::peer_stopped_reading;
         case ETIMEDOUT:
-            return "timed out";
+            return core::close_reason::timed_out;
         default:
-            return "socket error";
+            return core::close_reason::socket_error;
     }
+}
+
+// The wording of the text log; the JSON log uses core::name_of.
+const char* text_of(core::close_reason r) {
+    constexpr const char* texts[core::kCloseReasons] = {
+        "closed by peer", "reset by peer",  "peer stopped reading",
+        "timed out",      "socket error",   "drain timeout",
+        "idle timeout",   "max lifetime",   "max connection bytes"};
+    return texts[static_cast<std::size_t>(r)];
+}
+
+core::accept_error accept_error_of(int err) {
+    switch (err) {
+        case EMFILE:
+            return core::accept_error::emfile;
+        case ENFILE:
+            return core::accept_error::enfile;
+        case ENOBUFS:
+        case ENOMEM:
+            return core::accept_error::no_memory;
+        default:
+            return core::accept_error::other;
+    }
+}
+
+std::int64_t ns_of(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+std::int64_t ns_of(std::chrono::duration<double> d) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+// The peer's address alone (no port), for per-address limits; none for Unix peers.
+std::optional<std::uint64_t> address_key(const net::endpoint& peer) noexcept {
+    if (peer.family() != AF_INET && peer.family() != AF_INET6) {
+        return std::nullopt;
+    }
+    return net::datagram_source(peer.sockaddr_ptr(), peer.sockaddr_len()).key;
 }
 
 }  // namespace
@@ -41,7 +81,7 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
       sockets_(std::move(sockets)),
       options_(options),
       guard_(options.udp),
-      datagram_counts_(sockets_.size()) {
+      tallies_(std::make_unique<live_tallies[]>(sockets_.size())) {
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         if (sockets_[i].kind == core::transport::udp) {
             engine_->watch_datagrams(i, sockets_[i].fd.get());
@@ -67,8 +107,16 @@ void worker::run() {
 
 std::chrono::milliseconds worker::next_timeout(clock::time_point now) const {
     std::optional<clock::time_point> next = accept_retry_at_;
-    if (drain_deadline_ && (!next || *drain_deadline_ < *next)) {
-        next = drain_deadline_;
+    const auto consider = [&next](std::optional<clock::time_point> t) {
+        if (t && (!next || *t < *next)) {
+            next = t;
+        }
+    };
+    consider(drain_deadline_);
+    for (const auto* list : {&idle_, &lifetime_}) {
+        if (auto ns = list->next_deadline()) {
+            consider(clock::time_point{std::chrono::nanoseconds{*ns}});
+        }
     }
     if (!next) {
         return std::chrono::milliseconds{-1};
@@ -89,8 +137,18 @@ void worker::run_timers(clock::time_point now) {
             spdlog::warn("drain timeout: closing {} connections", conns_.size());
         }
         conns_.for_each([this](core::slot_id id, connection& c) {
-            close_connection(id.pack(), c, "drain timeout");
+            close_connection(id.pack(), c, core::close_reason::drain_timeout);
         });
+    }
+    expire(idle_, core::close_reason::idle_timeout, now);
+    expire(lifetime_, core::close_reason::max_lifetime, now);
+}
+
+void worker::expire(core::deadline_list& list, core::close_reason reason, clock::time_point now) {
+    while (auto index = list.pop_expired(ns_of(now))) {
+        if (auto id = conns_.id_at(*index)) {
+            close_connection(id->pack(), *conns_.find(*id), reason);
+        }
     }
 }
 
@@ -98,32 +156,76 @@ worker::connection* worker::find(io::conn_token t) noexcept { return conns_.find
 
 void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, socklen_t peer_len) {
     if (fd < 0) {
-        out_of_descriptors(-fd);
+        out_of_descriptors(listener, -fd);
         return;
     }
+    tallies_[listener].add(core::tally::accepted);
+    net::endpoint endpoint;
     if (sockets_[listener].kind == core::transport::unix_stream) {
         const auto cred = net::peer_credentials(fd);
-        open_connection(fd, net::endpoint::unix_peer(cred.pid, cred.uid));
-        return;
+        endpoint = net::endpoint::unix_peer(cred.pid, cred.uid);
+    } else {
+        endpoint = net::endpoint::from_sockaddr(peer, peer_len).value_or(net::endpoint{});
     }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const auto endpoint = net::endpoint::from_sockaddr(peer, peer_len);
-    open_connection(fd, endpoint.value_or(net::endpoint{}));
+    if (!refused(listener, fd, endpoint)) {
+        open_connection(listener, fd, endpoint);
+    }
 }
 
-void worker::open_connection(int fd, const net::endpoint& peer) {
-    const io::conn_token t = conns_.emplace(connection{peer, false, false, clock::now(), {}}).pack();
+// Over a limit the connection is accepted and closed at once: leaving it in the
+// accept queue would only fill the queue and stall well-behaved clients.
+bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
+    if (!options_.gate) {
+        return false;
+    }
+    const auto refusal = options_.gate->admit(address_key(peer), ns_of(clock::now()));
+    if (!refusal) {
+        return false;
+    }
+    ::close(fd);
+    tallies_[listener].add(core::tally::refused(*refusal));
+    if (auto suppressed = refusal_warning_.admit(clock::now())) {
+        const auto who = peer.to_string();
+        log_event(spdlog::level::warn,
+                  {.event = "refused", .peer = who, .listener = options_.listener_urls[listener],
+                   .reason = core::name_of(*refusal)},
+                  "refused {} ({}){}", who, core::name_of(*refusal),
+                  *suppressed ? fmt::format(" ({} more since last warning)", *suppressed)
+                              : std::string{});
+    }
+    return true;
+}
+
+void worker::open_connection(std::size_t listener, int fd, const net::endpoint& peer) {
+    const auto now = clock::now();
+    const io::conn_token t =
+        conns_.emplace(connection{peer, false, false, static_cast<std::uint16_t>(listener), now, {}})
+            .pack();
     engine_->attach(t, fd);
     if (spdlog::should_log(spdlog::level::info)) {
-        spdlog::info("connected by {}", peer.to_string());
+        const auto who = peer.to_string();
+        log_event(spdlog::level::info,
+                  {.event = "connected", .peer = who, .listener = options_.listener_urls[listener]},
+                  "connected by {}", who);
     }
+    if (options_.limits.max_lifetime.count() > 0) {
+        lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
+    }
+    touch(t);
     connection& c = *find(t);
     c.receiving = true;
     engine_->set_receiving(t, true);
 }
 
-void worker::out_of_descriptors(int err) {
+// Traffic either way postpones the idle timeout: O(1), no timer syscall.
+void worker::touch(io::conn_token t) {
+    if (options_.limits.idle_timeout.count() > 0) {
+        idle_.touch(to_slot(t).index, ns_of(clock::now()) + ns_of(options_.limits.idle_timeout));
+    }
+}
+
+void worker::out_of_descriptors(std::size_t listener, int err) {
+    tallies_[listener].add(core::tally::failed_accept(accept_error_of(err)));
     const bool descriptors = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
     if (auto suppressed = accept_warning_.admit(clock::now())) {
         spdlog::warn("accept: {}{}{}", net::errno_text(err),
@@ -155,18 +257,27 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
     const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          clock::now().time_since_epoch())
                          .count();
-    auto& counts = datagram_counts_[socket];
+    auto& tallies = tallies_[socket];
+    std::uint64_t bytes = 0;
     for (auto& d : batch) {
         const auto source = net::datagram_source(d.peer, d.peer_len);
         const auto verdict = guard_.judge(source.port, source.key, now);
         d.echo = verdict == core::datagram_verdict::echo;
-        ++counts.judged[static_cast<std::size_t>(verdict)];
+        bytes += d.data.size();
+        if (!d.echo) {
+            tallies.add(core::tally::dropped(core::drop_of(verdict)));
+        }
     }
+    tallies.add(core::tally::messages_in, batch.size());
+    tallies.add(core::tally::bytes_in, bytes);
 }
 
-void worker::on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped) {
-    datagram_counts_[socket].echoed += sent;
-    datagram_counts_[socket].send_buffer_full += dropped;
+void worker::on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
+                               std::size_t sent_bytes) {
+    auto& tallies = tallies_[socket];
+    tallies.add(core::tally::messages_out, sent);
+    tallies.add(core::tally::bytes_out, sent_bytes);
+    tallies.add(core::tally::dropped(core::datagram_drop::send_buffer_full), dropped);
 }
 
 void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
@@ -175,13 +286,22 @@ void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
         return;
     }
     if (result < 0) {
-        close_connection(t, *c, close_reason(-result));
+        close_connection(t, *c, reason_of(-result));
         return;
     }
     if (result == 0) {
         c->stream.on_peer_eof();
     } else {
+        auto& tallies = tallies_[c->listener];
+        tallies.add(core::tally::bytes_in, static_cast<std::uint64_t>(result));
+        tallies.add(core::tally::messages_in);
         c->stream.on_received(std::move(data));
+        touch(t);
+        const auto cap = options_.limits.max_connection_bytes;
+        if (cap > 0 && c->stream.bytes_received() > cap) {
+            close_connection(t, *c, core::close_reason::max_connection_bytes);
+            return;
+        }
     }
     pump(t, *c);
 }
@@ -192,9 +312,13 @@ void worker::on_send(io::conn_token t, int result) {
         return;
     }
     if (result < 0) {
-        close_connection(t, *c, close_reason(-result));
+        close_connection(t, *c, reason_of(-result));
         return;
     }
+    auto& tallies = tallies_[c->listener];
+    tallies.add(core::tally::bytes_out, static_cast<std::uint64_t>(result));
+    tallies.add(core::tally::messages_out);
+    touch(t);
     c->stream.on_sent(static_cast<std::size_t>(result));
     pump(t, *c);
 }
@@ -207,7 +331,7 @@ void worker::pump(io::conn_token t, connection& c) {
         engine_->send(t, bytes);
     }
     if (c.stream.finished()) {
-        close_connection(t, c, "closed by peer");
+        close_connection(t, c, core::close_reason::peer_closed);
         return;
     }
     const bool want = c.stream.wants_receive(options_.max_chunks);
@@ -217,20 +341,37 @@ void worker::pump(io::conn_token t, connection& c) {
     }
 }
 
-void worker::close_connection(io::conn_token t, connection& c, const char* reason) {
+void worker::close_connection(io::conn_token t, connection& c, core::close_reason reason) {
     if (c.closing) {
         return;
     }
     c.closing = true;
+    tallies_[c.listener].add(core::tally::closed(reason));
+    idle_.remove(to_slot(t).index);
+    lifetime_.remove(to_slot(t).index);
     if (spdlog::should_log(spdlog::level::info)) {
         const std::chrono::duration<double> age = clock::now() - c.opened;
-        spdlog::info("closed {} ({}): echoed {} bytes in {:.3f} s", c.peer.to_string(), reason,
-                     c.stream.bytes_echoed(), age.count());
+        const auto who = c.peer.to_string();
+        log_event(spdlog::level::info,
+                  {.event = "closed", .peer = who, .listener = options_.listener_urls[c.listener],
+                   .bytes_in = c.stream.bytes_received(), .bytes_out = c.stream.bytes_echoed(),
+                   .duration_ms = age.count() * 1000, .reason = core::name_of(reason)},
+                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(reason),
+                  c.stream.bytes_echoed(), age.count());
     }
     engine_->close(t);
 }
 
+void worker::release(const connection& c) noexcept {
+    if (options_.gate) {
+        options_.gate->release(address_key(c.peer));
+    }
+}
+
 void worker::on_closed(io::conn_token t) {
+    if (const connection* c = find(t)) {
+        release(*c);
+    }
     conns_.erase(to_slot(t));
     if (!accepting_ && !draining_) {
         accept_retry_at_.reset();

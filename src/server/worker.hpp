@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/datagram_guard.hpp"
+#include "core/deadline_list.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listen_url.hpp"
 #include "core/rate_limit.hpp"
@@ -10,12 +11,15 @@
 #include "io/engine.hpp"
 #include "net/endpoint.hpp"
 #include "net/unique_fd.hpp"
+#include "server/admission_gate.hpp"
+#include "server/live_tallies.hpp"
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace echo::server {
@@ -24,27 +28,15 @@ struct worker_options {
     std::size_t max_chunks = 4;  // per connection: the backpressure bound
     std::chrono::duration<double> drain_timeout = std::chrono::seconds{5};
     core::datagram_guard_options udp;
+    core::connection_limits limits;
+    std::shared_ptr<admission_gate> gate;  // shared by all workers; null when no such limit
+    std::vector<std::string> listener_urls;  // per socket index: the `listener` log key
 };
 
 // A socket this worker serves: a TCP or Unix listener, or a UDP socket.
 struct worker_socket {
     net::unique_fd fd;
     core::transport kind;
-};
-
-// What became of the datagrams on one UDP socket.
-struct datagram_counts {
-    std::uint64_t echoed = 0;
-    std::array<std::uint64_t, core::kDatagramVerdicts> judged{};  // received, by verdict
-    std::uint64_t send_buffer_full = 0;
-
-    void merge(const datagram_counts& o) noexcept {
-        echoed += o.echoed;
-        for (std::size_t i = 0; i < judged.size(); ++i) {
-            judged[i] += o.judged[i];
-        }
-        send_buffer_full += o.send_buffer_full;
-    }
 };
 
 class worker final : private io::completion_handler {
@@ -59,9 +51,9 @@ public:
     void run();
     // Thread-safe. Stops accepting; open connections keep being served.
     void request_stop() noexcept;
-    // Per socket index (zero for stream listeners). Read after run() returned.
-    [[nodiscard]] const std::vector<datagram_counts>& datagrams() const noexcept {
-        return datagram_counts_;
+    // Per socket index; readable from any thread at any time.
+    [[nodiscard]] const live_tallies& tallies(std::size_t socket) const noexcept {
+        return tallies_[socket];
     }
 
 private:
@@ -71,6 +63,7 @@ private:
         net::endpoint peer;
         bool receiving = false;
         bool closing = false;
+        std::uint16_t listener = 0;
         clock::time_point opened;
         core::echo_stream stream;
     };
@@ -81,26 +74,34 @@ private:
     void on_send(io::conn_token conn, int result) override;
     void on_closed(io::conn_token conn) override;
     void on_datagrams(std::size_t socket, std::span<io::datagram> batch) override;
-    void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped) override;
+    void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
+                           std::size_t sent_bytes) override;
     void on_notify() override;
 
     connection* find(io::conn_token t) noexcept;
-    void open_connection(int fd, const net::endpoint& peer);
+    void open_connection(std::size_t listener, int fd, const net::endpoint& peer);
+    [[nodiscard]] bool refused(std::size_t listener, int fd, const net::endpoint& peer);
+    void release(const connection& c) noexcept;
+    void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
-    void close_connection(io::conn_token t, connection& c, const char* reason);
-    void out_of_descriptors(int err);
+    void close_connection(io::conn_token t, connection& c, core::close_reason reason);
+    void out_of_descriptors(std::size_t listener, int err);
     void set_accepting(bool on);
     void begin_drain();
     void run_timers(clock::time_point now);
+    void expire(core::deadline_list& list, core::close_reason reason, clock::time_point now);
     [[nodiscard]] std::chrono::milliseconds next_timeout(clock::time_point now) const;
 
     std::unique_ptr<io::engine> engine_;
     std::vector<worker_socket> sockets_;
     worker_options options_;
     core::datagram_guard guard_;
-    std::vector<datagram_counts> datagram_counts_;
+    std::unique_ptr<live_tallies[]> tallies_;
     core::slot_table<connection> conns_;
+    core::deadline_list idle_;      // by last activity, when --idle-timeout is set
+    core::deadline_list lifetime_;  // by open time, when --max-lifetime is set
     core::rate_limit accept_warning_{std::chrono::seconds{5}};
+    core::rate_limit refusal_warning_{std::chrono::seconds{5}};
     std::optional<clock::time_point> accept_retry_at_;
     std::optional<clock::time_point> drain_deadline_;
     std::atomic<bool> stop_requested_{false};

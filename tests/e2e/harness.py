@@ -205,3 +205,35 @@ def run_bench(*args, timeout=60):
                        stdin=subprocess.DEVNULL, timeout=timeout * SLOW)
     report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else None
     return p.returncode, report, p.stderr
+
+
+def scrape(url, timeout=10):
+    """GETs `url` with curl (a real HTTP client); returns (status code, body)."""
+    p = subprocess.run(["curl", "-sS", "--max-time", str(timeout * SLOW), "-w", "\n%{http_code}",
+                        url], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise AssertionError(f"curl {url}: {p.stderr.strip()}")
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code), body
+
+
+def parse_metrics(text):
+    """Prometheus text -> {(name, frozenset(labels.items())): value}."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, value = line.rsplit(" ", 1)
+        name, _, rest = series.partition("{")
+        labels = {}
+        for pair in filter(None, rest.rstrip("}").split('",')):
+            k, v = pair.split("=", 1)
+            labels[k] = v.strip('"')
+        samples[(name, frozenset(labels.items()))] = float(value)
+    return samples
+
+
+def metric(samples, name, **labels):
+    """Sum of `name` over every series whose labels include `labels`."""
+    want = set(labels.items())
+    return sum(v for (n, ls), v in samples.items() if n == name and want <= set(ls))

@@ -99,3 +99,45 @@ TEST(Cli, BadInputExitsTwoWithOneLineAndAHint) {
         EXPECT_EQ(std::count(done.text.begin(), done.text.end(), '\n'), 2) << done.text;
     }
 }
+
+namespace {
+
+TEST(Cli, LimitsAreOffByDefaultAndReadWhenGiven) {
+    const auto off = config_of({});
+    EXPECT_FALSE(off.limits.gates_admission());
+    EXPECT_EQ(off.limits.idle_timeout.count(), 0);
+    EXPECT_FALSE(off.metrics);
+    EXPECT_EQ(off.format, echo::core::log_format::text);
+    const auto on = config_of({"--max-connections", "100", "--max-connections-per-ip", "4",
+                               "--max-accept-rate", "50", "--idle-timeout", "2.5",
+                               "--max-lifetime", "60", "--max-connection-bytes", "1MiB",
+                               "--metrics", "tcp://127.0.0.1:9100", "--log-format", "json",
+                               "--log-file", "/var/log/echo.log"});
+    EXPECT_EQ(on.limits.max_connections, 100U);
+    EXPECT_EQ(on.limits.max_connections_per_ip, 4U);
+    EXPECT_EQ(on.limits.max_accept_rate, 50.0);
+    EXPECT_EQ(on.limits.idle_timeout.count(), 2.5);
+    EXPECT_EQ(on.limits.max_lifetime.count(), 60.0);
+    EXPECT_EQ(on.limits.max_connection_bytes, 1U << 20);
+    ASSERT_TRUE(on.metrics);
+    EXPECT_EQ(on.metrics->port, 9100);
+    EXPECT_EQ(on.format, echo::core::log_format::json);
+    EXPECT_EQ(on.log_file, "/var/log/echo.log");
+}
+
+TEST(Cli, BadOperationsInputIsAUsageError) {
+    for (auto args : {std::vector<const char*>{"--max-connections", "-1"},
+                      std::vector<const char*>{"--idle-timeout", "-3"},
+                      std::vector<const char*>{"--metrics", "unix:/tmp/m"},
+                      std::vector<const char*>{"--metrics", "tcp://nohost"},
+                      std::vector<const char*>{"--log-format", "yaml"}}) {
+        std::vector<const char*> argv{"echo-server"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        auto r = parse_command_line(static_cast<int>(argv.size()), argv.data(), 1,
+                                    [] { return std::string{}; });
+        ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0] << " " << args[1];
+        EXPECT_EQ(std::get<cli_exit>(r).code, 2) << args[0] << " " << args[1];
+    }
+}
+
+}  // namespace

@@ -55,6 +55,9 @@ datagram_batch::send_result datagram_batch::echo_marked(int fd) noexcept {
         const int n = ::sendmmsg(fd, out_.data() + at, static_cast<unsigned>(marked - at),
                                  MSG_DONTWAIT);
         if (n > 0) {
+            for (int i = 0; i < n; ++i) {
+                r.sent_bytes += out_iov_[at + static_cast<std::size_t>(i)].iov_len;
+            }
             r.sent += static_cast<std::size_t>(n);
             at += static_cast<std::size_t>(n);
         } else if (n < 0 && errno == EINTR) {
@@ -78,7 +81,7 @@ void datagram_batch::serve(int fd, std::size_t index, completion_handler& handle
         }
         handler.on_datagrams(index, received());
         const auto r = echo_marked(fd);
-        handler.on_datagrams_sent(index, r.sent, r.dropped);
+        handler.on_datagrams_sent(index, r.sent, r.dropped, r.sent_bytes);
         if (static_cast<std::size_t>(n) < kSlots) {
             return;  // a short batch emptied the queue
         }

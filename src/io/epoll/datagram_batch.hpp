@@ -26,6 +26,7 @@ public:
     struct send_result {
         std::size_t sent = 0;
         std::size_t dropped = 0;
+        std::size_t sent_bytes = 0;
     };
     // Sends the marked datagrams back to their peers without ever waiting.
     send_result echo_marked(int fd) noexcept;

@@ -1,11 +1,11 @@
-// Reads another process's CPU time and resident memory from /proc, for
+// Reads a process's CPU time and resident memory from /proc, for
 // --server-pid: the server's cost per message, measured from outside it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
-namespace echo::loadgen {
+namespace echo::net {
 
 struct process_sample {
     double cpu_seconds = 0;  // user + system, all threads
@@ -15,4 +15,4 @@ struct process_sample {
 // Nothing when the process is gone or /proc is unreadable.
 [[nodiscard]] std::optional<process_sample> sample_process(int pid);
 
-}  // namespace echo::loadgen
+}  // namespace echo::net

@@ -1,5 +1,5 @@
 // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; VmRSS in kB.
-#include "loadgen/process_probe.hpp"
+#include "net/process_probe.hpp"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-namespace echo::loadgen {
+namespace echo::net {
 
 std::optional<process_sample> sample_process(int pid) {
     const std::string base = "/proc/" + std::to_string(pid);
@@ -35,4 +35,4 @@ std::optional<process_sample> sample_process(int pid) {
     return s;
 }
 
-}  // namespace echo::loadgen
+}  // namespace echo::net

@@ -1,0 +1,33 @@
+// The little HTTP/1.x the metrics endpoint speaks: parse a request head, build a
+// response. Pure functions over strings, so malformed requests are unit-tested.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace echo::core {
+
+inline constexpr std::size_t kMaxRequestHead = 8192;
+
+enum class head_status { incomplete, complete, malformed };
+
+struct request_line {
+    std::string method;
+    std::string path;  // without the query string
+};
+
+// Looks at what has arrived so far; `complete` once the blank line ending the head
+// is in `received`, `malformed` when it cannot become a valid request.
+[[nodiscard]] head_status parse_request_head(std::string_view received, request_line& out);
+
+struct http_response {
+    int status = 200;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+};
+
+// Serialised with Content-Length and Connection: close; HEAD gets the headers only.
+[[nodiscard]] std::string serialise(const http_response& r, bool head_only);
+
+}  // namespace echo::core

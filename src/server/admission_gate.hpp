@@ -1,0 +1,30 @@
+// The admission limits shared by every worker: one lock around the bookkeeping,
+// taken once per accept and once per close, and only when such a limit is set.
+#pragma once
+
+#include "core/admission.hpp"
+
+#include <mutex>
+
+namespace echo::server {
+
+class admission_gate {
+public:
+    explicit admission_gate(const core::connection_limits& limits) : admission_(limits) {}
+
+    [[nodiscard]] std::optional<core::refusal> admit(std::optional<std::uint64_t> address_key,
+                                                     std::int64_t now_ns) {
+        std::lock_guard lock(mutex_);
+        return admission_.admit(address_key, now_ns);
+    }
+    void release(std::optional<std::uint64_t> address_key) noexcept {
+        std::lock_guard lock(mutex_);
+        admission_.release(address_key);
+    }
+
+private:
+    std::mutex mutex_;
+    core::admission admission_;
+};
+
+}  // namespace echo::server
