@@ -3,10 +3,11 @@
 JOBS      ?= $(shell nproc)
 RELEASE   := build/release
 ASAN      := build/asan
+DEB       := build/deb
 CMAKE_GEN := -G "Unix Makefiles" -DECHO_WERROR=ON
 CTEST     := ctest --output-on-failure --timeout 300 -j $(JOBS)
 
-.PHONY: run test deps build build-asan test-release test-asan clean
+.PHONY: run test deps build build-asan test-release test-asan install deb test-package clean
 
 run: build
 	$(RELEASE)/echo-server $(ARGS)
@@ -14,6 +15,7 @@ run: build
 test: deps
 	$(MAKE) test-release
 	$(MAKE) test-asan
+	$(MAKE) test-package
 
 deps:
 	@scripts/install-deps
@@ -31,6 +33,23 @@ test-release: build
 
 test-asan: build-asan
 	cd $(ASAN) && $(CTEST)
+
+# Into /usr/local by default; PREFIX=/opt/echo or DESTDIR=... as usual.
+PREFIX ?= /usr/local
+install: build
+	cmake -S . -B $(RELEASE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(RELEASE) -j $(JOBS)
+	cmake --install $(RELEASE)
+
+# The .deb installs under /usr, so it is configured apart from the release build.
+deb: deps
+	cmake -S . -B $(DEB) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DBUILD_TESTING=OFF >/dev/null
+	cmake --build $(DEB) -j $(JOBS)
+	cd $(DEB) && cpack -G DEB
+
+test-package: deb
+	tests/package/check-deb $(DEB)
 
 clean:
 	rm -rf build

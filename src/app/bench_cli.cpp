@@ -100,11 +100,14 @@ bench_cli_result parse_bench_command_line(int argc, const char* const* argv, boo
     loadgen::bench_config c;
     raw_bench_options raw;
     CLI::App app{"echo-bench: load generator that verifies every echoed byte", "echo-bench"};
+    app.set_version_flag("--version", std::string{"echo-bench "} + ECHO_VERSION);
     declare(app, c, raw);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         return cli_exit{0, app.help()};
+    } catch (const CLI::CallForVersion&) {
+        return cli_exit{0, std::string{"echo-bench "} + ECHO_VERSION + "\n"};
     } catch (const CLI::ParseError& e) {
         return usage_error(e.what());
     }

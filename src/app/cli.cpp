@@ -66,6 +66,10 @@ void declare_operations(CLI::App& app, core::server_config& cfg, raw_options& ra
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     app.add_option("--log-file", cfg.log_file, "append logs to this file; SIGHUP reopens it");
+    app.add_option("--user", cfg.user, "after binding, run as this user (needs root)");
+    app.add_option("--group", cfg.group, "after binding, run as this group [default: the user's]");
+    app.add_flag("--inetd", cfg.inetd,
+                 "echo one connection on stdin/stdout and exit (inetd, xinetd, systemd Accept=yes)");
 }
 
 void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
@@ -122,7 +126,7 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
     core::server_config cfg;
     cfg.threads = cpus;
     raw_options raw;
-    CLI::App app{"echo-server: echoes every byte back to its sender (TCP, RFC 862)",
+    CLI::App app{"echo-server: echoes every byte back to its sender (TCP, UDP, Unix; RFC 862)",
                  "echo-server"};
     app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
     declare(app, cfg, raw);

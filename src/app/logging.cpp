@@ -6,6 +6,7 @@
 #include "server/event_log.hpp"
 
 #include <spdlog/async.h>
+#include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -35,7 +36,11 @@ std::shared_ptr<reopenable_file_sink> log_file;  // set when logging to a file
 
 void start_logging(const core::server_config& config) {
     spdlog::sink_ptr sink;
-    if (config.log_file.empty()) {
+    if (config.inetd && config.log_file.empty()) {
+        // inetd and xinetd hand the client over as stderr too: a log line there
+        // would be echo data. Without --log-file, an inetd server stays silent.
+        sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+    } else if (config.log_file.empty()) {
         sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     } else {
         log_file = std::make_shared<reopenable_file_sink>(config.log_file);

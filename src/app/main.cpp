@@ -1,11 +1,14 @@
 // echo-server: parse, wire, run, stop on a signal.
 #include "app/cli.hpp"
 #include "app/host_facts.hpp"
+#include "app/inetd.hpp"
 #include "app/logging.hpp"
 #include "app/server.hpp"
 #include "app/signals.hpp"
 #include "io/uring/uring_engine.hpp"
 #include "net/setup_error.hpp"
+
+#include <signal.h>
 
 #include <cstdio>
 #include <string>
@@ -25,6 +28,14 @@ int main(int argc, char** argv) {
     const auto& config = std::get<core::server_config>(parsed);
     int status = 1;
     try {
+        if (config.inetd) {
+            // One client, no loops: default signal handling ends us, SIGPIPE excepted.
+            ::signal(SIGPIPE, SIG_IGN);
+            app::start_logging(config);
+            status = app::run_inetd(config);
+            app::stop_logging();
+            return status;
+        }
         // Before any thread starts (the logger's too), so every thread inherits the
         // blocked signal mask and only the signalfd sees SIGINT/SIGTERM.
         app::signal_watch signals;

@@ -5,21 +5,21 @@
 #include "app/host_facts.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_endpoint.hpp"
+#include "app/privileges.hpp"
+#include "app/server_status.hpp"
 #include "app/signals.hpp"
 #include "core/backlog.hpp"
-#include "core/prometheus_text.hpp"
+#include "core/socket_activation.hpp"
 #include "io/epoll/epoll_engine.hpp"
 #include "io/uring/uring_engine.hpp"
 #include "net/resolver.hpp"
 #include "net/unix_listener.hpp"
-#include "net/process_probe.hpp"
+#include "net/systemd.hpp"
 #include "net/setup_error.hpp"
 #include "net/reuseport_group.hpp"
 #include "server/worker.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,7 +31,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <numeric>
 #include <thread>
 
 namespace echo::app {
@@ -100,9 +99,29 @@ void bind_unix(const core::server_config& config, const core::listen_url& url,
     out.files.push_back(std::move(l.file));
 }
 
+// Each socket systemd passed is shared by every thread, like a Unix listener.
+void adopt(const core::server_config& config, net::passed_socket passed, bound_sockets& out) {
+    out.urls.push_back(passed.url);
+    for (unsigned i = 0; i < config.threads; ++i) {
+        net::unique_fd fd{::fcntl(passed.fd.get(), F_DUPFD_CLOEXEC, 0)};
+        if (!fd) {
+            throw net::setup_error("dup " + passed.url + ": " + net::errno_text(errno));
+        }
+        out.per_thread[i].push_back({std::move(fd), passed.kind});
+    }
+}
+
 bound_sockets bind_all(const core::server_config& config) {
     bound_sockets out;
     out.per_thread.resize(config.threads);
+    if (auto passed = net::take_passed_sockets(); !passed.empty()) {
+        spdlog::info("using {} socket(s) passed by the service manager instead of binding",
+                     passed.size());
+        for (auto& p : passed) {
+            adopt(config, std::move(p), out);
+        }
+        return out;
+    }
     for (const auto& url : core::effective_listeners(config)) {
         url.kind == core::transport::unix_stream ? bind_unix(config, url, out)
                                                  : bind_ip(config, url, out);
@@ -168,34 +187,45 @@ std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_con
     return workers;
 }
 
-}  // namespace
+// The main thread's view of the running server, while it supervises.
+struct supervision {
+    const core::server_config& config;
+    signal_watch& signals;
+    worker_list& workers;
+    int exited_fd;
+    const std::atomic<bool>& failed;
+    std::atomic<bool>& draining;
+    std::function<std::string()> status;
+};
 
-namespace {
-
-using worker_list = std::vector<std::unique_ptr<server::worker>>;
+// systemd's STATUS= is refreshed this often when the service manager asks for it.
+constexpr int kStatusIntervalMs = 5000;
 
 // Sleeps until every worker has finished; the first SIGTERM/SIGINT starts the drain,
 // a second one exits at once. SIGHUP and SIGUSR1 are served on the way. Returns
 // whether a worker failed.
-bool supervise(const core::server_config& config, signal_watch& signals, worker_list& workers,
-               int exited_fd, const std::atomic<bool>& failed, std::atomic<bool>& draining,
-               const std::function<std::string()>& status) {
+bool supervise(supervision& s) {
+    const bool notify = net::systemd_notify_wanted();
     std::uint64_t finished = 0;
     bool stopping = false;
-    while (finished < workers.size()) {
-        const int sig = signals.wait(exited_fd);
+    while (finished < s.workers.size()) {
+        const int sig = s.signals.wait(s.exited_fd, notify ? kStatusIntervalMs : -1);
+        if (sig == -1) {
+            net::notify_systemd(core::notify_status(s.status()));
+            continue;
+        }
         if (sig == SIGHUP) {
             reopen_log();
             spdlog::info("SIGHUP: log reopened");
             continue;
         }
         if (sig == SIGUSR1) {
-            spdlog::info("status: {}", status());
+            spdlog::info("status: {}", s.status());
             continue;
         }
         if (sig == 0) {
             std::uint64_t n = 0;
-            if (::read(exited_fd, &n, sizeof n) == sizeof n) {
+            if (::read(s.exited_fd, &n, sizeof n) == sizeof n) {
                 finished += n;
             }
         } else if (stopping) {
@@ -204,104 +234,36 @@ bool supervise(const core::server_config& config, signal_watch& signals, worker_
             std::_Exit(128 + sig);
         } else {
             spdlog::info("SIG{}: no longer accepting; draining open connections (up to {} s)",
-                         ::sigabbrev_np(sig), config.drain_timeout.count());
+                         ::sigabbrev_np(sig), s.config.drain_timeout.count());
         }
-        if ((sig != 0 || failed) && !stopping) {
+        if ((sig != 0 || s.failed) && !stopping) {
             stopping = true;
-            draining = true;
-            for (auto& w : workers) {
+            s.draining = true;
+            net::notify_systemd("STOPPING=1");
+            for (auto& w : s.workers) {
                 w->request_stop();
             }
         }
     }
-    return failed;
+    return s.failed;
 }
 
-core::listener_tallies total_of(const worker_list& workers, std::size_t socket) {
-    core::listener_tallies total{};
-    for (const auto& w : workers) {
-        w->tallies(socket).add_to(total);
+std::vector<std::thread> start_loops(worker_list& workers, int exited_fd,
+                                     std::atomic<bool>& failed) {
+    std::vector<std::thread> threads;
+    for (auto& w : workers) {
+        threads.emplace_back([&w, exited_fd, &failed] {
+            try {
+                w->run();
+            } catch (const std::exception& e) {
+                spdlog::error("event loop stopped: {}", e.what());
+                failed = true;
+            }
+            const std::uint64_t one = 1;
+            [[maybe_unused]] auto n = ::write(exited_fd, &one, sizeof one);
+        });
     }
-    return total;
-}
-
-// One line per UDP socket that saw traffic: what was echoed, what was dropped and why.
-void report_datagrams(const worker_list& workers, const std::vector<std::string>& urls) {
-    for (std::size_t i = 0; i < urls.size(); ++i) {
-        const auto total = total_of(workers, i);
-        if (!urls[i].starts_with("udp:") || total[core::tally::messages_in] == 0) {
-            continue;
-        }
-        const auto dropped = [&](core::datagram_drop d) { return total[core::tally::dropped(d)]; };
-        using enum core::datagram_drop;
-        spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
-                     "{} over the rate limit, {} with the send buffer full",
-                     urls[i], total[core::tally::messages_out], dropped(source_port_zero),
-                     dropped(denied_port), dropped(rate_limited), dropped(send_buffer_full));
-    }
-}
-
-std::uint64_t open_fds() {
-    std::uint64_t n = 0;
-    if (DIR* d = ::opendir("/proc/self/fd")) {
-        while (const dirent* e = ::readdir(d)) {
-            n += e->d_name[0] != '.';
-        }
-        ::closedir(d);
-        --n;  // the directory's own descriptor
-    }
-    return n;
-}
-
-core::process_snapshot process_facts(double start_time) {
-    core::process_snapshot p;
-    if (auto s = net::sample_process(static_cast<int>(::getpid()))) {
-        p.cpu_seconds = s->cpu_seconds;
-        p.resident_bytes = s->rss_bytes;
-    }
-    p.open_fds = open_fds();
-    rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) == 0) {
-        p.max_fds = r.rlim_cur;
-    }
-    p.start_time_seconds = start_time;
-    return p;
-}
-
-std::string metrics_text(const worker_list& workers, const std::vector<std::string>& urls,
-                         std::string_view engine, double start_time) {
-    core::metrics_snapshot m;
-    m.version = ECHO_SERVER_VERSION;
-    m.engine = engine;
-    for (std::size_t i = 0; i < urls.size(); ++i) {
-        m.listeners.push_back({urls[i], total_of(workers, i)});
-    }
-    m.process = process_facts(start_time);
-    return core::prometheus_text(m);
-}
-
-// One line for SIGUSR1 and systemd's STATUS=: what an operator asks first.
-std::string status_line(const worker_list& workers, const std::vector<std::string>& urls,
-                        double start_time) {
-    core::listener_tallies all{};
-    for (std::size_t i = 0; i < urls.size(); ++i) {
-        const auto t = total_of(workers, i);
-        for (std::size_t k = 0; k < all.size(); ++k) {
-            all[k] += t[k];
-        }
-    }
-    return fmt::format("{} connections open, {} accepted, {} refused; {} bytes in, {} out; "
-                       "up {:.0f} s",
-                       core::open_connections(all), all[core::tally::accepted],
-                       core::sum(all, core::tally::kRefusedBase, core::kRefusals),
-                       all[core::tally::bytes_in], all[core::tally::bytes_out],
-                       std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch()).count() - start_time);
-}
-
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return threads;
 }
 
 }  // namespace
@@ -324,6 +286,7 @@ int run_server(const core::server_config& config, signal_watch& signals) {
                            },
                            [&draining] { return !draining.load(); }});
     }
+    drop_privileges(config.user, config.group);  // after binding, before any client is served
     announce(bound, metrics.get());  // after every descriptor of the running server exists
     if (metrics) {
         metrics->start();
@@ -332,21 +295,11 @@ int run_server(const core::server_config& config, signal_watch& signals) {
         spdlog::warn("io_uring unavailable ({}); using epoll", *passed_over);
     }
     std::atomic<bool> failed{false};
-    std::vector<std::thread> threads;
-    for (auto& w : workers) {
-        threads.emplace_back([&w, &exited, &failed] {
-            try {
-                w->run();
-            } catch (const std::exception& e) {
-                spdlog::error("event loop stopped: {}", e.what());
-                failed = true;
-            }
-            const std::uint64_t one = 1;
-            [[maybe_unused]] auto n = ::write(exited.get(), &one, sizeof one);
-        });
-    }
-    const bool worker_failed = supervise(config, signals, workers, exited.get(), failed, draining,
-                                         [&] { return status_line(workers, bound.urls, start_time); });
+    auto threads = start_loops(workers, exited.get(), failed);
+    net::notify_systemd("READY=1");
+    supervision s{config, signals, workers, exited.get(), failed, draining,
+                  [&] { return status_line(workers, bound.urls.size(), start_time); }};
+    const bool worker_failed = supervise(s);
     for (auto& t : threads) {
         t.join();
     }

@@ -28,12 +28,16 @@ signal_watch::signal_watch() {
     }
 }
 
-int signal_watch::wait(int other_fd) {
+int signal_watch::wait(int other_fd, int timeout_ms) {
     pollfd fds[2] = {{signals_.get(), POLLIN, 0}, {other_fd, POLLIN, 0}};
-    while (::poll(fds, 2, -1) < 0) {
+    int ready = 0;
+    while ((ready = ::poll(fds, 2, timeout_ms)) < 0) {
         if (errno != EINTR) {
             throw net::setup_error("poll: " + net::errno_text(errno));
         }
+    }
+    if (ready == 0) {
+        return -1;
     }
     if ((fds[0].revents & POLLIN) != 0) {
         signalfd_siginfo info{};

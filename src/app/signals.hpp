@@ -12,9 +12,9 @@ public:
     // and ignores SIGPIPE process-wide. Construct before starting workers.
     signal_watch();
 
-    // Waits until one of those signals arrives (returns its number) or `other_fd` becomes
-    // readable (returns 0).
-    [[nodiscard]] int wait(int other_fd);
+    // Waits until one of those signals arrives (returns its number), `other_fd` becomes
+    // readable (returns 0) or `timeout_ms` passes (returns -1; negative: no timeout).
+    [[nodiscard]] int wait(int other_fd, int timeout_ms = -1);
 
 private:
     net::unique_fd signals_;

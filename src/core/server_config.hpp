@@ -40,6 +40,9 @@ struct server_config {
     std::optional<listen_url> metrics;  // --metrics: where /metrics is served, if anywhere
     log_format format = log_format::text;
     std::string log_file;  // empty: stderr
+    std::string user;      // --user: drop to this account after binding
+    std::string group;     // --group: and this group (default: the user's)
+    bool inetd = false;    // --inetd: echo stdin to stdout once, then exit
 };
 
 // The listeners to bind: --listen when given, else the --host/--port listener.

@@ -48,9 +48,15 @@ class Server:
             env=None if env is None else {**os.environ, **env})
         self.pid = self.proc.pid
         self._pending = b""
-        self.lines = [self._read_line() for _ in range(expect_lines)]
+        self.lines, self.urls, self.port = [], [], None
+        self.read_lines(expect_lines)
+
+    def read_lines(self, count):
+        """Reads `count` more "listening on" lines (a socket-activated server prints
+        them only once its first client made the service manager start it)."""
+        self.lines += [self._read_line() for _ in range(count)]
         self.urls = [line.removeprefix("listening on ") for line in self.lines]
-        tail = self.urls[0].rsplit(":", 1)[-1]
+        tail = self.urls[0].rsplit(":", 1)[-1] if self.urls else ""
         self.port = int(tail) if tail.isdigit() else None  # None for unix: listeners
 
     def _read_line(self):
