@@ -3,7 +3,6 @@
 JOBS      ?= $(shell nproc)
 RELEASE   := build/release
 ASAN      := build/asan
-DEB       := build/deb
 CMAKE_GEN := -G "Unix Makefiles" -DECHO_WERROR=ON
 CTEST     := ctest --output-on-failure --timeout 300 -j $(JOBS)
 
@@ -37,19 +36,14 @@ test-asan: build-asan
 # Into /usr/local by default; PREFIX=/opt/echo or DESTDIR=... as usual.
 PREFIX ?= /usr/local
 install: build
-	cmake -S . -B $(RELEASE) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
-	cmake --build $(RELEASE) -j $(JOBS)
-	cmake --install $(RELEASE)
+	cmake --install $(RELEASE) --prefix $(PREFIX)
 
-# The .deb installs under /usr, so it is configured apart from the release build.
-deb: deps
-	cmake -S . -B $(DEB) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-	  -DBUILD_TESTING=OFF >/dev/null
-	cmake --build $(DEB) -j $(JOBS)
-	cd $(DEB) && cpack -G DEB
+# The release build packaged under /usr (CPack); the unit is written for that prefix.
+deb: build
+	cd $(RELEASE) && cpack -G DEB
 
 test-package: deb
-	tests/package/check-deb $(DEB)
+	tests/package/check-deb $(RELEASE)
 
 clean:
 	rm -rf build
