@@ -74,9 +74,11 @@ class SocketActivationTest(unittest.TestCase):
     def test_udp_with_datagram(self):
         port = free_port(socket.SOCK_DGRAM)
         with self.activated("--datagram", "-l", f"127.0.0.1:{port}") as server:
+            # A datagram sent before the activator binds is lost without an error
+            # (unconnected UDP sees no ICMP), so wait for its own "Listening on" line.
+            server.wait_log(f"Listening on 127.0.0.1:{port}")
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
                 u.settimeout(10 * SLOW)
-                # The activator may not be bound yet: the first datagram can be lost.
                 def answered():
                     u.sendto(b"datagram", ("127.0.0.1", port))
                     try:
