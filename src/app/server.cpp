@@ -83,32 +83,27 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
     }
 }
 
-// A Unix listener has no SO_REUSEPORT: every thread watches the same socket.
+// A socket without a reuseport group of its own (a Unix listener, one systemd
+// passed): every thread watches a duplicate of the same socket.
+void share_with_threads(const core::server_config& config, const net::unique_fd& socket,
+                        core::transport kind, std::string url, bound_sockets& out) {
+    for (unsigned i = 0; i < config.threads; ++i) {
+        net::unique_fd fd{::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0)};
+        if (!fd) {
+            throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
+        }
+        out.per_thread[i].push_back({std::move(fd), kind});
+    }
+    out.urls.push_back(std::move(url));
+}
+
 void bind_unix(const core::server_config& config, const core::listen_url& url,
                bound_sockets& out) {
     auto l = net::open_unix_listener(url.path, url.abstract,
                                      {listen_backlog(config, url.backlog), url.mode});
-    out.urls.push_back(std::string{"unix:"} + (url.abstract ? "@" : "") + url.path);
-    for (unsigned i = 0; i < config.threads; ++i) {
-        net::unique_fd fd{::fcntl(l.fd.get(), F_DUPFD_CLOEXEC, 0)};
-        if (!fd) {
-            throw net::setup_error("dup " + out.urls.back() + ": " + net::errno_text(errno));
-        }
-        out.per_thread[i].push_back({std::move(fd), url.kind});
-    }
+    share_with_threads(config, l.fd, url.kind,
+                       std::string{"unix:"} + (url.abstract ? "@" : "") + url.path, out);
     out.files.push_back(std::move(l.file));
-}
-
-// Each socket systemd passed is shared by every thread, like a Unix listener.
-void adopt(const core::server_config& config, net::passed_socket passed, bound_sockets& out) {
-    out.urls.push_back(passed.url);
-    for (unsigned i = 0; i < config.threads; ++i) {
-        net::unique_fd fd{::fcntl(passed.fd.get(), F_DUPFD_CLOEXEC, 0)};
-        if (!fd) {
-            throw net::setup_error("dup " + passed.url + ": " + net::errno_text(errno));
-        }
-        out.per_thread[i].push_back({std::move(fd), passed.kind});
-    }
 }
 
 bound_sockets bind_all(const core::server_config& config) {
@@ -118,7 +113,7 @@ bound_sockets bind_all(const core::server_config& config) {
         spdlog::info("using {} socket(s) passed by the service manager instead of binding",
                      passed.size());
         for (auto& p : passed) {
-            adopt(config, std::move(p), out);
+            share_with_threads(config, p.fd, p.kind, p.url, out);
         }
         return out;
     }
