@@ -78,7 +78,7 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
                        : net::open_udp_sockets(address, config.threads, v6only);
         out.urls.push_back(url_of(url.kind, net::local_endpoint(fds[0].get())));
         for (unsigned i = 0; i < config.threads; ++i) {
-            out.per_thread[i].push_back({std::move(fds[i]), url.kind});
+            out.per_thread[i].push_back({std::move(fds[i]), url.kind, url.nodelay.value_or(true)});
         }
     }
 }

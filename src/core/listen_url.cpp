@@ -68,6 +68,11 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
             return "ipv6only must be 0 or 1";
         }
         out.ipv6only = value == "1";
+    } else if (key == "nodelay" && out.kind == transport::tcp) {
+        if (value != "0" && value != "1") {
+            return "nodelay must be 0 or 1";
+        }
+        out.nodelay = value == "1";
     } else if (key == "mode" && !ip && !out.abstract) {
         const auto v = number<unsigned>(value, 8);
         if (!v || *v > 0777) {

@@ -22,6 +22,7 @@ struct listen_url {
     bool abstract = false;   // unix:@name
     std::optional<int> backlog;       // tcp, unix
     std::optional<bool> ipv6only;     // tcp, udp
+    std::optional<bool> nodelay;      // tcp: TCP_NODELAY on accepted connections (default on)
     std::optional<unsigned> mode;     // unix file sockets: permission bits
     std::string text;  // as given, for messages
 

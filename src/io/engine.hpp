@@ -1,9 +1,11 @@
 // The seam between the echo logic and the kernel: operations (accept, receive,
 // send, close) that complete later, so readiness engines (epoll) and completion
-// engines (io_uring) both fit without one pretending to be the other.
+// engines (io_uring) both fit without one pretending to be the other. The engine
+// owns every connection's I/O state; its caller holds only a token.
 #pragma once
 
 #include "core/chunk.hpp"
+#include "io/engine_counters.hpp"
 
 #include <sys/socket.h>
 
@@ -33,7 +35,8 @@ struct datagram {
 };
 
 // Receives completions. Every call happens on the engine's thread, from inside
-// engine::wait(); a handler may start new operations from any callback.
+// engine::wait(), never from inside another engine call, so a handler may start
+// new operations from any callback.
 class completion_handler {
 public:
     // A connection accepted on listener `listener`: `fd` is ours to attach or close.
@@ -43,6 +46,7 @@ public:
                            socklen_t peer_len) = 0;
     // result > 0: `data` holds result bytes, now owned by the handler.
     // result == 0: the peer shut down its write side. result < 0: -errno.
+    // After either of the last two no further on_recv names `conn`.
     virtual void on_recv(conn_token conn, int result, core::chunk_ptr data) = 0;
     // The send started by send() is over: result bytes left (possibly fewer than
     // asked) or -errno.
@@ -63,10 +67,17 @@ protected:
     ~completion_handler() = default;
 };
 
-// One engine per event-loop thread. All members but notify() must be called on
-// that thread.
+// One engine per event-loop thread. All members but notify() and counters() must be
+// called on that thread. The contract below is kept exactly by every engine and
+// checked by tests/unit/engine_contract_test.cpp against each of them.
+//
+// Fairness: in one wait() a connection is served at most kReadBudget bytes of
+// receive; a connection with more to read yields and is served again next turn,
+// so one flat-out sender delays the others by one budget, not for ever.
 class engine {
 public:
+    static constexpr std::size_t kReadBudget = 64 * 1024;
+
     virtual ~engine() = default;
 
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
@@ -82,20 +93,31 @@ public:
     // `index` in the same space as listeners.
     virtual void watch_datagrams(std::size_t index, int fd) = 0;
 
-    // Takes ownership of connected socket `fd`, known as `conn` from now on.
-    virtual void attach(conn_token conn, int fd) = 0;
-    // While on, received bytes arrive as on_recv, one chunk per call.
-    virtual void set_receiving(conn_token conn, bool on) = 0;
+    // Takes ownership of connected socket `fd`, known as `conn` from now on, with
+    // receiving off. Returns 0, or -errno when the engine cannot watch it: then
+    // `fd` stays the caller's and no completion ever names `conn`.
+    [[nodiscard]] virtual int attach(conn_token conn, int fd) noexcept = 0;
+    // While on, received bytes arrive as on_recv, one chunk per call, in order.
+    // Once switched off, no on_recv names `conn` until it is switched on again:
+    // bytes the kernel delivered meanwhile wait in the engine and come first.
+    virtual void set_receiving(conn_token conn, bool on) noexcept = 0;
     // Sends `bytes`, borrowed until on_send. At most one send per connection is
     // in flight, which is what keeps an echo in order.
-    virtual void send(conn_token conn, std::span<const std::byte> bytes) = 0;
-    // Closes the socket and abandons what is in flight; on_closed follows.
-    virtual void close(conn_token conn) = 0;
+    virtual void send(conn_token conn, std::span<const std::byte> bytes) noexcept = 0;
+    // Closes the socket and abandons what is in flight. From its return no on_recv
+    // or on_send names `conn`; exactly one on_closed follows, from a later wait().
+    virtual void close(conn_token conn) noexcept = 0;
+    // Attached, and close() not called yet.
+    [[nodiscard]] virtual bool is_open(conn_token conn) const noexcept = 0;
 
     // Waits up to `timeout` (negative: no limit) and delivers what completed.
+    // Errors of the engine itself (not of one connection) throw.
     virtual void wait(completion_handler& handler, std::chrono::milliseconds timeout) = 0;
     // Thread-safe: wakes wait() on the engine's thread, which then calls on_notify.
     virtual void notify() noexcept = 0;
+
+    // Thread-safe: how often shared resources ran short (for /metrics).
+    [[nodiscard]] virtual const engine_counters& counters() const noexcept = 0;
 };
 
 }  // namespace echo::io

@@ -172,6 +172,15 @@ void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, sockl
     }
 }
 
+// Nagle's algorithm holds back a short echo until the previous one is acknowledged,
+// and the client's delayed ACK then stalls bulk echo for tens of milliseconds.
+void worker::tune(std::size_t listener, int fd) noexcept {
+    if (sockets_[listener].kind == core::transport::tcp && sockets_[listener].nodelay) {
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
+
 // Over a limit the connection is accepted and closed at once: leaving it in the
 // accept queue would only fill the queue and stall well-behaved clients.
 bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
@@ -198,10 +207,23 @@ bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
 
 void worker::open_connection(std::size_t listener, int fd, const net::endpoint& peer) {
     const auto now = clock::now();
+    tune(listener, fd);
     const io::conn_token t =
-        conns_.emplace(connection{peer, false, false, static_cast<std::uint16_t>(listener), now, {}})
-            .pack();
-    engine_->attach(t, fd);
+        conns_.emplace(connection{peer, static_cast<std::uint16_t>(listener), now, {}}).pack();
+    if (const int err = engine_->attach(t, fd); err < 0) {
+        // This one connection is refused; the loop and everyone else go on.
+        conns_.erase(to_slot(t));
+        ::close(fd);
+        release(peer);
+        tallies_[listener].add(core::tally::closed(core::close_reason::socket_error));
+        if (auto suppressed = accept_warning_.admit(now)) {
+            spdlog::warn("closed {}: cannot watch its socket: {}{}", peer.to_string(),
+                         net::errno_text(-err),
+                         *suppressed ? fmt::format(" ({} more since last warning)", *suppressed)
+                                     : std::string{});
+        }
+        return;
+    }
     if (spdlog::should_log(spdlog::level::info)) {
         const auto who = peer.to_string();
         log_event(spdlog::level::info,
@@ -212,8 +234,6 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
     }
     touch(t);
-    connection& c = *find(t);
-    c.receiving = true;
     engine_->set_receiving(t, true);
 }
 
@@ -282,7 +302,7 @@ void worker::on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t
 
 void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
     connection* c = find(t);
-    if (c == nullptr || c->closing) {
+    if (c == nullptr) {
         return;
     }
     if (result < 0) {
@@ -308,7 +328,7 @@ void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
 
 void worker::on_send(io::conn_token t, int result) {
     connection* c = find(t);
-    if (c == nullptr || c->closing) {
+    if (c == nullptr) {
         return;
     }
     if (result < 0) {
@@ -334,18 +354,13 @@ void worker::pump(io::conn_token t, connection& c) {
         close_connection(t, c, core::close_reason::peer_closed);
         return;
     }
-    const bool want = c.stream.wants_receive(options_.max_chunks);
-    if (want != c.receiving) {
-        c.receiving = want;
-        engine_->set_receiving(t, want);
-    }
+    engine_->set_receiving(t, c.stream.wants_receive(options_.max_chunks));
 }
 
 void worker::close_connection(io::conn_token t, connection& c, core::close_reason reason) {
-    if (c.closing) {
-        return;
+    if (!engine_->is_open(t)) {
+        return;  // already closing: on_closed will follow
     }
-    c.closing = true;
     tallies_[c.listener].add(core::tally::closed(reason));
     idle_.remove(to_slot(t).index);
     lifetime_.remove(to_slot(t).index);
@@ -362,15 +377,15 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
     engine_->close(t);
 }
 
-void worker::release(const connection& c) noexcept {
+void worker::release(const net::endpoint& peer) noexcept {
     if (options_.gate) {
-        options_.gate->release(address_key(c.peer));
+        options_.gate->release(address_key(peer));
     }
 }
 
 void worker::on_closed(io::conn_token t) {
     if (const connection* c = find(t)) {
-        release(*c);
+        release(c->peer);
     }
     conns_.erase(to_slot(t));
     if (!accepting_ && !draining_) {

@@ -37,6 +37,7 @@ struct worker_options {
 struct worker_socket {
     net::unique_fd fd;
     core::transport kind;
+    bool nodelay = true;  // TCP: set TCP_NODELAY on every accepted connection
 };
 
 class worker final : private io::completion_handler {
@@ -57,12 +58,10 @@ public:
     }
 
 private:
-    // Ordered so the flags fill the endpoint's padding: every idle connection
-    // costs one of these.
+    // Every idle connection costs one of these. Whether it is receiving or closing
+    // is the engine's to know (engine::is_open), not copied here.
     struct connection {
         net::endpoint peer;
-        bool receiving = false;
-        bool closing = false;
         std::uint16_t listener = 0;
         clock::time_point opened;
         core::echo_stream stream;
@@ -81,7 +80,8 @@ private:
     connection* find(io::conn_token t) noexcept;
     void open_connection(std::size_t listener, int fd, const net::endpoint& peer);
     [[nodiscard]] bool refused(std::size_t listener, int fd, const net::endpoint& peer);
-    void release(const connection& c) noexcept;
+    void release(const net::endpoint& peer) noexcept;
+    void tune(std::size_t listener, int fd) noexcept;
     void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
     void close_connection(io::conn_token t, connection& c, core::close_reason reason);

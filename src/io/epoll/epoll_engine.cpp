@@ -3,19 +3,20 @@
 // deferred queue, so handlers are never re-entered from inside their own calls.
 #include "io/epoll/epoll_engine.hpp"
 
-#include "io/epoll/datagram_batch.hpp"
-
 #include "core/chunk_pool.hpp"
-#include "core/paged_array.hpp"
+#include "io/conn_table.hpp"
+#include "io/datagram_batch.hpp"
+#include "io/wakeup.hpp"
 #include "net/setup_error.hpp"
 #include "net/unique_fd.hpp"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <vector>
 
 namespace echo::io {
@@ -34,16 +35,17 @@ struct conn_state {
     int fd = -1;
     const std::byte* send_data = nullptr;
     std::uint32_t send_len = 0;
-    bool receiving = false;
-    bool readable = false;     // edge seen and not yet read down to EAGAIN
-    bool peer_closed = false;  // RDHUP/HUP/ERR seen: read on until EOF or error
-    bool send_pending = false;
+    bool receiving : 1 = false;
+    bool readable : 1 = false;     // edge seen and not yet read down to EAGAIN
+    bool peer_closed : 1 = false;  // RDHUP/HUP/ERR seen: read on until EOF or error
+    bool send_pending : 1 = false;
+    bool carried : 1 = false;      // in carry_: its budget ran out with more to read
+
+    [[nodiscard]] bool names(conn_token t) const noexcept {
+        return fd >= 0 && token_high == static_cast<std::uint32_t>(t >> 32);
+    }
 };
 static_assert(sizeof(conn_state) == 24);
-
-constexpr std::uint32_t token_high(conn_token t) noexcept {
-    return static_cast<std::uint32_t>(t >> 32);
-}
 
 struct deferred {
     enum class kind : std::uint8_t { send, closed, resume } what;
@@ -61,42 +63,44 @@ public:
     void pause_listener(std::size_t index) override { listener_events(index, 0); }
     void resume_listener(std::size_t index) override { listener_events(index, EPOLLIN); }
     void unwatch_listener(std::size_t index) override;
-    void attach(conn_token conn, int fd) override;
-    void set_receiving(conn_token conn, bool on) override;
-    void send(conn_token conn, std::span<const std::byte> bytes) override;
-    void close(conn_token conn) override;
+    int attach(conn_token conn, int fd) noexcept override;
+    void set_receiving(conn_token conn, bool on) noexcept override;
+    void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
+    void close(conn_token conn) noexcept override;
+    bool is_open(conn_token conn) const noexcept override { return conns_.find(conn) != nullptr; }
     void wait(completion_handler& handler, std::chrono::milliseconds timeout) override;
-    void notify() noexcept override;
+    void notify() noexcept override { wake_.ring(); }
+    const engine_counters& counters() const noexcept override { return counters_; }
 
 private:
-    conn_state* find(conn_token t) noexcept;
     void ctl(int op, int fd, std::uint32_t events, std::uint64_t data);
     void listener_events(std::size_t index, std::uint32_t events);
     void accept_burst(std::size_t index, completion_handler& handler);
     void on_conn_event(conn_token t, std::uint32_t events, completion_handler& handler);
     void pump_reads(conn_token t, completion_handler& handler);
-    void try_send(conn_token t, conn_state& c);
+    void serve_carried(std::vector<conn_token>& turn, completion_handler& handler);
+    void try_send(conn_token t, conn_state& c) noexcept;
     void run_deferred(completion_handler& handler);
 
     core::chunk_pool pool_;
     net::unique_fd epoll_;
-    net::unique_fd wake_;
+    wakeup wake_;
     std::vector<int> listeners_;  // listening and datagram sockets, by index
     std::vector<bool> datagram_;  // which of them are datagram sockets
     std::unique_ptr<datagram_batch> datagrams_;  // made with the first datagram socket
-    core::paged_array<conn_state> conns_;
+    conn_table<conn_state> conns_;
     std::vector<deferred> deferred_;
+    std::vector<conn_token> carry_;  // served first next turn, each with a new budget
     bool running_deferred_ = false;
+    engine_counters counters_;
 };
 
 epoll_engine::epoll_engine(const epoll_engine_options& options)
-    : pool_(options.chunk_size, options.max_idle_chunks),
-      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    if (!epoll_ || !wake_) {
-        throw net::setup_error("epoll engine: " + net::errno_text(errno));
+    : pool_(options.chunk_size, options.max_idle_chunks), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_) {
+        throw net::setup_error("epoll_create1: " + net::errno_text(errno));
     }
-    ctl(EPOLL_CTL_ADD, wake_.get(), EPOLLIN, kNotifyToken);
+    ctl(EPOLL_CTL_ADD, wake_.fd(), EPOLLIN, kNotifyToken);
     deferred_.reserve(64);
 }
 
@@ -108,14 +112,6 @@ void epoll_engine::ctl(int op, int fd, std::uint32_t events, std::uint64_t data)
         throw net::setup_error("epoll_ctl fd " + std::to_string(fd) + ": " +
                                net::errno_text(errno));
     }
-}
-
-conn_state* epoll_engine::find(conn_token t) noexcept {
-    const std::uint32_t i = token_index(t);
-    if (i >= conns_.size() || conns_[i].token_high != token_high(t) || conns_[i].fd < 0) {
-        return nullptr;
-    }
-    return &conns_[i];
 }
 
 void epoll_engine::watch_listener(std::size_t index, int fd) {
@@ -144,17 +140,29 @@ void epoll_engine::unwatch_listener(std::size_t index) {
     listeners_[index] = -1;
 }
 
-void epoll_engine::attach(conn_token conn, int fd) {
-    const std::uint32_t i = token_index(conn);
-    conns_.grow_to(i + 1);
-    conns_[i] = conn_state{token_high(conn), fd};
+int epoll_engine::attach(conn_token conn, int fd) noexcept {
+    conn_state* c = conns_.make_room(conn);
+    if (c == nullptr) {
+        counters_.add(engine_event::attach_failures);
+        return -ENOMEM;
+    }
     // Registered once for everything; edge-triggered so an unread socket does not
     // wake the loop again and a paused reader costs nothing.
-    ctl(EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, conn);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = conn;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        counters_.add(engine_event::attach_failures);
+        return -errno;
+    }
+    *c = conn_state{};
+    c->token_high = static_cast<std::uint32_t>(conn >> 32);
+    c->fd = fd;
+    return 0;
 }
 
-void epoll_engine::set_receiving(conn_token conn, bool on) {
-    conn_state* c = find(conn);
+void epoll_engine::set_receiving(conn_token conn, bool on) noexcept {
+    conn_state* c = conns_.find(conn);
     if (c == nullptr || c->receiving == on) {
         return;
     }
@@ -164,8 +172,8 @@ void epoll_engine::set_receiving(conn_token conn, bool on) {
     }
 }
 
-void epoll_engine::send(conn_token conn, std::span<const std::byte> bytes) {
-    conn_state* c = find(conn);
+void epoll_engine::send(conn_token conn, std::span<const std::byte> bytes) noexcept {
+    conn_state* c = conns_.find(conn);
     if (c == nullptr) {
         return;
     }
@@ -175,7 +183,7 @@ void epoll_engine::send(conn_token conn, std::span<const std::byte> bytes) {
     try_send(conn, *c);
 }
 
-void epoll_engine::try_send(conn_token t, conn_state& c) {
+void epoll_engine::try_send(conn_token t, conn_state& c) noexcept {
     const ssize_t n = ::send(c.fd, c.send_data, c.send_len, MSG_NOSIGNAL);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;  // EPOLLOUT will bring us back
@@ -184,38 +192,48 @@ void epoll_engine::try_send(conn_token t, conn_state& c) {
     deferred_.push_back({deferred::kind::send, t, n < 0 ? -errno : static_cast<int>(n)});
 }
 
-void epoll_engine::close(conn_token conn) {
-    conn_state* c = find(conn);
+void epoll_engine::close(conn_token conn) noexcept {
+    conn_state* c = conns_.find(conn);
     if (c == nullptr) {
         return;
     }
     ::close(c->fd);  // also removes it from the epoll set: nobody else holds it
-    *c = conn_state{};
+    *c = conn_state{};  // what is still queued for it finds nothing and is dropped
     deferred_.push_back({deferred::kind::closed, conn, 0});
 }
 
-void epoll_engine::notify() noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
-}
-
 void epoll_engine::wait(completion_handler& handler, std::chrono::milliseconds timeout) {
-    // Work queued outside wait() (a close from a timer) completes before we sleep.
+    // Work queued outside wait() (a close from a timer), or connections that still
+    // have bytes to read, mean there is no sleeping this turn.
     if (!deferred_.empty()) {
         run_deferred(handler);
         timeout = std::chrono::milliseconds{0};
     }
+    // Those whose budget ran out last turn are served after this turn's events;
+    // whoever runs out now waits for the next turn: one budget per turn each.
+    std::vector<conn_token> carried;
+    carried.swap(carry_);
+    if (!carried.empty()) {
+        timeout = std::chrono::milliseconds{0};
+    }
+    // epoll_wait takes int milliseconds; a longer wait is simply cut short.
+    const int ms = timeout.count() < 0 ? -1 : static_cast<int>(std::min<std::int64_t>(
+                                                   timeout.count(), INT_MAX));
     std::array<epoll_event, kMaxEvents> events;
-    const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents,
-                               static_cast<int>(timeout.count()));
+    const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, ms);
+    if (n < 0 && errno != EINTR) {
+        throw net::setup_error("epoll_wait: " + net::errno_text(errno));
+    }
     for (int i = 0; i < n; ++i) {
         const std::uint64_t data = events[i].data.u64;
         if (data == kNotifyToken) {
-            std::uint64_t count;
-            [[maybe_unused]] ssize_t r = ::read(wake_.get(), &count, sizeof count);
+            wake_.drain();
             handler.on_notify();
         } else if ((data & kEngineBit) != 0) {
             const auto index = static_cast<std::size_t>(data & ~kEngineBit);
+            if (listeners_[index] < 0) {
+                continue;  // unwatched earlier in this batch
+            }
             if (datagram_[index]) {
                 datagrams_->serve(listeners_[index], index, handler);
             } else {
@@ -226,6 +244,20 @@ void epoll_engine::wait(completion_handler& handler, std::chrono::milliseconds t
         }
         run_deferred(handler);
     }
+    serve_carried(carried, handler);
+    if (carry_.empty()) {
+        carry_.swap(carried);  // keep the capacity: no allocation per turn
+    }
+}
+
+void epoll_engine::serve_carried(std::vector<conn_token>& turn, completion_handler& handler) {
+    for (const conn_token t : turn) {
+        if (conn_state* c = conns_.find(t); c != nullptr && c->carried) {
+            c->carried = false;
+            pump_reads(t, handler);
+        }
+    }
+    turn.clear();
 }
 
 void epoll_engine::accept_burst(std::size_t index, completion_handler& handler) {
@@ -251,7 +283,7 @@ void epoll_engine::accept_burst(std::size_t index, completion_handler& handler) 
 
 void epoll_engine::on_conn_event(conn_token t, std::uint32_t events,
                                  completion_handler& handler) {
-    conn_state* c = find(t);
+    conn_state* c = conns_.find(t);
     if (c == nullptr) {
         return;  // closed earlier in this batch
     }
@@ -265,11 +297,25 @@ void epoll_engine::on_conn_event(conn_token t, std::uint32_t events,
         try_send(t, *c);
         run_deferred(handler);
     }
-    pump_reads(t, handler);
+    if (conns_.find(t) != nullptr && !c->carried) {  // a carried one reads in its slot
+        pump_reads(t, handler);
+    }
 }
 
+// Reads until the socket is drained, receiving is switched off, or this turn's
+// budget is spent; then the connection waits in carry_ for the next turn.
 void epoll_engine::pump_reads(conn_token t, completion_handler& handler) {
-    for (conn_state* c = find(t); c != nullptr && c->receiving && c->readable; c = find(t)) {
+    std::size_t budget = kReadBudget;
+    for (conn_state* c = conns_.find(t); c != nullptr && c->receiving && c->readable;
+         c = conns_.find(t)) {
+        if (budget == 0) {
+            if (!c->carried) {
+                c->carried = true;
+                carry_.push_back(t);
+                counters_.add(engine_event::budget_yields);
+            }
+            return;
+        }
         core::chunk_ptr chunk = pool_.acquire();
         const ssize_t n = ::recv(c->fd, chunk->data, chunk->capacity, 0);
         const int err = n < 0 ? errno : 0;
@@ -288,6 +334,7 @@ void epoll_engine::pump_reads(conn_token t, completion_handler& handler) {
         }
         if (n > 0) {
             chunk->end = static_cast<std::uint32_t>(n);
+            budget -= std::min(budget, static_cast<std::size_t>(n));
         } else {
             c->receiving = false;  // end of stream or error: nothing more to read
             chunk.reset();
@@ -309,13 +356,17 @@ void epoll_engine::run_deferred(completion_handler& handler) {
         const deferred d = deferred_[i];
         switch (d.what) {
             case deferred::kind::send:
-                handler.on_send(d.token, d.result);
+                if (conns_.find(d.token) != nullptr) {  // closed since: not delivered
+                    handler.on_send(d.token, d.result);
+                }
                 break;
             case deferred::kind::closed:
                 handler.on_closed(d.token);
                 break;
             case deferred::kind::resume:
-                pump_reads(d.token, handler);
+                if (const conn_state* c = conns_.find(d.token); c != nullptr && !c->carried) {
+                    pump_reads(d.token, handler);
+                }
                 break;
         }
     }

@@ -65,9 +65,6 @@ core::chunk_ptr buffer_ring::take(std::uint16_t id, std::uint32_t bytes) noexcep
 void buffer_ring::recycle(core::chunk* c) noexcept {
     --lent_;
     give_back(static_cast<std::uint16_t>(c->tag));
-    if (on_returned) {
-        on_returned();
-    }
 }
 
 void buffer_ring::provide_more() noexcept {

@@ -7,7 +7,6 @@
 #include <liburing.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,9 +29,12 @@ public:
     [[nodiscard]] core::chunk_ptr take(std::uint16_t id, std::uint32_t bytes) noexcept;
     void recycle(core::chunk* c) noexcept override;
 
-    // Called after a buffer went back, so starved receivers can be re-armed.
-    std::function<void()> on_returned;
     [[nodiscard]] std::uint32_t lent() const noexcept { return lent_; }
+    // Buffers the kernel may fill now.
+    [[nodiscard]] std::uint32_t available() const noexcept { return provided_ - lent_; }
+    // More than half the ring is lent out: what arrives now is copied out and its
+    // buffer given back at once, so peers that hold data cannot pin the whole ring.
+    [[nodiscard]] bool under_pressure() const noexcept { return lent_ > count_ / 2; }
     [[nodiscard]] std::uint32_t provided() const noexcept { return provided_; }
 
 private:

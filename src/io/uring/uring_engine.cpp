@@ -3,30 +3,43 @@
 // completed (inflight reaches zero), so a late CQE can never reach a newer
 // connection. The ring is created on the loop's own thread at its first wait(), as
 // SINGLE_ISSUER and DEFER_TASKRUN require.
+//
+// What one peer can hold of what the loop's connections share:
+// - provided buffers: while more than half the ring is lent, received bytes are
+//   copied into the connection's own memory (bounded by --max-buffer) and the buffer
+//   goes back at once, so peers that never read cannot pin the ring;
+// - the loop's time: kReadBudget bytes per turn, then its receive is cancelled and
+//   what already arrived waits in `held` until its next turn;
+// - submission queue entries: when the queue is full the operation waits in
+//   `waiting_` and is submitted next turn; nothing is dropped or thrown.
 #include "io/uring/uring_engine.hpp"
 
-#include "core/paged_array.hpp"
-#include "io/epoll/datagram_batch.hpp"
+#include "core/chunk_list.hpp"
+#include "core/chunk_pool.hpp"
+#include "io/conn_table.hpp"
+#include "io/datagram_batch.hpp"
 #include "io/uring/buffer_ring.hpp"
+#include "io/wakeup.hpp"
 #include "net/setup_error.hpp"
-#include "net/unique_fd.hpp"
 
 #include <liburing.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace echo::io {
 
 namespace {
 
-enum class op : std::uint8_t { accept = 1, recv, send, cancel, poll, notify, listener_cancel };
+enum class op : std::uint8_t {
+    accept = 1, recv, send, cancel, poll, notify, listener_cancel, close_cancel
+};
 
 constexpr std::uint64_t encode(op o, std::uint64_t index) noexcept {
     return (static_cast<std::uint64_t>(o) << 56) | index;
@@ -36,17 +49,26 @@ constexpr std::uint32_t index_of(std::uint64_t user_data) noexcept {
     return static_cast<std::uint32_t>(user_data);
 }
 
-constexpr unsigned kEntries = 1024;
 constexpr unsigned kCqEntries = 4096;
 constexpr unsigned kBatch = 256;
+constexpr int kNoEnd = 1;  // conn_state::end when neither EOF nor an error is held
 
 struct conn_state {
     conn_token token = 0;
     int fd = -1;
     std::uint32_t inflight = 0;  // SQEs whose last CQE has not come yet
-    bool receiving = false;
-    bool recv_armed = false;
-    bool closing = false;
+    core::chunk_list held;       // received but not delivered: receiving off, or budget spent
+    int end = kNoEnd;            // EOF (0) or -errno that arrived after `held`
+    std::uint32_t turn_bytes = 0;
+    std::uint16_t turn = 0;      // the turn turn_bytes counts for
+    bool receiving : 1 = false;
+    bool recv_armed : 1 = false;   // a multishot receive is in the kernel
+    bool cancel_sent : 1 = false;  // ... and its cancel is on the way
+    bool starved : 1 = false;      // its receive found no buffer; re-armed when one is free
+    bool carried : 1 = false;      // in carry_: has held bytes to deliver next turn
+    bool closing : 1 = false;
+
+    [[nodiscard]] bool names(conn_token t) const noexcept { return fd >= 0 && token == t; }
 };
 
 struct listener_state {
@@ -56,9 +78,18 @@ struct listener_state {
     bool paused = false;
 };
 
+// An operation that found the submission queue full, tried again next turn.
+struct waiting_op {
+    op what;
+    std::uint32_t index;
+    conn_token token;
+    const std::byte* data;
+    std::uint32_t len;
+};
+
 // `disabled`: created by one thread, enabled by the loop's thread, which then is the
 // ring's single issuer.
-int create_ring(io_uring& ring, bool disabled) {
+int create_ring(io_uring& ring, unsigned entries, bool disabled) {
     // Newest flags first; each fallback drops what an older kernel lacks.
     const unsigned flag_sets[] = {
         IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
@@ -68,7 +99,7 @@ int create_ring(io_uring& ring, bool disabled) {
         io_uring_params p{};
         p.flags = flags | (disabled ? IORING_SETUP_R_DISABLED : 0U);
         p.cq_entries = kCqEntries;
-        rc = io_uring_queue_init_params(kEntries, &ring, &p);
+        rc = io_uring_queue_init_params(entries, &ring, &p);
         if (rc != -EINVAL) {
             return rc;
         }
@@ -87,60 +118,79 @@ public:
     void pause_listener(std::size_t index) override;
     void resume_listener(std::size_t index) override;
     void unwatch_listener(std::size_t index) override;
-    void attach(conn_token conn, int fd) override;
-    void set_receiving(conn_token conn, bool on) override;
-    void send(conn_token conn, std::span<const std::byte> bytes) override;
-    void close(conn_token conn) override;
+    int attach(conn_token conn, int fd) noexcept override;
+    void set_receiving(conn_token conn, bool on) noexcept override;
+    void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
+    void close(conn_token conn) noexcept override;
+    bool is_open(conn_token conn) const noexcept override {
+        const conn_state* c = conns_.find(conn);
+        return c != nullptr && !c->closing;
+    }
     void wait(completion_handler& handler, std::chrono::milliseconds timeout) override;
-    void notify() noexcept override;
+    void notify() noexcept override { wake_.ring(); }
+    const engine_counters& counters() const noexcept override { return counters_; }
 
 private:
     void start();
-    io_uring_sqe* next_sqe();
-    conn_state* find(conn_token t) noexcept;
-    void arm_listener(std::size_t index);
-    void cancel_listener(std::size_t index);
-    void arm_recv(std::uint32_t index);
-    void arm_notify();
+    io_uring_sqe* next_sqe() noexcept;
+    void wait_for_sqe(op what, std::uint32_t index, conn_token token = 0,
+                      std::span<const std::byte> bytes = {}) noexcept;
+    void submit_waiting() noexcept;
+    void arm_listener(std::size_t index) noexcept;
+    void cancel_listener(std::size_t index) noexcept;
+    void arm_notify() noexcept;
+    void prep_send(std::uint32_t index, std::span<const std::byte> bytes) noexcept;
+    void prep_close_cancel(std::uint32_t index) noexcept;
+    [[nodiscard]] bool wants_kernel_recv(const conn_state& c) const noexcept;
+    [[nodiscard]] bool has_budget(const conn_state& c) const noexcept;
+    void sync_recv(std::uint32_t index) noexcept;
+    void receive(std::uint32_t index, core::chunk_ptr chunk, completion_handler& h);
+    void deliver_held(std::uint32_t index, completion_handler& h);
+    void carry(std::uint32_t index) noexcept;
+    void serve_carried(completion_handler& h);
+    void rearm_starved() noexcept;
     void dispatch(const io_uring_cqe& cqe, completion_handler& h);
     void on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_poll_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
-    void settle(std::uint32_t index);
+    void settle(std::uint32_t index) noexcept;
     void deliver_closed(completion_handler& h);
-    void rearm_starved();
 
     uring_engine_options options_;
     io_uring ring_{};
     bool started_ = false;
+    std::uint16_t turn_ = 0;
     std::unique_ptr<buffer_ring> buffers_;
+    core::chunk_pool copies_;  // where received bytes go when the ring is under pressure
     std::unique_ptr<datagram_batch> datagrams_;
-    core::paged_array<conn_state> conns_;
+    conn_table<conn_state> conns_;
     std::vector<listener_state> listeners_;
-    std::vector<conn_token> starved_;  // receivers that found no buffer
+    std::vector<conn_token> starved_;  // receivers that found no buffer, oldest first
+    std::vector<conn_token> carry_;    // connections with held bytes to deliver
     std::vector<conn_token> closed_;   // on_closed still to deliver
-    net::unique_fd wake_;
+    std::vector<waiting_op> waiting_;  // found the submission queue full
+    wakeup wake_;
     std::uint64_t wake_count_ = 0;
+    engine_counters counters_;
 };
 
 uring_engine::uring_engine(const uring_engine_options& options)
-    : options_(options), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    if (!wake_) {
-        throw net::setup_error("eventfd: " + net::errno_text(errno));
-    }
-    if (const int rc = create_ring(ring_, true); rc < 0) {
+    : options_(options), copies_(options.chunk_size, 16) {
+    if (const int rc = create_ring(ring_, options.sq_entries, true); rc < 0) {
         throw net::setup_error("io_uring_queue_init: " + net::errno_text(-rc));
     }
 }
 
 uring_engine::~uring_engine() {
-    buffers_.reset();
-    io_uring_queue_exit(&ring_);
     for (std::size_t i = 0; i < conns_.size(); ++i) {
-        if (conns_[i].fd >= 0) {
-            ::close(conns_[i].fd);
+        conn_state& c = conns_.at(static_cast<std::uint32_t>(i));
+        c.held.clear();  // back to the ring before it goes
+        if (c.fd >= 0) {
+            ::close(c.fd);
         }
     }
+    buffers_.reset();
+    io_uring_queue_exit(&ring_);
 }
 
 void uring_engine::start() {
@@ -152,7 +202,6 @@ void uring_engine::start() {
     started_ = true;
     buffers_ = std::make_unique<buffer_ring>(ring_, options_.buffers, options_.chunk_size,
                                              options_.initial_buffers);
-    buffers_->on_returned = [this] { rearm_starved(); };
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
         if (listeners_[i].fd >= 0 && !listeners_[i].paused) {
             arm_listener(i);
@@ -161,24 +210,62 @@ void uring_engine::start() {
     arm_notify();
 }
 
-io_uring_sqe* uring_engine::next_sqe() {
+// Null when the queue is still full after handing it to the kernel (a CQ overflow
+// makes the kernel refuse); the caller then parks its operation in waiting_.
+io_uring_sqe* uring_engine::next_sqe() noexcept {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (sqe == nullptr) {  // the submission queue is full: hand it over, then retry
+    if (sqe == nullptr) {
+        counters_.add(engine_event::sq_full);
         io_uring_submit(&ring_);
         sqe = io_uring_get_sqe(&ring_);
-    }
-    if (sqe == nullptr) {
-        throw net::setup_error("io_uring: no submission queue entry after submitting");
     }
     return sqe;
 }
 
-conn_state* uring_engine::find(conn_token t) noexcept {
-    const std::uint32_t i = token_index(t);
-    if (i >= conns_.size() || conns_[i].token != t || conns_[i].fd < 0) {
-        return nullptr;
+void uring_engine::wait_for_sqe(op what, std::uint32_t index, conn_token token,
+                                std::span<const std::byte> bytes) noexcept {
+    waiting_.push_back({what, index, token, bytes.data(), static_cast<std::uint32_t>(bytes.size())});
+}
+
+// Each waiting operation is re-derived from the state it serves now: a connection
+// closed meanwhile needs no send, a receive switched off needs no arming.
+void uring_engine::submit_waiting() noexcept {
+    std::vector<waiting_op> ops;
+    ops.swap(waiting_);
+    for (const waiting_op& w : ops) {
+        switch (w.what) {
+            case op::send:
+                if (const conn_state* c = conns_.find(w.token); c != nullptr && !c->closing) {
+                    prep_send(w.index, {w.data, w.len});
+                }
+                break;
+            case op::recv:
+                if (conns_.find(w.token) != nullptr) {
+                    sync_recv(w.index);
+                }
+                break;
+            case op::close_cancel:
+                if (conns_.find(w.token) != nullptr) {
+                    prep_close_cancel(w.index);
+                }
+                break;
+            case op::accept:
+            case op::poll:
+                if (!listeners_[w.index].armed && listeners_[w.index].fd >= 0 &&
+                    !listeners_[w.index].paused) {
+                    arm_listener(w.index);
+                }
+                break;
+            case op::listener_cancel:
+                cancel_listener(w.index);
+                break;
+            case op::notify:
+                arm_notify();
+                break;
+            case op::cancel:
+                break;
+        }
     }
-    return &conns_[i];
 }
 
 void uring_engine::watch_listener(std::size_t index, int fd) {
@@ -201,9 +288,14 @@ void uring_engine::watch_datagrams(std::size_t index, int fd) {
     listeners_[index].datagram = true;
 }
 
-void uring_engine::arm_listener(std::size_t index) {
+void uring_engine::arm_listener(std::size_t index) noexcept {
     listener_state& l = listeners_[index];
+    const auto i = static_cast<std::uint32_t>(index);
     io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) {
+        wait_for_sqe(l.datagram ? op::poll : op::accept, i);
+        return;
+    }
     if (l.datagram) {
         io_uring_prep_poll_multishot(sqe, l.fd, POLLIN);
         io_uring_sqe_set_data64(sqe, encode(op::poll, index));
@@ -214,12 +306,16 @@ void uring_engine::arm_listener(std::size_t index) {
     l.armed = true;
 }
 
-void uring_engine::cancel_listener(std::size_t index) {
+void uring_engine::cancel_listener(std::size_t index) noexcept {
     listener_state& l = listeners_[index];
     if (!l.armed || !started_) {
         return;
     }
     io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) {
+        wait_for_sqe(op::listener_cancel, static_cast<std::uint32_t>(index));
+        return;
+    }
     io_uring_prep_cancel64(sqe, encode(l.datagram ? op::poll : op::accept, index), 0);
     io_uring_sqe_set_data64(sqe, encode(op::listener_cancel, index));
 }
@@ -242,72 +338,126 @@ void uring_engine::unwatch_listener(std::size_t index) {
     listeners_[index].fd = -1;
 }
 
-void uring_engine::attach(conn_token conn, int fd) {
-    const std::uint32_t i = token_index(conn);
-    conns_.grow_to(i + 1);
-    conns_[i] = conn_state{conn, fd, 0, false, false, false};
+int uring_engine::attach(conn_token conn, int fd) noexcept {
+    conn_state* c = conns_.make_room(conn);
+    if (c == nullptr) {
+        counters_.add(engine_event::attach_failures);
+        return -ENOMEM;
+    }
+    *c = conn_state{};
+    c->token = conn;
+    c->fd = fd;
+    return 0;
 }
 
-void uring_engine::arm_recv(std::uint32_t index) {
-    conn_state& c = conns_[index];
+bool uring_engine::has_budget(const conn_state& c) const noexcept {
+    return c.turn != turn_ || c.turn_bytes < kReadBudget;
+}
+
+bool uring_engine::wants_kernel_recv(const conn_state& c) const noexcept {
+    return c.receiving && !c.closing && !c.starved && c.held.empty() && c.end == kNoEnd &&
+           has_budget(c);
+}
+
+// Brings the kernel's receive in line with what the connection wants. Two multishot
+// receives on one socket could interleave their bytes, so a new one is armed only
+// after the last one's final CQE.
+void uring_engine::sync_recv(std::uint32_t index) noexcept {
+    conn_state& c = conns_.at(index);
+    const bool want = wants_kernel_recv(c);
+    if (want == c.recv_armed || (!want && c.cancel_sent)) {
+        return;
+    }
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = buffer_ring::kGroup;
-    io_uring_sqe_set_data64(sqe, encode(op::recv, index));
-    c.recv_armed = true;
+    if (sqe == nullptr) {
+        wait_for_sqe(op::recv, index, c.token);
+        return;
+    }
+    if (want) {
+        io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = buffer_ring::kGroup;
+        io_uring_sqe_set_data64(sqe, encode(op::recv, index));
+        c.recv_armed = true;
+    } else {
+        io_uring_prep_cancel64(sqe, encode(op::recv, index), 0);
+        io_uring_sqe_set_data64(sqe, encode(op::cancel, index));
+        c.cancel_sent = true;
+    }
     ++c.inflight;
 }
 
-void uring_engine::set_receiving(conn_token conn, bool on) {
-    conn_state* c = find(conn);
-    if (c == nullptr || c->closing) {
+void uring_engine::set_receiving(conn_token conn, bool on) noexcept {
+    conn_state* c = conns_.find(conn);
+    if (c == nullptr || c->closing || c->receiving == on) {
         return;
     }
     c->receiving = on;
     const std::uint32_t i = token_index(conn);
-    if (on && !c->recv_armed) {
-        arm_recv(i);
-    } else if (!on && c->recv_armed) {
-        // Data already in flight may still arrive; the handler takes it.
-        io_uring_sqe* sqe = next_sqe();
-        io_uring_prep_cancel64(sqe, encode(op::recv, i), 0);
-        io_uring_sqe_set_data64(sqe, encode(op::cancel, i));
-        ++c->inflight;
+    if (on && (!c->held.empty() || c->end != kNoEnd)) {
+        carry(i);  // delivered from the next wait(): a handler is never re-entered
+    }
+    sync_recv(i);
+}
+
+void uring_engine::carry(std::uint32_t index) noexcept {
+    conn_state& c = conns_.at(index);
+    if (!c.carried) {
+        c.carried = true;
+        carry_.push_back(c.token);
     }
 }
 
-void uring_engine::send(conn_token conn, std::span<const std::byte> bytes) {
-    conn_state* c = find(conn);
-    if (c == nullptr) {
+void uring_engine::prep_send(std::uint32_t index, std::span<const std::byte> bytes) noexcept {
+    conn_state& c = conns_.at(index);
+    io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) {
+        wait_for_sqe(op::send, index, c.token, bytes);
+        return;
+    }
+    io_uring_prep_send(sqe, c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, encode(op::send, index));
+    ++c.inflight;
+}
+
+void uring_engine::send(conn_token conn, std::span<const std::byte> bytes) noexcept {
+    if (is_open(conn)) {
+        prep_send(token_index(conn), bytes);
+    }
+}
+
+void uring_engine::prep_close_cancel(std::uint32_t index) noexcept {
+    conn_state& c = conns_.at(index);
+    if (c.inflight == 0) {
         return;
     }
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_send(sqe, c->fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(sqe, encode(op::send, token_index(conn)));
-    ++c->inflight;
+    if (sqe == nullptr) {
+        wait_for_sqe(op::close_cancel, index, c.token);
+        return;
+    }
+    io_uring_prep_cancel_fd(sqe, c.fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, encode(op::cancel, index));
+    ++c.inflight;
 }
 
-void uring_engine::close(conn_token conn) {
-    conn_state* c = find(conn);
+void uring_engine::close(conn_token conn) noexcept {
+    conn_state* c = conns_.find(conn);
     if (c == nullptr || c->closing) {
         return;
     }
     c->closing = true;
+    c->held.clear();  // its buffers go back to the ring now
+    c->end = kNoEnd;
     const std::uint32_t i = token_index(conn);
-    if (c->inflight > 0) {
-        io_uring_sqe* sqe = next_sqe();
-        io_uring_prep_cancel_fd(sqe, c->fd, IORING_ASYNC_CANCEL_ALL);
-        io_uring_sqe_set_data64(sqe, encode(op::cancel, i));
-        ++c->inflight;
-    }
+    prep_close_cancel(i);
     settle(i);
 }
 
 // Once a closing connection has nothing in flight, its socket closes and its slot
 // may be reused.
-void uring_engine::settle(std::uint32_t index) {
-    conn_state& c = conns_[index];
+void uring_engine::settle(std::uint32_t index) noexcept {
+    conn_state& c = conns_.at(index);
     if (c.closing && c.inflight == 0 && c.fd >= 0) {
         ::close(c.fd);
         c.fd = -1;
@@ -315,38 +465,52 @@ void uring_engine::settle(std::uint32_t index) {
     }
 }
 
-void uring_engine::rearm_starved() {
-    while (!starved_.empty()) {
-        const conn_token t = starved_.back();
-        starved_.pop_back();
-        conn_state* c = find(t);
-        if (c != nullptr && c->receiving && !c->recv_armed && !c->closing) {
-            arm_recv(token_index(t));
-            return;  // one buffer came back: one receiver re-armed
+// Oldest first, as many as there are buffers to fill: one returned buffer does not
+// wake a hundred receivers to find the ring empty again.
+void uring_engine::rearm_starved() noexcept {
+    std::size_t taken = 0;
+    for (std::uint32_t room = buffers_->available(); taken < starved_.size() && room > 0;
+         ++taken) {
+        const conn_token t = starved_[taken];
+        if (conn_state* c = conns_.find(t); c != nullptr && c->starved) {
+            c->starved = false;
+            sync_recv(token_index(t));
+            --room;
         }
     }
+    starved_.erase(starved_.begin(), starved_.begin() + static_cast<std::ptrdiff_t>(taken));
 }
 
-void uring_engine::arm_notify() {
+void uring_engine::arm_notify() noexcept {
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_read(sqe, wake_.get(), &wake_count_, sizeof wake_count_, 0);
+    if (sqe == nullptr) {
+        wait_for_sqe(op::notify, 0);
+        return;
+    }
+    io_uring_prep_read(sqe, wake_.fd(), &wake_count_, sizeof wake_count_, 0);
     io_uring_sqe_set_data64(sqe, encode(op::notify, 0));
-}
-
-void uring_engine::notify() noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
 }
 
 void uring_engine::wait(completion_handler& handler, std::chrono::milliseconds timeout) {
     if (!started_) {
         start();
     }
+    ++turn_;
     deliver_closed(handler);
+    submit_waiting();
+    rearm_starved();
+    serve_carried(handler);
+    if (!carry_.empty() || !closed_.empty()) {
+        timeout = std::chrono::milliseconds{0};
+    }
     __kernel_timespec ts{timeout.count() / 1000, (timeout.count() % 1000) * 1'000'000};
     io_uring_cqe* first = nullptr;
-    io_uring_submit_and_wait_timeout(&ring_, &first, 1, timeout.count() < 0 ? nullptr : &ts,
-                                     nullptr);
+    const int rc = io_uring_submit_and_wait_timeout(&ring_, &first, 1,
+                                                    timeout.count() < 0 ? nullptr : &ts, nullptr);
+    // -EBUSY: completions must be reaped before more can be submitted; done below.
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
+        throw net::setup_error("io_uring_enter: " + net::errno_text(-rc));
+    }
     std::array<io_uring_cqe*, kBatch> batch;
     std::array<io_uring_cqe, kBatch> copies;
     for (unsigned n; (n = io_uring_peek_batch_cqe(&ring_, batch.data(), kBatch)) > 0;) {
@@ -371,6 +535,64 @@ void uring_engine::deliver_closed(completion_handler& h) {
     }
 }
 
+void uring_engine::serve_carried(completion_handler& h) {
+    std::vector<conn_token> turn;
+    turn.swap(carry_);
+    for (const conn_token t : turn) {
+        if (conn_state* c = conns_.find(t); c != nullptr && c->carried) {
+            c->carried = false;
+            deliver_held(token_index(t), h);
+        }
+    }
+}
+
+// Held bytes go out first, within the budget; then a held EOF or error. What is
+// left waits for the next turn, and the kernel receive resumes once nothing is held.
+void uring_engine::deliver_held(std::uint32_t index, completion_handler& h) {
+    conn_state& c = conns_.at(index);
+    while (c.receiving && !c.closing && !c.held.empty() && has_budget(c)) {
+        core::chunk_ptr chunk = c.held.pop_front();
+        const auto n = static_cast<int>(chunk->size());
+        if (c.turn != turn_) {
+            c.turn = turn_;
+            c.turn_bytes = 0;
+        }
+        c.turn_bytes += static_cast<std::uint32_t>(n);
+        h.on_recv(c.token, n, std::move(chunk));
+    }
+    if (c.receiving && !c.closing && c.held.empty() && c.end != kNoEnd) {
+        const int end = c.end;
+        c.end = kNoEnd;
+        c.receiving = false;  // end of stream or error: nothing more to read
+        h.on_recv(c.token, end, {});
+    }
+    if (c.closing) {
+        return;
+    }
+    if (c.receiving && (!c.held.empty() || c.end != kNoEnd)) {
+        counters_.add(engine_event::budget_yields);
+        carry(index);
+    }
+    sync_recv(index);
+}
+
+void uring_engine::receive(std::uint32_t index, core::chunk_ptr chunk, completion_handler& h) {
+    if (buffers_->under_pressure()) {
+        core::chunk_ptr copy = copies_.acquire();
+        std::memcpy(copy->data, chunk->data + chunk->begin, chunk->size());
+        copy->end = static_cast<std::uint32_t>(chunk->size());
+        chunk = std::move(copy);  // the ring buffer goes back here
+        counters_.add(engine_event::buffers_copied);
+    }
+    conn_state& c = conns_.at(index);
+    c.held.push_back(std::move(chunk));
+    if (c.receiving && !c.carried) {
+        deliver_held(index, h);
+    } else {
+        sync_recv(index);  // off or waiting its turn: stop the kernel filling `held`
+    }
+}
+
 void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
     const std::uint32_t index = index_of(cqe.user_data);
     switch (op_of(cqe.user_data)) {
@@ -381,7 +603,7 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
             on_recv_cqe(index, cqe, h);
             break;
         case op::send: {
-            conn_state& c = conns_[index];
+            conn_state& c = conns_.at(index);
             --c.inflight;
             if (!c.closing) {
                 h.on_send(c.token, cqe.res);
@@ -390,7 +612,7 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
             break;
         }
         case op::cancel:
-            --conns_[index].inflight;
+            --conns_.at(index).inflight;
             settle(index);
             break;
         case op::poll:
@@ -401,6 +623,7 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
             arm_notify();
             break;
         case op::listener_cancel:
+        case op::close_cancel:
             break;
     }
 }
@@ -417,7 +640,10 @@ void uring_engine::on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe,
         } else {
             sockaddr_storage peer{};
             socklen_t len = sizeof peer;
-            ::getpeername(cqe.res, reinterpret_cast<sockaddr*>(&peer), &len);
+            if (::getpeername(cqe.res, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+                len = 0;  // reset before we looked: the handler sees no address
+                peer.ss_family = AF_UNSPEC;
+            }
             h.on_accept(index, cqe.res, reinterpret_cast<sockaddr*>(&peer), len);
         }
     } else if (cqe.res != -ECANCELED && l.fd >= 0) {
@@ -430,29 +656,32 @@ void uring_engine::on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe,
 
 void uring_engine::on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe,
                                completion_handler& h) {
-    conn_state& c = conns_[index];
-    const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
-    if (!more) {
+    conn_state& c = conns_.at(index);
+    if ((cqe.flags & IORING_CQE_F_MORE) == 0) {
         c.recv_armed = false;
+        c.cancel_sent = false;
         --c.inflight;
     }
     if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER) != 0) {
         auto chunk = buffers_->take(static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT),
                                     static_cast<std::uint32_t>(cqe.res));
         if (!c.closing) {
-            h.on_recv(c.token, cqe.res, std::move(chunk));  // else the chunk goes back now
+            receive(index, std::move(chunk), h);  // else the chunk goes back now
         }
     } else if (cqe.res == -ENOBUFS) {
-        starved_.push_back(c.token);  // re-armed when a buffer comes back
+        counters_.add(engine_event::buffer_waits);
+        if (!c.closing && !c.starved) {
+            c.starved = true;
+            starved_.push_back(c.token);
+        }
     } else if (cqe.res <= 0 && cqe.res != -ECANCELED && !c.closing) {
-        c.receiving = false;  // end of stream or error: nothing more to read
-        h.on_recv(c.token, cqe.res, {});
+        c.end = cqe.res;
+        if (c.receiving && !c.carried) {
+            deliver_held(index, h);
+        }
     }
-    // A multishot receive may end on its own (CQ pressure), or a cancel may land
-    // after receiving was switched back on; either way keep it going.
-    if (!more && (cqe.res > 0 || cqe.res == -ECANCELED) && c.receiving && !c.recv_armed &&
-        !c.closing) {
-        arm_recv(index);
+    if (!conns_.at(index).closing) {
+        sync_recv(index);  // a multishot receive may also end on its own (CQ pressure)
     }
     settle(index);
 }
@@ -478,7 +707,7 @@ std::optional<std::string> uring_unavailable() {
         return std::string{forced};
     }
     io_uring ring{};
-    const int rc = create_ring(ring, false);
+    const int rc = create_ring(ring, 8, false);
     if (rc < 0) {
         return "io_uring_queue_init: " + net::errno_text(-rc) +
                (rc == -EPERM ? " (kernel.io_uring_disabled, or a seccomp filter)" : "");

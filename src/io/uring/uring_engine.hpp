@@ -16,6 +16,7 @@ struct uring_engine_options {
     std::uint32_t chunk_size = 16 * 1024;  // bytes per provided buffer
     std::uint32_t buffers = 256;           // provided buffers per thread, a power of two
     std::uint32_t initial_buffers = 32;    // provided at start; more as load needs them
+    std::uint32_t sq_entries = 1024;       // submission queue size (small in tests)
 };
 
 // Why io_uring cannot be used here (kernel, kernel.io_uring_disabled, seccomp), or

@@ -1,6 +1,6 @@
 // A full send buffer drops the rest of the batch (counted) rather than blocking
 // the loop: RFC 862 echo over UDP is best effort, and the loop serves everyone.
-#include "io/epoll/datagram_batch.hpp"
+#include "io/datagram_batch.hpp"
 
 #include <cerrno>
 
