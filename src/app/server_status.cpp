@@ -3,6 +3,7 @@
 #include "app/server_status.hpp"
 
 #include "core/prometheus_text.hpp"
+#include "io/engine_counters.hpp"
 #include "net/process_probe.hpp"
 
 #include <dirent.h>
@@ -76,6 +77,14 @@ std::string metrics_text(const worker_list& workers, const std::vector<std::stri
     m.engine = engine;
     for (std::size_t i = 0; i < urls.size(); ++i) {
         m.listeners.push_back({urls[i], total_of(workers, i)});
+    }
+    for (std::size_t e = 0; e < io::kEngineEvents; ++e) {
+        const auto event = static_cast<io::engine_event>(e);
+        std::uint64_t total = 0;
+        for (const auto& w : workers) {
+            total += w->engine_counters().get(event);
+        }
+        m.engine_pressure.emplace_back(io::name_of(event), total);
     }
     m.process = process_facts(start_time);
     return core::prometheus_text(m);

@@ -117,6 +117,14 @@ std::string prometheus_text(const metrics_snapshot& m) {
                                 tally::kDroppedBase, kDatagramDrops);
     w.per_reason<accept_error>("echo_errors_total", "Errors, by kind.", "kind",
                                tally::kAcceptErrorBase, kAcceptErrors);
+    out += "# HELP echo_engine_pressure_total Times a resource the loop's connections share "
+           "ran short (budget_yield: a connection had more to read when its turn ended).\n"
+           "# TYPE echo_engine_pressure_total counter\n";
+    for (const auto& [event, count] : m.engine_pressure) {
+        fmt::format_to(std::back_inserter(out),
+                       "echo_engine_pressure_total{{engine=\"{}\",event=\"{}\"}} {}\n",
+                       escape_label(m.engine), event, count);
+    }
     write_process(m.process, out);
     return out;
 }

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace echo::core {
@@ -27,6 +29,8 @@ struct metrics_snapshot {
     std::string version;
     std::string engine;
     std::vector<listener_snapshot> listeners;
+    // How often the engine's shared resources ran short, by event name.
+    std::vector<std::pair<std::string_view, std::uint64_t>> engine_pressure;
     process_snapshot process;
 };
 

@@ -56,6 +56,10 @@ public:
     [[nodiscard]] const live_tallies& tallies(std::size_t socket) const noexcept {
         return tallies_[socket];
     }
+    // Readable from any thread at any time.
+    [[nodiscard]] const io::engine_counters& engine_counters() const noexcept {
+        return engine_->counters();
+    }
 
 private:
     // Every idle connection costs one of these. Whether it is receiving or closing
