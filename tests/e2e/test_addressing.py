@@ -154,13 +154,19 @@ class PerSourceLimitsTest(unittest.TestCase):
                                              source_address=(source, 0))
                 return s
 
+            # Each echoed before the next connects: with two loops, a later connection
+            # could otherwise be accepted first and take the place.
             first = connect_from("127.0.0.1")
-            other = connect_from("127.0.0.2")
-            over = connect_from("127.0.0.1")
+            opened = [first]
             try:
-                for s in (first, other):
+                for source in ("127.0.0.2", None):
+                    s = opened[-1]
                     s.sendall(b"ping")
                     self.assertEqual(s.recv(10), b"ping")
+                    if source:
+                        opened.append(connect_from(source))
+                over = connect_from("127.0.0.1")
+                opened.append(over)
                 try:
                     closed = over.recv(10) == b""
                 except ConnectionResetError:
@@ -170,7 +176,7 @@ class PerSourceLimitsTest(unittest.TestCase):
                                  "echo_connections_refused_total", reason="max_connections_per_ip")
                 self.assertEqual(refused, 1)
             finally:
-                for s in (first, other, over):
+                for s in opened:
                     s.close()
 
 
