@@ -42,6 +42,12 @@ void declare_limits(CLI::App& app, core::connection_limits& limits, raw_options&
                    "open at once from one client address")
         ->check(CLI::Range(0LL, 1'000'000'000LL))
         ->group(group);
+    app.add_option("--ipv6-prefix-len", limits.ipv6_prefix_len,
+                   "--max-connections-per-ip counts IPv6 clients by this network: 64 = one "
+                   "subscriber's /64, 128 = each address")
+        ->check(CLI::Range(1, 128))
+        ->capture_default_str()
+        ->group(group);
     app.add_option("--max-accept-rate", limits.max_accept_rate,
                    "new connections per second, all listeners (token bucket)")
         ->check(CLI::Range(0.0, 1e9))

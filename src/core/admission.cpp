@@ -6,12 +6,13 @@
 
 namespace echo::core {
 
-admission::admission(const connection_limits& limits) noexcept
+admission::admission(const connection_limits& limits, std::optional<hash_key> seed)
     : limits_(limits),
       burst_(std::max(1.0, limits.max_accept_rate)),
-      accepts_(burst_, 0) {}
+      accepts_(burst_, 0),
+      per_address_(0, keyed_hasher{seed ? *seed : hash_key::random()}) {}
 
-std::optional<refusal> admission::admit(std::optional<std::uint64_t> address_key,
+std::optional<refusal> admission::admit(const std::optional<peer_address>& peer,
                                         std::int64_t now_ns) {
     if (limits_.max_accept_rate > 0 && !accepts_.take(limits_.max_accept_rate, burst_, now_ns)) {
         return refusal::accept_rate;
@@ -19,8 +20,8 @@ std::optional<refusal> admission::admit(std::optional<std::uint64_t> address_key
     if (limits_.max_connections > 0 && open_ >= limits_.max_connections) {
         return refusal::max_connections;
     }
-    if (address_key && limits_.max_connections_per_ip > 0) {
-        auto& count = per_address_[*address_key];
+    if (peer && limits_.max_connections_per_ip > 0) {
+        auto& count = per_address_[counted_as(*peer)];
         if (count >= limits_.max_connections_per_ip) {
             return refusal::max_connections_per_ip;
         }
@@ -30,10 +31,11 @@ std::optional<refusal> admission::admit(std::optional<std::uint64_t> address_key
     return std::nullopt;
 }
 
-void admission::release(std::optional<std::uint64_t> address_key) noexcept {
+void admission::release(const std::optional<peer_address>& peer) noexcept {
     --open_;
-    if (address_key && limits_.max_connections_per_ip > 0) {
-        if (auto it = per_address_.find(*address_key); it != per_address_.end() && --it->second == 0) {
+    if (peer && limits_.max_connections_per_ip > 0) {
+        if (auto it = per_address_.find(counted_as(*peer));
+            it != per_address_.end() && --it->second == 0) {
             per_address_.erase(it);
         }
     }

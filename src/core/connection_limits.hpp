@@ -11,6 +11,7 @@ namespace echo::core {
 struct connection_limits {
     std::uint64_t max_connections = 0;         // open at once, all listeners; 0 = no limit
     std::uint64_t max_connections_per_ip = 0;  // open at once from one address
+    unsigned ipv6_prefix_len = 64;  // per-IP limits count IPv6 peers by this network (1..128)
     double max_accept_rate = 0;                // new connections/s, token bucket; 0 = no limit
     std::chrono::duration<double> idle_timeout{0};  // no traffic either way; 0 = never
     std::chrono::duration<double> max_lifetime{0};  // from accept; 0 = never

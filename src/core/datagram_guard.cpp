@@ -1,15 +1,20 @@
-// A bucket belongs to the last source hashed to it; a new source takes it over
-// with a full bucket. Memory stays fixed however many sources there are, at the
-// price of being lenient to a source that collides with a busy one.
+// The rate table is keyed on the exact source address and indexed by a keyed hash,
+// so neither a neighbouring address nor a chosen one shares a victim's bucket; a
+// collision never hands out a fresh bucket (see datagram_guard.hpp).
 #include "core/datagram_guard.hpp"
 
 #include <algorithm>
 
 namespace echo::core {
 
+static_assert((datagram_guard::kEntries & (datagram_guard::kEntries - 1)) == 0,
+              "the index is a mask");
+
 datagram_guard::datagram_guard(const datagram_guard_options& options)
     : rate_(options.rate_per_source),
-      burst_(options.burst > 0 ? options.burst : std::max(1.0, options.rate_per_source)) {
+      burst_(options.burst > 0 ? options.burst : std::max(1.0, options.rate_per_source)),
+      key_(options.seed ? *options.seed : hash_key::random()),
+      overflow_(burst_, 0) {
     for (auto port : kReflectingPorts) {
         denied_.set(port);
     }
@@ -17,11 +22,30 @@ datagram_guard::datagram_guard(const datagram_guard_options& options)
         denied_.set(port);
     }
     if (rate_ > 0) {
-        buckets_.resize(kBuckets);
+        entries_.resize(kEntries);
     }
 }
 
-datagram_verdict datagram_guard::judge(std::uint16_t source_port, std::uint64_t source_key,
+token_bucket& datagram_guard::bucket_of(const peer_address& source, std::int64_t now_ns) noexcept {
+    const std::size_t home = home_of(source);
+    entry* vacant = nullptr;
+    for (std::size_t i = 0; i < kProbes; ++i) {
+        entry& e = entries_[(home + i) & (kEntries - 1)];
+        if (e.used && e.source == source) {
+            return e.tokens;
+        }
+        if (vacant == nullptr && (!e.used || e.tokens.full(rate_, burst_, now_ns))) {
+            vacant = &e;
+        }
+    }
+    if (vacant == nullptr) {
+        return overflow_;
+    }
+    *vacant = entry{source, true, token_bucket{burst_, now_ns}};
+    return vacant->tokens;
+}
+
+datagram_verdict datagram_guard::judge(std::uint16_t source_port, const peer_address& source,
                                        std::int64_t now_ns) noexcept {
     if (source_port == 0) {
         return datagram_verdict::source_port_zero;
@@ -29,15 +53,11 @@ datagram_verdict datagram_guard::judge(std::uint16_t source_port, std::uint64_t 
     if (denied_.test(source_port)) {
         return datagram_verdict::denied_port;
     }
-    if (buckets_.empty()) {
+    if (entries_.empty()) {
         return datagram_verdict::echo;
     }
-    bucket& b = buckets_[source_key % kBuckets];
-    if (b.key != source_key || !b.used) {
-        b = bucket{source_key, true, token_bucket{burst_, now_ns}};
-    }
-    return b.tokens.take(rate_, burst_, now_ns) ? datagram_verdict::echo
-                                                : datagram_verdict::rate_limited;
+    return bucket_of(source, now_ns).take(rate_, burst_, now_ns) ? datagram_verdict::echo
+                                                                  : datagram_verdict::rate_limited;
 }
 
 }  // namespace echo::core

@@ -14,6 +14,13 @@ public:
     token_bucket(double burst, std::int64_t now_ns) noexcept
         : tokens_(burst), refilled_ns_(now_ns) {}
 
+    // Whether the bucket holds its whole burst by `now_ns`: forgetting it then
+    // forgives nothing, as a new bucket starts full.
+    [[nodiscard]] bool full(double rate, double burst, std::int64_t now_ns) const noexcept {
+        const double elapsed = static_cast<double>(now_ns - refilled_ns_) / 1e9;
+        return tokens_ + std::max(0.0, elapsed) * rate >= burst;
+    }
+
     // Takes one token if there is one; `rate` tokens a second, at most `burst` saved.
     [[nodiscard]] bool take(double rate, double burst, std::int64_t now_ns) noexcept {
         const double elapsed = static_cast<double>(now_ns - refilled_ns_) / 1e9;

@@ -3,8 +3,22 @@
 #include "io/datagram_batch.hpp"
 
 #include <cerrno>
+#include <cstring>
 
 namespace echo::io {
+
+namespace {
+
+template <typename T>
+std::size_t put_control(cmsghdr* c, int level, int type, const T& value) noexcept {
+    c->cmsg_len = CMSG_LEN(sizeof value);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    std::memcpy(CMSG_DATA(c), &value, sizeof value);
+    return CMSG_SPACE(sizeof value);
+}
+
+}  // namespace
 
 datagram_batch::datagram_batch() : slots_(new std::byte[kSlots * kSlotBytes]) {
     for (std::size_t i = 0; i < kSlots; ++i) {
@@ -19,6 +33,8 @@ int datagram_batch::receive(int fd) noexcept {
         in_[i].msg_hdr.msg_namelen = sizeof peers_[i];
         in_[i].msg_hdr.msg_iov = &in_iov_[i];
         in_[i].msg_hdr.msg_iovlen = 1;
+        in_[i].msg_hdr.msg_control = &in_control_[i];
+        in_[i].msg_hdr.msg_controllen = sizeof in_control_[i];
     }
     const int n = ::recvmmsg(fd, in_.data(), kSlots, MSG_DONTWAIT, nullptr);
     if (n < 0) {
@@ -34,6 +50,43 @@ int datagram_batch::receive(int fd) noexcept {
     return n;
 }
 
+// The reply's source is the address the datagram was sent to. The interface is left
+// to routing (index 0), so a host whose way back differs from the way in still
+// answers, except for an IPv6 link-local destination: that address means something
+// only on the link it came in by, so the reply is pinned there. An IPv4 reply uses
+// ipi_spec_dst, the local address the kernel matched, which for a broadcast is the
+// interface's own address rather than the broadcast one.
+std::size_t datagram_batch::reply_control(std::size_t i) noexcept {
+    msghdr& in = in_[i].msg_hdr;
+    if ((in.msg_flags & MSG_CTRUNC) != 0) {
+        return 0;
+    }
+    msghdr out{};
+    out.msg_control = &out_control_[i];
+    out.msg_controllen = sizeof out_control_[i];
+    for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr; c = CMSG_NXTHDR(&in, c)) {
+        cmsghdr* reply = CMSG_FIRSTHDR(&out);
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo got;
+            std::memcpy(&got, CMSG_DATA(c), sizeof got);
+            in_pktinfo info{};
+            info.ipi_spec_dst = got.ipi_spec_dst;
+            return put_control(reply, IPPROTO_IP, IP_PKTINFO, info);
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            if (IN6_IS_ADDR_MULTICAST(&info.ipi6_addr)) {
+                info.ipi6_addr = in6addr_any;  // not a source: the kernel picks one on that link
+            } else if (!IN6_IS_ADDR_LINKLOCAL(&info.ipi6_addr)) {
+                info.ipi6_ifindex = 0;
+            }
+            return put_control(reply, IPPROTO_IPV6, IPV6_PKTINFO, info);
+        }
+    }
+    return 0;
+}
+
 datagram_batch::send_result datagram_batch::echo_marked(int fd) noexcept {
     std::size_t marked = 0;
     for (std::size_t i = 0; i < count_; ++i) {
@@ -47,6 +100,10 @@ datagram_batch::send_result datagram_batch::echo_marked(int fd) noexcept {
         out_[marked].msg_hdr.msg_namelen = views_[i].peer_len;
         out_[marked].msg_hdr.msg_iov = &out_iov_[marked];
         out_[marked].msg_hdr.msg_iovlen = 1;
+        if (const std::size_t len = reply_control(i); len > 0) {
+            out_[marked].msg_hdr.msg_control = &out_control_[i];
+            out_[marked].msg_hdr.msg_controllen = len;
+        }
         ++marked;
     }
     send_result r;

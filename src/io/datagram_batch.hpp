@@ -1,9 +1,11 @@
-// recvmmsg/sendmmsg for the epoll engine: one syscall receives up to kSlots
-// datagrams into fixed slots, one more echoes those the handler marked.
+// recvmmsg/sendmmsg for both engines: one syscall receives up to kSlots datagrams
+// into fixed slots, one more echoes those the handler marked, each from the address
+// it was sent to.
 #pragma once
 
 #include "io/engine.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -46,6 +48,16 @@ private:
     std::array<iovec, kSlots> in_iov_{};
     std::array<iovec, kSlots> out_iov_{};
     std::array<sockaddr_storage, kSlots> peers_{};
+    // Per slot: the control message received (the destination address, when the
+    // socket asked for IP_PKTINFO or IPV6_RECVPKTINFO) and the one the reply carries.
+    // Room for one in6_pktinfo, the larger of the two; fixed, never allocated.
+    struct alignas(cmsghdr) control_buffer {
+        std::byte bytes[CMSG_SPACE(sizeof(in6_pktinfo))];
+    };
+    std::array<control_buffer, kSlots> in_control_{};
+    std::array<control_buffer, kSlots> out_control_{};
+    // Writes slot i's reply source into out_control_[i]; returns its length, 0 if none.
+    std::size_t reply_control(std::size_t i) noexcept;
     std::array<datagram, kSlots> views_{};
     std::size_t count_ = 0;
 };

@@ -4,6 +4,8 @@
 
 #include "net/setup_error.hpp"
 
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <string>
 
@@ -111,6 +113,16 @@ std::vector<unique_fd> open_udp_sockets(endpoint at, unsigned count, bool v6only
     const int bytes = 4 << 20;
     for (auto& fd : fds) {
         ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+        // Each datagram then says which of our addresses it was sent to, so the echo
+        // leaves from that address: on a wildcard socket the kernel would otherwise
+        // pick the route's source, which a client of a VIP or a second address drops.
+        // On an IPv6 socket IPV6_RECVPKTINFO alone also covers v4-mapped traffic
+        // (the kernel reports ::ffff:a.b.c.d and accepts it back when sending).
+        if (at.family() == AF_INET6) {
+            set_flag(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", at);
+        } else {
+            set_flag(fd.get(), IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", at);
+        }
     }
     return fds;
 }

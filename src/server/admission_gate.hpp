@@ -12,14 +12,14 @@ class admission_gate {
 public:
     explicit admission_gate(const core::connection_limits& limits) : admission_(limits) {}
 
-    [[nodiscard]] std::optional<core::refusal> admit(std::optional<std::uint64_t> address_key,
+    [[nodiscard]] std::optional<core::refusal> admit(const std::optional<core::peer_address>& peer,
                                                      std::int64_t now_ns) {
         std::lock_guard lock(mutex_);
-        return admission_.admit(address_key, now_ns);
+        return admission_.admit(peer, now_ns);
     }
-    void release(std::optional<std::uint64_t> address_key) noexcept {
+    void release(const std::optional<core::peer_address>& peer) noexcept {
         std::lock_guard lock(mutex_);
-        admission_.release(address_key);
+        admission_.release(peer);
     }
 
 private:

@@ -65,12 +65,13 @@ std::int64_t ns_of(std::chrono::duration<double> d) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
-// The peer's address alone (no port), for per-address limits; none for Unix peers.
-std::optional<std::uint64_t> address_key(const net::endpoint& peer) noexcept {
+// The peer's address alone (no port), exact, for per-address limits; none for Unix
+// peers. A v4-mapped IPv6 peer comes out as its IPv4 address.
+std::optional<core::peer_address> address_key(const net::endpoint& peer) noexcept {
     if (peer.family() != AF_INET && peer.family() != AF_INET6) {
         return std::nullopt;
     }
-    return net::datagram_source(peer.sockaddr_ptr(), peer.sockaddr_len()).key;
+    return net::datagram_source(peer.sockaddr_ptr(), peer.sockaddr_len()).address;
 }
 
 }  // namespace
@@ -281,7 +282,7 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
     std::uint64_t bytes = 0;
     for (auto& d : batch) {
         const auto source = net::datagram_source(d.peer, d.peer_len);
-        const auto verdict = guard_.judge(source.port, source.key, now);
+        const auto verdict = guard_.judge(source.port, source.address, now);
         d.echo = verdict == core::datagram_verdict::echo;
         bytes += d.data.size();
         if (!d.echo) {

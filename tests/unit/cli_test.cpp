@@ -106,16 +106,19 @@ TEST(Cli, LimitsAreOffByDefaultAndReadWhenGiven) {
     const auto off = config_of({});
     EXPECT_FALSE(off.limits.gates_admission());
     EXPECT_EQ(off.limits.idle_timeout.count(), 0);
+    EXPECT_EQ(off.limits.ipv6_prefix_len, 64U);
     EXPECT_FALSE(off.metrics);
     EXPECT_EQ(off.format, echo::core::log_format::text);
     const auto on = config_of({"--max-connections", "100", "--max-connections-per-ip", "4",
                                "--max-accept-rate", "50", "--idle-timeout", "2.5",
+                               "--ipv6-prefix-len", "128",
                                "--max-lifetime", "60", "--max-connection-bytes", "1MiB",
                                "--metrics", "tcp://127.0.0.1:9100", "--log-format", "json",
                                "--log-file", "/var/log/echo.log"});
     EXPECT_EQ(on.limits.max_connections, 100U);
     EXPECT_EQ(on.limits.max_connections_per_ip, 4U);
     EXPECT_EQ(on.limits.max_accept_rate, 50.0);
+    EXPECT_EQ(on.limits.ipv6_prefix_len, 128U);
     EXPECT_EQ(on.limits.idle_timeout.count(), 2.5);
     EXPECT_EQ(on.limits.max_lifetime.count(), 60.0);
     EXPECT_EQ(on.limits.max_connection_bytes, 1U << 20);
@@ -128,6 +131,8 @@ TEST(Cli, LimitsAreOffByDefaultAndReadWhenGiven) {
 TEST(Cli, BadOperationsInputIsAUsageError) {
     for (auto args : {std::vector<const char*>{"--max-connections", "-1"},
                       std::vector<const char*>{"--idle-timeout", "-3"},
+                      std::vector<const char*>{"--ipv6-prefix-len", "0"},
+                      std::vector<const char*>{"--ipv6-prefix-len", "129"},
                       std::vector<const char*>{"--metrics", "unix:/tmp/m"},
                       std::vector<const char*>{"--metrics", "tcp://nohost"},
                       std::vector<const char*>{"--log-format", "yaml"}}) {

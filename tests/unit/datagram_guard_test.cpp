@@ -1,37 +1,153 @@
 // datagram_guard: never answer port 0 or the reflecting small services, honour the
-// extra deny list, and hold each source to its rate after its burst.
+// extra deny list, and hold each exact source address to its rate after its burst,
+// whatever other sources share its part of the table.
 #include "core/datagram_guard.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace {
+
 using echo::core::datagram_guard;
+using echo::core::datagram_guard_options;
 using echo::core::datagram_verdict;
+using echo::core::hash_key;
+using echo::core::peer_address;
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr hash_key kSeed{0x1234, 0x5678};
+
+peer_address v4(std::uint32_t host_order) {
+    return peer_address::ipv4(std::array<std::uint8_t, 4>{
+        static_cast<std::uint8_t>(host_order >> 24), static_cast<std::uint8_t>(host_order >> 16),
+        static_cast<std::uint8_t>(host_order >> 8), static_cast<std::uint8_t>(host_order)});
+}
+
+datagram_guard limited(double rate, double burst) {
+    return datagram_guard{datagram_guard_options{{}, rate, burst, kSeed}};
+}
+
+// How many of `count` datagrams from `source` at `now` are answered.
+int answered(datagram_guard& g, const peer_address& source, int count, std::int64_t now) {
+    int n = 0;
+    for (int i = 0; i < count; ++i) {
+        n += g.judge(4000, source, now) == datagram_verdict::echo ? 1 : 0;
+    }
+    return n;
+}
 
 TEST(DatagramGuard, RefusesPortZeroAndTheSmallServices) {
-    datagram_guard g{{{5353}, 0, 0}};
-    EXPECT_EQ(g.judge(0, 1, 0), datagram_verdict::source_port_zero);
+    datagram_guard g{{{5353}, 0, 0, kSeed}};
+    const auto a = v4(0x7f000001);
+    EXPECT_EQ(g.judge(0, a, 0), datagram_verdict::source_port_zero);
     for (std::uint16_t port : {7, 13, 17, 19, 37, 5353}) {
-        EXPECT_EQ(g.judge(port, 1, 0), datagram_verdict::denied_port) << port;
+        EXPECT_EQ(g.judge(port, a, 0), datagram_verdict::denied_port) << port;
     }
     for (std::uint16_t port : {1, 8, 53, 65535}) {
-        EXPECT_EQ(g.judge(port, 1, 0), datagram_verdict::echo) << port;
+        EXPECT_EQ(g.judge(port, a, 0), datagram_verdict::echo) << port;
     }
 }
 
 TEST(DatagramGuard, TokenBucketPerSource) {
-    datagram_guard g{{{}, 10, 3}};  // 10/s, bursts of 3
-    for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(g.judge(4000, 1, 1), datagram_verdict::echo);
-    }
-    EXPECT_EQ(g.judge(4000, 1, 1), datagram_verdict::rate_limited);
-    EXPECT_EQ(g.judge(4000, 2, 1), datagram_verdict::echo) << "another source has its own bucket";
-    EXPECT_EQ(g.judge(4000, 1, 1 + 100'000'000), datagram_verdict::echo) << "0.1 s = 1 token";
-    EXPECT_EQ(g.judge(4000, 1, 1 + 100'000'000), datagram_verdict::rate_limited);
+    auto g = limited(10, 3);
+    const auto one = v4(0x0a000001);
+    const auto two = v4(0x0a000002);
+    EXPECT_EQ(answered(g, one, 4, 1), 3);
+    EXPECT_EQ(g.judge(4000, two, 1), datagram_verdict::echo) << "another source has its own bucket";
+    EXPECT_EQ(g.judge(4000, one, 1 + kSecond / 10), datagram_verdict::echo) << "0.1 s = 1 token";
+    EXPECT_EQ(g.judge(4000, one, 1 + kSecond / 10), datagram_verdict::rate_limited);
 }
 
 TEST(DatagramGuard, UnlimitedByDefault) {
     datagram_guard g{{}};
     for (int i = 0; i < 100000; ++i) {
-        ASSERT_EQ(g.judge(4000, 1, 0), datagram_verdict::echo);
+        ASSERT_EQ(g.judge(4000, v4(1), 0), datagram_verdict::echo);
     }
 }
+
+// 127.0.0.1 and 127.0.0.2 landed in one bucket when the index was the network-order
+// address modulo 4096, and alternating took the bucket over full every time: 200 of
+// 200 answered. Each must now get its burst, and no more.
+TEST(DatagramGuard, AlternatingNeighboursGetTheirBurstEach) {
+    auto g = limited(10, 10);
+    int got[2] = {0, 0};
+    for (int i = 0; i < 200; ++i) {
+        got[i % 2] += answered(g, v4(0x7f000001 + static_cast<std::uint32_t>(i % 2)), 1, kSecond);
+    }
+    EXPECT_EQ(got[0], 10);
+    EXPECT_EQ(got[1], 10);
+}
+
+TEST(DatagramGuard, IPv6SourcesAreTheirWholeAddress) {
+    auto g = limited(1, 2);
+    std::array<std::uint8_t, 16> bytes{0x20, 0x01, 0x0d, 0xb8};
+    const auto a = peer_address::ipv6(bytes);
+    bytes[15] = 1;  // same /64, same high and low 64-bit words XORed in the old mix's way
+    const auto b = peer_address::ipv6(bytes);
+    EXPECT_EQ(answered(g, a, 5, kSecond), 2);
+    EXPECT_EQ(answered(g, b, 5, kSecond), 2) << "a neighbour is its own source";
+    EXPECT_EQ(answered(g, a, 5, kSecond), 0) << "and did not refill a's bucket";
+}
+
+// Sources whose probe windows start at the same entry, found by search under a
+// fixed seed: kProbes of them fill the window, the next one has none of its own.
+std::vector<peer_address> colliding(const datagram_guard& g, std::size_t count) {
+    std::vector<peer_address> found;
+    const std::size_t target = g.home_of(v4(0x0a000000));
+    for (std::uint32_t host = 0x0a000000; found.size() < count; ++host) {
+        if (g.home_of(v4(host)) == target) {
+            found.push_back(v4(host));
+        }
+    }
+    return found;
+}
+
+TEST(DatagramGuard, ACollisionNeverRefillsABucket) {
+    auto g = limited(1, 5);
+    const auto sources = colliding(g, datagram_guard::kProbes + 2);
+    ASSERT_EQ(g.home_of(sources.front()), g.home_of(sources.back()));
+    for (std::size_t i = 0; i < datagram_guard::kProbes; ++i) {
+        EXPECT_EQ(answered(g, sources[i], 5, 0), 5) << "source " << i << " has its own entry";
+    }
+    // The window is held by sources still spending: newcomers share one overflow
+    // bucket (one source's burst between them), and take over no one's entry.
+    const auto& late = sources[datagram_guard::kProbes];
+    const auto& later = sources[datagram_guard::kProbes + 1];
+    EXPECT_EQ(answered(g, late, 3, 0) + answered(g, later, 10, 0), 5);
+    for (std::size_t i = 0; i < datagram_guard::kProbes; ++i) {
+        EXPECT_EQ(answered(g, sources[i], 1, 0), 0) << "source " << i << " was not refilled";
+    }
+    // Once an owner's bucket is full again (5 s at 1/s), evicting it forgives
+    // nothing, and a newcomer may take its entry and a burst of its own.
+    EXPECT_EQ(answered(g, sources[0], 1, 4 * kSecond), 1) << "4 tokens back: not full";
+    EXPECT_EQ(answered(g, late, 1, 4 * kSecond), 1) << "the overflow bucket refilled too";
+    EXPECT_EQ(answered(g, late, 10, 4 * kSecond), 3) << "still only the overflow's tokens";
+    EXPECT_EQ(answered(g, later, 10, 6 * kSecond), 5) << "an idle owner's entry, full burst";
+}
+
+// Sources beyond the table get, all together, at most the overflow bucket's rate
+// and burst on top of what the table's entries allow; before, each got a burst.
+TEST(DatagramGuard, SourcesBeyondTheTableShareOneBucket) {
+    constexpr double kRate = 10;
+    constexpr double kBurst = 10;
+    auto g = limited(kRate, kBurst);
+    constexpr std::uint32_t kSources = 4 * datagram_guard::kEntries;
+    constexpr int kSteps = 50;
+    constexpr std::int64_t kStep = kSecond / 10;  // 5 s in all
+    long long total = 0;
+    for (int step = 0; step < kSteps; ++step) {
+        for (std::uint32_t s = 0; s < kSources; ++s) {
+            total += answered(g, v4(0x0a000000 + s), 2, step * kStep);
+        }
+    }
+    const double seconds = static_cast<double>((kSteps - 1) * kStep) / kSecond;
+    const double per_bucket = kBurst + kRate * seconds;
+    EXPECT_LE(total, static_cast<long long>((datagram_guard::kEntries + 1) * per_bucket));
+    EXPECT_GT(total, static_cast<long long>(datagram_guard::kEntries * kBurst / 2))
+        << "most of the table was in use";
+}
+
+}  // namespace
