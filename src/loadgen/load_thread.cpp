@@ -188,6 +188,11 @@ void load_thread::reconnect(connection& c, std::int64_t now) {
     }
     if (now < times_.end_ns) {
         start_connect(c);
+        // A Unix stream connect completes at once and brings no "connected" event
+        // (on_event's refill), so the new connection's pipeline is filled here.
+        if (c.open) {
+            fill_pipeline(c, now);
+        }
     }
 }
 

@@ -3,6 +3,7 @@ deliberate fault reported, open-loop latency that shows a stall, and an open-loo
 rate that holds."""
 import os
 import sys
+import tempfile
 import unittest
 
 from harness import Server, run_bench
@@ -50,6 +51,20 @@ class AgainstRealServerTest(unittest.TestCase):
         # Every connection carried exactly 3 messages, so messages come in threes
         # (up to the connections cut by the window's edges).
         self.assertGreater(report["messages"], 2 * report["connections_per_s"])
+
+    def test_churn_over_unix_refills_like_tcp(self):
+        # A Unix connect completes at once; the reconnect must still fill its pipeline,
+        # or the run silently reports no messages (each connection carries 10 here).
+        with tempfile.TemporaryDirectory() as tmp, \
+                Server("--listen", f"unix:{tmp}/echo.sock", "--log-level", "warn") as unix:
+            for url in (self.url, unix.urls[0]):
+                with self.subTest(url=url):
+                    code, report, err = run_bench(url, *SHORT, "--conns", "4", "--pipeline",
+                                                  "4", "--messages-per-conn", "10")
+                    self.assertEqual(code, 0, f"{report} {err}")
+                    self.assertGreater(report["connections_per_s"], 50, report)
+                    per_conn = report["msgs_per_s"] / report["connections_per_s"]
+                    self.assertAlmostEqual(per_conn, 10, delta=1.5, msg=report)
 
     def test_open_loop_holds_its_rate(self):
         code, report, _ = run_bench(self.url, "--rate", "5000", "--conns", "10",
