@@ -66,6 +66,22 @@ class AgainstRealServerTest(unittest.TestCase):
                     per_conn = report["msgs_per_s"] / report["connections_per_s"]
                     self.assertAlmostEqual(per_conn, 10, delta=1.5, msg=report)
 
+    def test_antagonists_are_counted_apart(self):
+        code, report, err = run_bench(self.url, *SHORT, "--conns", "2", "--hogs", "5",
+                                      "--streamers", "1", "--streamer-size", "262144")
+        self.assertEqual(code, 0, f"{report} {err}")
+        hogs, streamers = report["hogs"], report["streamers"]
+        self.assertEqual(hogs["opened"], 5, hogs)
+        self.assertEqual(hogs["failed"], 0, hogs)
+        self.assertGreater(hogs["bytes"], 5 * 65536, "each hog filled more than one send")
+        self.assertGreater(streamers["blocks"], 0, streamers)
+        self.assertGreaterEqual(streamers["verified_bytes"], streamers["blocks"] * 262144)
+        self.assertEqual(streamers["errors"], 0, streamers)
+        self.assertEqual(report["errors"]["total"], 0)
+        # The measured figures are the 64 B probes' alone: no 256 KiB block in them.
+        self.assertGreater(report["messages"], 0)
+        self.assertLess(report["mb_per_s"] * 1e6 / report["msgs_per_s"], 65)
+
     def test_open_loop_holds_its_rate(self):
         code, report, _ = run_bench(self.url, "--rate", "5000", "--conns", "10",
                                     "--duration", "3", "--warmup", "0.5")
