@@ -49,6 +49,16 @@ void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
         ->capture_default_str();
     app.add_option("--connect-rate", c.connect_rate, "connections opened per second (ramp)")
         ->check(CLI::Range(0.0, 1e9));
+    app.add_option("--streamers", c.streamers,
+                   "antagonists: connections that echo --streamer-size blocks flat out, "
+                   "verified but outside the measured figures")
+        ->check(CLI::Range(0, 100'000));
+    app.add_option("--streamer-size", c.streamer_size, "bytes per streamer block")
+        ->check(CLI::Range(1, 64 << 20))->capture_default_str();
+    app.add_option("--hogs", c.hogs,
+                   "antagonists: connections opened before the measured ones that send "
+                   "until their send buffer is full and never read, held open for the run")
+        ->check(CLI::Range(0, 1'000'000));
     app.add_option("--server-pid", raw.server_pid,
                    "report this process's CPU per message and RSS")->check(CLI::PositiveNumber);
     app.add_flag("--json", c.json, "print one JSON object instead of the table");
@@ -72,6 +82,9 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
     }
     if (c.messages_per_conn > 0 && (c.rate > 0 || c.target.scheme == "udp")) {
         return "--messages-per-conn is for closed-loop stream connections";
+    }
+    if (c.target.scheme == "udp" && (c.streamers > 0 || c.hogs > 0)) {
+        return "--streamers and --hogs are stream connections: tcp:// or unix: targets";
     }
     if (c.target.scheme == "udp") {
         for (auto size : c.sizes) {

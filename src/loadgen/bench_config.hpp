@@ -24,6 +24,10 @@ struct bench_config {
     std::chrono::duration<double> drain = std::chrono::seconds{10};
     std::chrono::duration<double> loss_timeout = std::chrono::seconds{1};  // UDP
     unsigned threads = 1;
+    // Antagonists beside the measured connections, kept out of their figures:
+    unsigned streamers = 0;                    // closed loop, one big block in flight each
+    std::uint32_t streamer_size = 1u << 20;    // bytes per streamer block
+    unsigned hogs = 0;                         // send until the send buffer is full, never read
     double connect_rate = 0;  // connections/s; 0 = as fast as they complete
     std::optional<int> server_pid;
     bool json = false;

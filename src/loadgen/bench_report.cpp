@@ -43,6 +43,10 @@ std::string errors_text(const error_counts& e) {
                        e.lost, e.late, e.other);
 }
 
+double mb_per_second(std::uint64_t bytes, double seconds) {
+    return per_second(bytes, seconds) / 1e6;
+}
+
 }  // namespace
 
 std::string format_table(const bench_report& r) {
@@ -54,7 +58,7 @@ std::string format_table(const bench_report& r) {
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","),
         mode_text(r.config), r.config.threads, r.seconds, r.config.warmup.count(),
         r.result.messages, per_second(r.result.messages, r.seconds),
-        per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes);
+        mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes);
     out += fmt::format("latency µs  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  "
                        "max {:.1f}  mean {:.1f}\n",
                        us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)),
@@ -82,6 +86,21 @@ std::string format_table(const bench_report& r) {
     if (!r.result.first_error.empty()) {
         out += fmt::format("first error {}\n", r.result.first_error);
     }
+    if (r.config.streamers > 0) {
+        const auto& s = r.streamers;
+        out += fmt::format("streamers   {} × {} B blocks, not in the figures above: {} blocks "
+                           "({:.2f} MB/s echoed), {} bytes verified, errors {}{}\n",
+                           r.config.streamers, r.config.streamer_size, s.messages,
+                           mb_per_second(s.bytes, r.seconds), s.verified_bytes,
+                           s.errors.total(), s.first_error.empty() ? "" : " — " + s.first_error);
+    }
+    if (r.config.hogs > 0) {
+        const auto& g = r.hogs;
+        out += fmt::format("hogs        {} opened of {} ({} failed), {} bytes pushed, {} closed "
+                           "by the server by the end{}\n",
+                           g.opened, g.wanted, g.failed, g.bytes, g.closed_by_server,
+                           g.first_error.empty() ? "" : " — " + g.first_error);
+    }
     return out;
 }
 
@@ -102,6 +121,17 @@ std::string format_json(const bench_report& r) {
                               : 0.0,
             r.server->rss_after_connect, r.server->rss_at_end);
     }
+    const auto& s = r.streamers;
+    const std::string streamers = fmt::format(
+        "{{\"count\":{},\"size\":{},\"blocks\":{},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
+        "\"errors\":{},\"first_error\":\"{}\"}}",
+        r.config.streamers, r.config.streamer_size, s.messages, mb_per_second(s.bytes, r.seconds),
+        s.verified_bytes, s.errors.total(), json_string(s.first_error));
+    const auto& g = r.hogs;
+    const std::string hogs = fmt::format(
+        "{{\"count\":{},\"opened\":{},\"failed\":{},\"bytes\":{},\"closed_by_server\":{},"
+        "\"first_error\":\"{}\"}}",
+        g.wanted, g.opened, g.failed, g.bytes, g.closed_by_server, json_string(g.first_error));
     return fmt::format(
         "{{\"target\":\"{}\",\"conns\":{},\"sizes\":[{}],\"pipeline\":{},\"mode\":\"{}\","
         "\"rate\":{},\"threads\":{},\"duration_s\":{:.3f},\"messages\":{},\"sent_messages\":{},"
@@ -110,15 +140,15 @@ std::string format_json(const bench_report& r) {
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
         "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"other\":{}}},"
         "\"reordered\":{},\"connections_per_s\":{:.1f},\"first_error\":\"{}\","
-        "\"server\":{},\"command\":\"{}\"}}\n",
+        "\"server\":{},\"streamers\":{},\"hogs\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
         r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
-        per_second(r.result.bytes, r.seconds) / 1e6, r.result.verified_bytes, latency,
+        mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
         e.connect_failed, e.unanswered, e.lost, e.late, e.other, r.result.reordered,
         per_second(r.result.connections, r.seconds), json_string(r.result.first_error), server,
-        json_string(r.config.command_line));
+        streamers, hogs, json_string(r.config.command_line));
 }
 
 }  // namespace echo::loadgen

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "loadgen/bench_config.hpp"
+#include "loadgen/hog_pool.hpp"
 #include "loadgen/run_result.hpp"
 
 #include <cstdint>
@@ -23,6 +24,8 @@ struct bench_report {
     const run_result& result;
     double seconds;  // the measured window
     std::optional<server_usage> server;
+    const run_result& streamers;  // --streamers: their blocks, bytes and errors
+    const hog_tally& hogs;
 };
 
 [[nodiscard]] std::string format_table(const bench_report& r);

@@ -4,13 +4,12 @@
 
 #include "loadgen/bench_report.hpp"
 #include "loadgen/clock.hpp"
+#include "loadgen/hog_pool.hpp"
 #include "loadgen/load_thread.hpp"
 #include "net/process_probe.hpp"
 #include "loadgen/target_address.hpp"
 
 #include <fmt/format.h>
-
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -25,17 +24,26 @@ std::int64_t ns_of(std::chrono::duration<double> d) {
     return static_cast<std::int64_t>(d.count() * 1e9);
 }
 
-void sleep_until_ns(std::int64_t t) {
-    const std::int64_t left = t - now_ns();
-    if (left > 0) {
-        const timespec ts{static_cast<time_t>(left / 1'000'000'000),
-                          static_cast<long>(left % 1'000'000'000)};
-        ::nanosleep(&ts, nullptr);
-    }
-}
+constexpr std::int64_t kHogFillDeadlineNs = 30'000'000'000;
+// How long the streamers run before the measured connections start their warm-up.
+constexpr std::int64_t kStreamerLeadNs = 200'000'000;
 
 std::size_t max_size(const bench_config& c) {
-    return *std::max_element(c.sizes.begin(), c.sizes.end());
+    const std::size_t measured = *std::max_element(c.sizes.begin(), c.sizes.end());
+    return c.streamers > 0 ? std::max<std::size_t>(measured, c.streamer_size) : measured;
+}
+
+// The streamers are a load thread of their own, closed loop with one block in flight.
+bench_config streamer_config(const bench_config& c) {
+    bench_config s = c;
+    s.conns = c.streamers;
+    s.sizes = {c.streamer_size};
+    s.pipeline = 1;
+    s.messages_per_conn = 0;
+    s.rate = 0;
+    s.connect_rate = 0;
+    s.threads = 1;
+    return s;
 }
 
 // One line a second on stderr: what the last second looked like.
@@ -79,7 +87,8 @@ private:
 
 timeline plan(const bench_config& c) {
     timeline t;
-    t.start_ns = now_ns() + 1'000'000;  // a moment for every thread to leave the gate
+    t.antagonists_ns = now_ns() + 1'000'000;  // a moment for every thread to leave the gate
+    t.start_ns = t.antagonists_ns + (c.streamers > 0 ? kStreamerLeadNs : 0);
     t.measure_ns = t.start_ns + ns_of(c.warmup);
     t.end_ns = t.measure_ns + ns_of(c.duration);
     t.drain_end_ns = t.end_ns + ns_of(c.drain);
@@ -107,17 +116,20 @@ void watch_window(const bench_config& config, const timeline& times, live_progre
     }
 }
 
-int report(const bench_config& config, const run_result& total, const timeline& times,
-           const std::optional<server_usage>& usage) {
+int report(const bench_config& config, const run_result& total, const run_result& streamed,
+           const hog_tally& hogs, const timeline& times, const std::optional<server_usage>& usage) {
     const bench_report r{config, total,
-                         static_cast<double>(times.end_ns - times.measure_ns) / 1e9, usage};
+                         static_cast<double>(times.end_ns - times.measure_ns) / 1e9, usage,
+                         streamed, hogs};
     const std::string text = config.json ? format_json(r) : format_table(r);
     std::fputs(text.c_str(), stdout);
     if (!config.json) {
         std::printf("reproduce   %s\n", config.command_line.c_str());
     }
     std::fflush(stdout);
-    return total.errors.total() == 0 ? 0 : 1;
+    const bool clean = total.errors.total() == 0 && streamed.errors.total() == 0 &&
+                       hogs.failed == 0;
+    return clean ? 0 : 1;
 }
 
 }  // namespace
@@ -125,14 +137,27 @@ int report(const bench_config& config, const run_result& total, const timeline& 
 int run_bench(const bench_config& config) {
     const auto target = resolve_target(config.target);
     const core::message_pattern pattern{max_size(config), 0x5eed};
+    // Hogs first, so the measured connections are fresh clients of a server that
+    // already holds the hogs' bytes.
+    hog_pool hogs{target, config.hogs};
+    hogs.open_and_fill(now_ns() + kHogFillDeadlineNs);
     std::vector<std::unique_ptr<load_thread>> loaders;
     for (unsigned t = 0; t < config.threads; ++t) {
         loaders.push_back(std::make_unique<load_thread>(config, pattern, target, t, config.threads));
     }
-    run_sync sync{static_cast<std::ptrdiff_t>(config.threads + 1)};
+    const bench_config streaming = streamer_config(config);
+    std::unique_ptr<load_thread> streamer;
+    if (config.streamers > 0) {
+        streamer = std::make_unique<load_thread>(streaming, pattern, target, 0, 1,
+                                                 load_role::streamer);
+    }
+    run_sync sync{static_cast<std::ptrdiff_t>(loaders.size() + (streamer ? 2 : 1))};
     std::vector<std::jthread> threads;
     for (auto& l : loaders) {
         threads.emplace_back([&l, &sync] { l->run(sync); });
+    }
+    if (streamer) {
+        threads.emplace_back([&streamer, &sync] { streamer->run(sync); });
     }
     sync.gate.arrive_and_wait();  // every connection is up (or failed)
     std::optional<server_usage> usage;
@@ -151,7 +176,8 @@ int run_bench(const bench_config& config) {
     for (auto& l : loaders) {
         total.merge(l->result());
     }
-    return report(config, total, sync.times, usage);
+    const run_result streamed = streamer ? streamer->result() : run_result{};
+    return report(config, total, streamed, hogs.close_all(), sync.times, usage);
 }
 
 }  // namespace echo::loadgen

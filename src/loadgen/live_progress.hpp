@@ -21,7 +21,8 @@ struct live_progress {
 
 // When the phases of a run begin, in steady_clock nanoseconds.
 struct timeline {
-    std::int64_t start_ns = 0;     // first message
+    std::int64_t antagonists_ns = 0;  // streamers begin, before the measured connections
+    std::int64_t start_ns = 0;     // first measured message: the warm-up begins
     std::int64_t measure_ns = 0;   // warm-up over: completions from here on count
     std::int64_t end_ns = 0;       // no new message after this
     std::int64_t drain_end_ns = 0; // messages still owed now are unanswered

@@ -35,13 +35,15 @@ std::uint64_t xorshift(std::uint64_t& s) noexcept {
 }  // namespace
 
 load_thread::load_thread(const bench_config& config, const core::message_pattern& pattern,
-                         const target_address& target, unsigned first_conn, unsigned stride)
+                         const target_address& target, unsigned first_conn, unsigned stride,
+                         load_role role)
     : config_(config),
       pattern_(pattern),
       target_(target),
       datagrams_(target.type == SOCK_DGRAM),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-      scratch_(kScratch) {
+      scratch_(kScratch),
+      role_(role) {
     if (!epoll_) {
         throw net::setup_error("epoll_create1: " + net::errno_text(errno));
     }
@@ -55,12 +57,13 @@ load_thread::load_thread(const bench_config& config, const core::message_pattern
 }
 
 void load_thread::run(run_sync& sync) {
-    sync_ = &sync;
+    progress_ = role_ == load_role::streamer ? &sync.streamer_progress : &sync.progress;
     connect_all();
     sync.gate.arrive_and_wait();  // all connected; main reads the server's RSS
     sync.gate.arrive_and_wait();  // main has written the timeline
     times_ = sync.times;
     next_publish_ns_ = times_.start_ns;
+    sleep_until_ns(role_ == load_role::streamer ? times_.antagonists_ns : times_.start_ns);
     start_load();
     load_until(times_.end_ns, true);
     load_until(times_.drain_end_ns, false);
@@ -188,6 +191,11 @@ void load_thread::reconnect(connection& c, std::int64_t now) {
     }
     if (now < times_.end_ns) {
         start_connect(c);
+        // A Unix stream connect completes at once and brings no "connected" event
+        // (on_event's refill), so the new connection's pipeline is filled here.
+        if (c.open) {
+            fill_pipeline(c, now);
+        }
     }
 }
 
@@ -403,7 +411,7 @@ void load_thread::flush(connection& c) {
 
 void load_thread::fail(connection& c, std::uint64_t error_counts::*kind, const std::string& what) {
     ++(result_.errors.*kind);
-    sync_->progress.errors.fetch_add(1, std::memory_order_relaxed);
+    progress_->errors.fetch_add(1, std::memory_order_relaxed);
     if (result_.first_error.empty()) {
         result_.first_error = what;
     }
@@ -418,7 +426,7 @@ void load_thread::publish(bool force) {
         return;
     }
     next_publish_ns_ = now + kPublishEveryNs;
-    auto& p = sync_->progress;
+    auto& p = *progress_;
     p.messages.fetch_add(unpublished_messages_, std::memory_order_relaxed);
     p.bytes.fetch_add(unpublished_bytes_, std::memory_order_relaxed);
     unpublished_messages_ = unpublished_bytes_ = 0;

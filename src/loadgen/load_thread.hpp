@@ -21,20 +21,26 @@
 
 namespace echo::loadgen {
 
+// What a thread's connections are: the measured ones, or --streamers antagonists
+// (same verification, own results, started ahead of the warm-up).
+enum class load_role { measured, streamer };
+
 // The rendezvous of the threads with the main thread: everyone connected, then
 // the timeline is set, then load starts.
 struct run_sync {
     explicit run_sync(std::ptrdiff_t parties) : gate(parties) {}
     std::barrier<> gate;
     timeline times;  // written by main between the two gate passes
-    live_progress progress;
+    live_progress progress;            // the measured connections
+    live_progress streamer_progress;   // the streamers', kept apart
 };
 
 class load_thread {
 public:
     // Drives connections `first_conn`, `first_conn + stride`, ... below config.conns.
     load_thread(const bench_config& config, const core::message_pattern& pattern,
-                const target_address& target, unsigned first_conn, unsigned stride);
+                const target_address& target, unsigned first_conn, unsigned stride,
+                load_role role = load_role::measured);
 
     // Connect, meet at the gate twice, load, drain, close. Runs on its own thread.
     void run(run_sync& sync);
@@ -86,7 +92,8 @@ private:
     net::unique_fd epoll_;
     std::vector<connection> conns_;
     std::vector<std::byte> scratch_;
-    run_sync* sync_ = nullptr;
+    load_role role_;
+    live_progress* progress_ = nullptr;  // in the run_sync given to run()
     timeline times_;
     std::optional<core::pacer> pacer_;  // open loop only
     std::uint64_t issued_ = 0;

@@ -3,6 +3,7 @@ deliberate fault reported, open-loop latency that shows a stall, and an open-loo
 rate that holds."""
 import os
 import sys
+import tempfile
 import unittest
 
 from harness import Server, run_bench
@@ -50,6 +51,36 @@ class AgainstRealServerTest(unittest.TestCase):
         # Every connection carried exactly 3 messages, so messages come in threes
         # (up to the connections cut by the window's edges).
         self.assertGreater(report["messages"], 2 * report["connections_per_s"])
+
+    def test_churn_over_unix_refills_like_tcp(self):
+        # A Unix connect completes at once; the reconnect must still fill its pipeline,
+        # or the run silently reports no messages (each connection carries 10 here).
+        with tempfile.TemporaryDirectory() as tmp, \
+                Server("--listen", f"unix:{tmp}/echo.sock", "--log-level", "warn") as unix:
+            for url in (self.url, unix.urls[0]):
+                with self.subTest(url=url):
+                    code, report, err = run_bench(url, *SHORT, "--conns", "4", "--pipeline",
+                                                  "4", "--messages-per-conn", "10")
+                    self.assertEqual(code, 0, f"{report} {err}")
+                    self.assertGreater(report["connections_per_s"], 50, report)
+                    per_conn = report["msgs_per_s"] / report["connections_per_s"]
+                    self.assertAlmostEqual(per_conn, 10, delta=1.5, msg=report)
+
+    def test_antagonists_are_counted_apart(self):
+        code, report, err = run_bench(self.url, *SHORT, "--conns", "2", "--hogs", "5",
+                                      "--streamers", "1", "--streamer-size", "262144")
+        self.assertEqual(code, 0, f"{report} {err}")
+        hogs, streamers = report["hogs"], report["streamers"]
+        self.assertEqual(hogs["opened"], 5, hogs)
+        self.assertEqual(hogs["failed"], 0, hogs)
+        self.assertGreater(hogs["bytes"], 5 * 65536, "each hog filled more than one send")
+        self.assertGreater(streamers["blocks"], 0, streamers)
+        self.assertGreaterEqual(streamers["verified_bytes"], streamers["blocks"] * 262144)
+        self.assertEqual(streamers["errors"], 0, streamers)
+        self.assertEqual(report["errors"]["total"], 0)
+        # The measured figures are the 64 B probes' alone: no 256 KiB block in them.
+        self.assertGreater(report["messages"], 0)
+        self.assertLess(report["mb_per_s"] * 1e6 / report["msgs_per_s"], 65)
 
     def test_open_loop_holds_its_rate(self):
         code, report, _ = run_bench(self.url, "--rate", "5000", "--conns", "10",

@@ -46,6 +46,20 @@ TEST(BenchCli, ReadsTheLoadShape) {
     EXPECT_EQ(c.server_pid, 42);
 }
 
+TEST(BenchCli, AntagonistsAreOffByDefaultAndReadFromTheirFlags) {
+    const auto d = std::get<bench_config>(parse({}));
+    EXPECT_EQ(d.streamers, 0U);
+    EXPECT_EQ(d.hogs, 0U);
+    EXPECT_EQ(d.streamer_size, 1U << 20) << "1 MiB blocks unless told otherwise";
+    const auto c = std::get<bench_config>(parse({"unix:/run/echo.sock", "--conns", "10",
+                                                 "--streamers", "2", "--streamer-size",
+                                                 "65536", "--hogs", "1000"}));
+    EXPECT_EQ(c.streamers, 2U);
+    EXPECT_EQ(c.streamer_size, 65536U);
+    EXPECT_EQ(c.hogs, 1000U);
+    EXPECT_EQ(c.conns, 10U) << "the measured connections keep their own count";
+}
+
 TEST(BenchCli, BadInputExitsTwo) {
     for (auto args : {std::vector<const char*>{"--conns", "0"},
                       std::vector<const char*>{"--size", "0"},
@@ -53,7 +67,11 @@ TEST(BenchCli, BadInputExitsTwo) {
                       std::vector<const char*>{"sctp://h:1"},
                       std::vector<const char*>{"--bogus"},
                       std::vector<const char*>{"--messages-per-conn", "1", "--rate", "10"},
-                      std::vector<const char*>{"udp://h:1", "--size", "8"}}) {
+                      std::vector<const char*>{"udp://h:1", "--size", "8"},
+                      std::vector<const char*>{"udp://h:1", "--hogs", "1"},
+                      std::vector<const char*>{"udp://h:1", "--streamers", "1"},
+                      std::vector<const char*>{"--streamer-size", "0"},
+                      std::vector<const char*>{"--hogs", "-1"}}) {
         const auto r = parse(args);
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
         const auto& e = std::get<cli_exit>(r);
