@@ -5,6 +5,12 @@
 // SINGLE_ISSUER and DEFER_TASKRUN require.
 //
 // What one peer can hold of what the loop's connections share:
+// - memory: a multishot receive may drain a whole socket buffer (megabytes) in one
+//   run, whatever the connection holds already. So a connection receives one buffer
+//   per request until it has shown small flowing traffic (kShortReads reads that
+//   emptied the socket), and for good once it made the server stop reading (a
+//   peer that does not read its echo). At most one multishot run, of what its
+//   socket buffer held when it turned hostile, is ever held beyond --max-buffer;
 // - provided buffers: while more than half the ring is lent, received bytes are
 //   copied into the connection's own memory (bounded by --max-buffer) and the buffer
 //   goes back at once, so peers that never read cannot pin the ring;
@@ -27,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -38,7 +45,7 @@ namespace echo::io {
 namespace {
 
 enum class op : std::uint8_t {
-    accept = 1, recv, send, cancel, poll, notify, listener_cancel, close_cancel
+    accept = 1, recv, send, recv_cancel, poll, notify, listener_cancel, close_cancel
 };
 
 constexpr std::uint64_t encode(op o, std::uint64_t index) noexcept {
@@ -52,6 +59,7 @@ constexpr std::uint32_t index_of(std::uint64_t user_data) noexcept {
 constexpr unsigned kCqEntries = 4096;
 constexpr unsigned kBatch = 256;
 constexpr int kNoEnd = 1;  // conn_state::end when neither EOF nor an error is held
+constexpr std::uint8_t kShortReads = 4;  // reads that drained the socket, then multishot
 
 struct conn_state {
     conn_token token = 0;
@@ -61,12 +69,14 @@ struct conn_state {
     int end = kNoEnd;            // EOF (0) or -errno that arrived after `held`
     std::uint32_t turn_bytes = 0;
     std::uint16_t turn = 0;      // the turn turn_bytes counts for
+    std::uint8_t short_reads = 0;  // in a row, up to kShortReads
     bool receiving : 1 = false;
     bool recv_armed : 1 = false;   // a multishot receive is in the kernel
     bool cancel_sent : 1 = false;  // ... and its cancel is on the way
     bool starved : 1 = false;      // its receive found no buffer; re-armed when one is free
     bool carried : 1 = false;      // in carry_: has held bytes to deliver next turn
     bool closing : 1 = false;
+    bool held_back : 1 = false;    // the server once stopped reading it: one buffer a request
 
     [[nodiscard]] bool names(conn_token t) const noexcept { return fd >= 0 && token == t; }
 };
@@ -153,6 +163,7 @@ private:
     void on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_poll_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
+    void on_cancel_cqe(std::uint32_t index, op what, int res) noexcept;
     void settle(std::uint32_t index) noexcept;
     void deliver_closed(completion_handler& h);
 
@@ -262,7 +273,7 @@ void uring_engine::submit_waiting() noexcept {
             case op::notify:
                 arm_notify();
                 break;
-            case op::cancel:
+            case op::recv_cancel:
                 break;
         }
     }
@@ -354,6 +365,10 @@ bool uring_engine::has_budget(const conn_state& c) const noexcept {
     return c.turn != turn_ || c.turn_bytes < kReadBudget;
 }
 
+bool multishot(const conn_state& c) noexcept {
+    return !c.held_back && c.short_reads >= kShortReads;
+}
+
 bool uring_engine::wants_kernel_recv(const conn_state& c) const noexcept {
     return c.receiving && !c.closing && !c.starved && c.held.empty() && c.end == kNoEnd &&
            has_budget(c);
@@ -365,6 +380,10 @@ bool uring_engine::wants_kernel_recv(const conn_state& c) const noexcept {
 void uring_engine::sync_recv(std::uint32_t index) noexcept {
     conn_state& c = conns_.at(index);
     const bool want = wants_kernel_recv(c);
+    if (!want && c.receiving && !c.closing && !has_budget(c) && !c.carried) {
+        counters_.add(engine_event::budget_yields);
+        carry(index);  // its next turn re-arms it, even with nothing held
+    }
     if (want == c.recv_armed || (!want && c.cancel_sent)) {
         return;
     }
@@ -374,14 +393,18 @@ void uring_engine::sync_recv(std::uint32_t index) noexcept {
         return;
     }
     if (want) {
-        io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+        if (multishot(c)) {
+            io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+        } else {
+            io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
+        }
         sqe->flags |= IOSQE_BUFFER_SELECT;
         sqe->buf_group = buffer_ring::kGroup;
         io_uring_sqe_set_data64(sqe, encode(op::recv, index));
         c.recv_armed = true;
     } else {
         io_uring_prep_cancel64(sqe, encode(op::recv, index), 0);
-        io_uring_sqe_set_data64(sqe, encode(op::cancel, index));
+        io_uring_sqe_set_data64(sqe, encode(op::recv_cancel, index));
         c.cancel_sent = true;
     }
     ++c.inflight;
@@ -393,6 +416,7 @@ void uring_engine::set_receiving(conn_token conn, bool on) noexcept {
         return;
     }
     c->receiving = on;
+    c->held_back = c->held_back || !on;
     const std::uint32_t i = token_index(conn);
     if (on && (!c->held.empty() || c->end != kNoEnd)) {
         carry(i);  // delivered from the next wait(): a handler is never re-entered
@@ -437,7 +461,7 @@ void uring_engine::prep_close_cancel(std::uint32_t index) noexcept {
         return;
     }
     io_uring_prep_cancel_fd(sqe, c.fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, encode(op::cancel, index));
+    io_uring_sqe_set_data64(sqe, encode(op::close_cancel, index));
     ++c.inflight;
 }
 
@@ -569,7 +593,7 @@ void uring_engine::deliver_held(std::uint32_t index, completion_handler& h) {
     if (c.closing) {
         return;
     }
-    if (c.receiving && (!c.held.empty() || c.end != kNoEnd)) {
+    if (c.receiving && (!c.held.empty() || c.end != kNoEnd) && !c.carried) {
         counters_.add(engine_event::budget_yields);
         carry(index);
     }
@@ -611,9 +635,9 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
             settle(index);
             break;
         }
-        case op::cancel:
-            --conns_.at(index).inflight;
-            settle(index);
+        case op::recv_cancel:
+        case op::close_cancel:
+            on_cancel_cqe(index, op_of(cqe.user_data), cqe.res);
             break;
         case op::poll:
             on_poll_cqe(index, cqe, h);
@@ -623,9 +647,26 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
             arm_notify();
             break;
         case op::listener_cancel:
-        case op::close_cancel:
             break;
     }
+}
+
+// A cancel that finds its receive running (-EALREADY) does not stop it: the
+// multishot receive goes on filling buffers. So it is sent again until the
+// receive's final CQE comes; otherwise a peer could stream into `held` for ever
+// with receiving off, or keep a closed connection's socket open.
+void uring_engine::on_cancel_cqe(std::uint32_t index, op what, int res) noexcept {
+    conn_state& c = conns_.at(index);
+    --c.inflight;
+    if (res == -EALREADY && c.recv_armed) {
+        if (what == op::close_cancel && c.closing) {
+            prep_close_cancel(index);
+        } else if (what == op::recv_cancel) {
+            c.cancel_sent = false;
+            sync_recv(index);
+        }
+    }
+    settle(index);
 }
 
 void uring_engine::on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe,
@@ -665,6 +706,9 @@ void uring_engine::on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe,
     if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER) != 0) {
         auto chunk = buffers_->take(static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT),
                                     static_cast<std::uint32_t>(cqe.res));
+        const bool drained = chunk->size() < chunk->capacity;
+        c.short_reads = drained ? static_cast<std::uint8_t>(std::min<int>(c.short_reads + 1, kShortReads))
+                                : std::uint8_t{0};
         if (!c.closing) {
             receive(index, std::move(chunk), h);  // else the chunk goes back now
         }
