@@ -53,7 +53,11 @@ TEST(BenchCli, BadInputExitsTwo) {
                       std::vector<const char*>{"sctp://h:1"},
                       std::vector<const char*>{"--bogus"},
                       std::vector<const char*>{"--messages-per-conn", "1", "--rate", "10"},
-                      std::vector<const char*>{"udp://h:1", "--size", "8"}}) {
+                      std::vector<const char*>{"udp://h:1", "--size", "8"},
+                      // NaN passed every range check (the property fuzz/fuzz_bench_cli checks).
+                      std::vector<const char*>{"--duration", "nan"},
+                      std::vector<const char*>{"--rate", "nan"},
+                      std::vector<const char*>{"--loss-timeout", "NAN"}}) {
         const auto r = parse(args);
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
         const auto& e = std::get<cli_exit>(r);
