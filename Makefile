@@ -3,10 +3,12 @@
 JOBS      ?= $(shell nproc)
 RELEASE   := build/release
 ASAN      := build/asan
+FUZZ      := build/fuzz
 CMAKE_GEN := -G "Unix Makefiles" -DECHO_WERROR=ON
 CTEST     := ctest --output-on-failure --timeout 300 -j $(JOBS)
 
-.PHONY: run test deps build build-asan test-release test-asan install deb test-package clean
+.PHONY: run test deps build build-asan test-release test-asan install deb test-package clean \
+        build-fuzz fuzz test-fuzz
 
 run: build
 	$(RELEASE)/echo-server $(ARGS)
@@ -15,6 +17,7 @@ test: deps
 	$(MAKE) test-release
 	$(MAKE) test-asan
 	$(MAKE) test-package
+	$(MAKE) test-fuzz
 
 deps:
 	@scripts/install-deps
@@ -32,6 +35,24 @@ test-release: build
 
 test-asan: build-asan
 	cd $(ASAN) && $(CTEST)
+
+# libFuzzer targets (fuzz/): clang with ASan and UBSan, in their own build directory.
+build-fuzz: deps
+	cmake -S . -B $(FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DCMAKE_CXX_COMPILER=clang++-14 -DECHO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+	cmake --build $(FUZZ) --target fuzzers -j $(JOBS)
+
+# Each target for FUZZ_SECONDS on its seeds; what it learns is kept in build/fuzz/work
+# and read again by the next `make fuzz`.
+FUZZ_SECONDS ?= 60
+fuzz: build-fuzz
+	fuzz/run-all $(FUZZ) $(FUZZ)/work -max_total_time=$(FUZZ_SECONDS)
+
+# The short run `make test` does: 5 s each from the committed seeds alone, so it
+# takes the same time on every run; any finding fails it.
+test-fuzz: build-fuzz
+	rm -rf $(FUZZ)/short-run
+	fuzz/run-all $(FUZZ) $(FUZZ)/short-run -max_total_time=5
 
 # Into /usr/local by default; PREFIX=/opt/echo or DESTDIR=... as usual.
 PREFIX ?= /usr/local

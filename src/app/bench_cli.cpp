@@ -2,6 +2,7 @@
 // same rules serve every transport later.
 #include "app/bench_cli.hpp"
 
+#include "app/finite_range.hpp"
 #include "core/message_pattern.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,20 +36,20 @@ void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
         ->check(CLI::Range(0, 1'000'000'000));
     app.add_option("-r,--rate", c.rate,
                    "open loop: messages/s in total, latency from the intended send time")
-        ->check(CLI::Range(0.0, 1e9));
+        ->check(finite_range(0.0, 1e9));
     app.add_option("-d,--duration", raw.duration, "measured seconds")
-        ->check(CLI::Range(0.1, 86400.0))->capture_default_str();
+        ->check(finite_range(0.1, 86400.0))->capture_default_str();
     app.add_option("-w,--warmup", raw.warmup, "seconds of load before measuring")
-        ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+        ->check(finite_range(0.0, 3600.0))->capture_default_str();
     app.add_option("--drain", raw.drain, "seconds to wait for owed echoes at the end")
-        ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+        ->check(finite_range(0.0, 3600.0))->capture_default_str();
     app.add_option("--loss-timeout", raw.loss_timeout,
                    "udp: seconds after which an unanswered datagram counts as lost")
-        ->check(CLI::Range(0.001, 3600.0))->capture_default_str();
+        ->check(finite_range(0.001, 3600.0))->capture_default_str();
     app.add_option("-t,--threads", c.threads, "load threads")->check(CLI::Range(1, 1024))
         ->capture_default_str();
     app.add_option("--connect-rate", c.connect_rate, "connections opened per second (ramp)")
-        ->check(CLI::Range(0.0, 1e9));
+        ->check(finite_range(0.0, 1e9));
     app.add_option("--streamers", c.streamers,
                    "antagonists: connections that echo --streamer-size blocks flat out, "
                    "verified but outside the measured figures")

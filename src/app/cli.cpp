@@ -2,6 +2,8 @@
 // outcomes into the project's exit conventions.
 #include "app/cli.hpp"
 
+#include "app/finite_range.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -50,14 +52,14 @@ void declare_limits(CLI::App& app, core::connection_limits& limits, raw_options&
         ->group(group);
     app.add_option("--max-accept-rate", limits.max_accept_rate,
                    "new connections per second, all listeners (token bucket)")
-        ->check(CLI::Range(0.0, 1e9))
+        ->check(finite_range(0.0, 1e9))
         ->group(group);
     app.add_option("--idle-timeout", raw.idle_timeout,
                    "seconds without traffic either way before a connection is closed")
-        ->check(CLI::Range(0.0, 1e7))
+        ->check(finite_range(0.0, 1e7))
         ->group(group);
     app.add_option("--max-lifetime", raw.max_lifetime, "seconds a connection may stay open")
-        ->check(CLI::Range(0.0, 1e7))
+        ->check(finite_range(0.0, 1e7))
         ->group(group);
     app.add_option("--max-connection-bytes", limits.max_connection_bytes,
                    "bytes a connection may send before it is closed (e.g. 1MiB)")
@@ -100,7 +102,7 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
         ->default_str("64KiB");
     app.add_option("--drain-timeout", raw.drain_timeout,
                    "seconds to keep serving open connections after SIGTERM/SIGINT")
-        ->check(CLI::Range(0.0, 86400.0))
+        ->check(finite_range(0.0, 86400.0))
         ->default_str("5");
     app.add_option("--log-level", raw.level, "error|warn|info|debug")
         ->transform(CLI::IsMember(kLevels, CLI::ignore_case))
@@ -115,10 +117,10 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
         ->delimiter(',');
     app.add_option("--udp-rate-limit", cfg.udp.rate_per_source,
                    "datagrams/s answered per source address; 0 = no limit")
-        ->check(CLI::Range(0.0, 1e9));
+        ->check(finite_range(0.0, 1e9));
     app.add_option("--udp-burst", cfg.udp.burst,
                    "datagrams a source may send at once [default: one second's worth]")
-        ->check(CLI::Range(0.0, 1e9));
+        ->check(finite_range(0.0, 1e9));
 }
 
 cli_exit usage_error(const std::string& what) {

@@ -34,10 +34,16 @@ bool is_token(std::string_view s) {
 
 }  // namespace
 
-head_status parse_request_head(std::string_view received, request_line& out) {
+head_status parse_request_head(std::string_view all_received, request_line& out) {
+    // Only the first kMaxRequestHead bytes count, so the verdict does not depend on
+    // how the bytes were split into reads: a head that ends beyond the limit is
+    // malformed even when it arrived in one piece.
+    const std::string_view received = all_received.substr(0, kMaxRequestHead);
+    const auto undecided = all_received.size() >= kMaxRequestHead ? head_status::malformed
+                                                                  : head_status::incomplete;
     const auto line_end = received.find("\r\n");
     if (line_end == std::string_view::npos) {
-        return received.size() > kMaxRequestHead ? head_status::malformed : head_status::incomplete;
+        return undecided;
     }
     const std::string_view line = received.substr(0, line_end);
     const auto sp1 = line.find(' ');
@@ -51,7 +57,7 @@ head_status parse_request_head(std::string_view received, request_line& out) {
         return head_status::malformed;
     }
     if (received.find("\r\n\r\n") == std::string_view::npos) {
-        return received.size() > kMaxRequestHead ? head_status::malformed : head_status::incomplete;
+        return undecided;
     }
     out.method = std::string{line.substr(0, sp1)};
     out.path = std::string{target.substr(0, target.find('?'))};

@@ -18,7 +18,8 @@ struct request_line {
 };
 
 // Looks at what has arrived so far; `complete` once the blank line ending the head
-// is in `received`, `malformed` when it cannot become a valid request.
+// is in `received` within kMaxRequestHead bytes, `malformed` when it cannot become a
+// valid request. More bytes never change a verdict other than `incomplete`.
 [[nodiscard]] head_status parse_request_head(std::string_view received, request_line& out);
 
 struct http_response {

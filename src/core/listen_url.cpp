@@ -46,6 +46,11 @@ std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
         }
         out.host = std::string{rest.substr(0, colon)};
         port_text = rest.substr(colon + 1);
+        // Brackets and '%' only mean something inside brackets; a host holding them
+        // would be written canonically as a different listener.
+        if (out.host.find_first_of("[]%") != std::string::npos) {
+            return "'[', ']' and '%' belong in a bracketed address: [fe80::1%eth0]:PORT";
+        }
     }
     const auto port = number<unsigned>(port_text);
     if (!port || *port > 65535) {
@@ -120,8 +125,9 @@ std::string listen_url::canonical() const {
     if (kind == transport::unix_stream) {
         return std::string{"unix:"} + (abstract ? "@" : "") + path;
     }
-    return std::string{kind == transport::tcp ? "tcp" : "udp"} + "://[" + host + "%" + scope +
-           "]:" + std::to_string(port);
+    // Always bracketed, with the scope only when there is one: a URL that parses again.
+    return std::string{kind == transport::tcp ? "tcp" : "udp"} + "://[" + host +
+           (scope.empty() ? "" : "%" + scope) + "]:" + std::to_string(port);
 }
 
 std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url) {

@@ -26,7 +26,8 @@ struct listen_url {
     std::optional<unsigned> mode;     // unix file sockets: permission bits
     std::string text;  // as given, for messages
 
-    // The same listener written one way, to find duplicates.
+    // The same listener written one way, to find duplicates: a URL without options
+    // that parses back to this listener.
     [[nodiscard]] std::string canonical() const;
 };
 

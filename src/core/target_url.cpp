@@ -62,6 +62,10 @@ std::variant<target_url, url_error> parse_target_url(std::string_view url) {
     if (t.host.empty()) {
         return bad(url, "missing host");
     }
+    // A bracket left in the host would be written back as a different target.
+    if (t.host.find_first_of("[]") != std::string::npos) {
+        return bad(url, "brackets only enclose an IPv6 literal: [::1]:PORT");
+    }
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||

@@ -71,7 +71,11 @@ TEST(BenchCli, BadInputExitsTwo) {
                       std::vector<const char*>{"udp://h:1", "--hogs", "1"},
                       std::vector<const char*>{"udp://h:1", "--streamers", "1"},
                       std::vector<const char*>{"--streamer-size", "0"},
-                      std::vector<const char*>{"--hogs", "-1"}}) {
+                      std::vector<const char*>{"--hogs", "-1"},
+                      // NaN passed every range check (the property fuzz/fuzz_bench_cli checks).
+                      std::vector<const char*>{"--duration", "nan"},
+                      std::vector<const char*>{"--rate", "nan"},
+                      std::vector<const char*>{"--loss-timeout", "NAN"}}) {
         const auto r = parse(args);
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0];
         const auto& e = std::get<cli_exit>(r);

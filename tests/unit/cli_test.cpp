@@ -86,7 +86,12 @@ TEST(Cli, BadInputExitsTwoWithOneLineAndAHint) {
                       std::vector<const char*>{"--threads", "0"},
                       std::vector<const char*>{"--max-buffer", "12"},
                       std::vector<const char*>{"--log-level", "loud"},
-                      std::vector<const char*>{"--backlog"}}) {
+                      std::vector<const char*>{"--backlog"},
+                      // NaN passed every range check (the property fuzz/fuzz_cli checks).
+                      std::vector<const char*>{"--idle-timeout", "nan"},
+                      std::vector<const char*>{"--drain-timeout", "NaN"},
+                      std::vector<const char*>{"--udp-rate-limit", "-nan"},
+                      std::vector<const char*>{"--max-lifetime", "inf"}}) {
         std::vector<const char*> argv{"echo-server"};
         argv.insert(argv.end(), args.begin(), args.end());
         auto r = parse_command_line(static_cast<int>(argv.size()), argv.data(), 1,

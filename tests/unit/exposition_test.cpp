@@ -85,6 +85,28 @@ TEST(HttpExchange, MalformedEarlyOrOverLong) {
     EXPECT_EQ(parse_request_head(endless_headers, r), head_status::malformed);
 }
 
+// Found by fuzz/fuzz_request_head: a head whose blank line lay just past the limit
+// was complete when it arrived in one read and malformed when split.
+TEST(HttpExchange, VerdictOnALongHeadDoesNotDependOnTheReads) {
+    std::string head = "GET /metrics HTTP/1.1\r\n";
+    while (head.size() < kMaxRequestHead + 100) {
+        head += "X-Filler: ffffffffffffffffffffffffffffffffffffffff\r\n";
+    }
+    head += "\r\n";
+    request_line r;
+    EXPECT_EQ(parse_request_head(std::string_view{head}.substr(0, kMaxRequestHead), r),
+              head_status::malformed);
+    EXPECT_EQ(parse_request_head(head, r), head_status::malformed);
+    EXPECT_EQ(parse_request_head(std::string_view{head}.substr(0, kMaxRequestHead - 1), r),
+              head_status::incomplete);
+
+    std::string at_limit = "GET / HTTP/1.1\r\nX: ";
+    at_limit += std::string(kMaxRequestHead - at_limit.size() - 4, 'x') + "\r\n\r\n";
+    ASSERT_EQ(at_limit.size(), kMaxRequestHead);
+    EXPECT_EQ(parse_request_head(at_limit + "trailing body", r), head_status::complete);
+    EXPECT_EQ(r.path, "/");
+}
+
 TEST(HttpExchange, ResponseHasLengthAndHeadHasNoBody) {
     http_response resp{503, "text/plain", "draining\n"};
     const auto full = serialise(resp, false);

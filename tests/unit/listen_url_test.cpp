@@ -90,3 +90,29 @@ TEST(ListenUrl, DuplicatesAreRejectedWhateverTheSpelling) {
     ASSERT_TRUE(std::holds_alternative<std::vector<listen_url>>(fine));
     EXPECT_EQ(std::get<std::vector<listen_url>>(fine).size(), 3U);
 }
+
+// Found by fuzz/fuzz_listen_url: "tcp://:7" was written "tcp://[%]:7", which does
+// not parse, and "tcp://a%b:1" was written as the listener host "a", scope "b".
+TEST(ListenUrl, CanonicalFormParsesBackToTheSameListener) {
+    for (const char* text : {"tcp://:7", "tcp://127.0.0.1:5?backlog=9", "udp://[::1]:7",
+                             "tcp://[fe80::1%eth0]:1", "unix:/run/e.sock", "unix:@e"}) {
+        const auto url = ok(text);
+        const auto again = ok(url.canonical().c_str());
+        EXPECT_EQ(again.canonical(), url.canonical()) << text;
+        EXPECT_EQ(again.kind, url.kind) << text;
+        EXPECT_EQ(again.host, url.host) << text;
+        EXPECT_EQ(again.scope, url.scope) << text;
+        EXPECT_EQ(again.port, url.port) << text;
+        EXPECT_EQ(again.path, url.path) << text;
+        EXPECT_EQ(again.abstract, url.abstract) << text;
+    }
+    EXPECT_EQ(ok("tcp://:7").canonical(), "tcp://[]:7");
+    EXPECT_EQ(ok("tcp://[fe80::1%eth0]:1").canonical(), "tcp://[fe80::1%eth0]:1");
+}
+
+TEST(ListenUrl, BracketsAndScopeOnlyInsideBrackets) {
+    for (const char* text : {"tcp://a%b:1", "udp://a]:1", "tcp://x[y:1"}) {
+        EXPECT_NE(error_of(text).find("belong in a bracketed address"), std::string::npos)
+            << text;
+    }
+}

@@ -39,3 +39,20 @@ TEST(TargetUrl, UdpAndUnixTargets) {
     EXPECT_TRUE(t.abstract);
     EXPECT_EQ(t.to_string(), "unix:@echo");
 }
+
+// Found by fuzz/fuzz_target_url: "udp://[[]:7" parsed with host "[", which to_string()
+// wrote as "udp://[:7", a URL that does not parse.
+TEST(TargetUrl, ToStringParsesBackToTheSameTarget) {
+    for (const char* bad : {"udp://[[]:7", "tcp://a]:7", "tcp://x[y:7"}) {
+        const auto r = parse_target_url(bad);
+        ASSERT_TRUE(std::holds_alternative<url_error>(r)) << bad;
+        EXPECT_NE(std::get<url_error>(r).message.find("brackets only enclose"), std::string::npos);
+    }
+    for (const char* good : {"tcp://[::1]:7", "udp://[127.0.0.1]:7", "tcp://h:1", "unix:@@x"}) {
+        const auto t = std::get<target_url>(parse_target_url(good));
+        const auto again = std::get<target_url>(parse_target_url(t.to_string()));
+        EXPECT_EQ(again.to_string(), t.to_string()) << good;
+        EXPECT_EQ(again.host, t.host) << good;
+        EXPECT_EQ(again.path, t.path) << good;
+    }
+}

@@ -1,0 +1,81 @@
+// Fuzzes --listen URLs, one per line: a URL that parses writes itself canonically in a
+// form that parses back to the same listener, and a list never holds one twice.
+#include "core/listen_url.hpp"
+#include "property.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using echo::fuzz::require;
+namespace core = echo::core;
+
+bool same_listener(const core::listen_url& a, const core::listen_url& b) {
+    return a.kind == b.kind && a.host == b.host && a.scope == b.scope && a.port == b.port &&
+           a.path == b.path && a.abstract == b.abstract;
+}
+
+void check_one(std::string_view text) {
+    auto parsed = core::parse_listen_url(text);
+    if (const auto* err = std::get_if<core::listen_url_error>(&parsed)) {
+        require(err->message.starts_with("--listen '"), "an error names the URL");
+        return;
+    }
+    const auto& url = std::get<core::listen_url>(parsed);
+    require(url.text == text, "text is the URL as given");
+    if (url.kind == core::transport::unix_stream) {
+        require(!url.path.empty() && url.path.size() <= 107, "a unix path fits sun_path");
+        require(url.host.empty() && url.port == 0 && !url.ipv6only, "unix has no IP parts");
+    } else {
+        require(url.path.empty() && !url.abstract && !url.mode, "tcp/udp have no path parts");
+    }
+    require(!url.backlog || *url.backlog >= 1, "a backlog is positive");
+    require(!url.mode || *url.mode <= 0777, "a mode is permission bits");
+
+    const auto canonical = url.canonical();
+    auto again = core::parse_listen_url(canonical);
+    require(std::holds_alternative<core::listen_url>(again), "the canonical form parses");
+    const auto& same = std::get<core::listen_url>(again);
+    require(same_listener(url, same), "the canonical form names the same listener");
+    require(same.canonical() == canonical, "the canonical form is a fixed point");
+}
+
+std::vector<std::string> lines(std::string_view input) {
+    std::vector<std::string> out;
+    while (!input.empty()) {
+        const auto nl = input.find('\n');
+        out.emplace_back(input.substr(0, nl));
+        input = nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto urls = lines({reinterpret_cast<const char*>(data), size});
+    for (const auto& url : urls) {
+        check_one(url);
+    }
+    auto parsed = core::parse_listen_urls(urls);
+    const auto* list = std::get_if<std::vector<core::listen_url>>(&parsed);
+    if (list == nullptr) {
+        return 0;
+    }
+    require(list->size() == urls.size(), "every URL of the list is kept");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        for (std::size_t j = i + 1; j < list->size(); ++j) {
+            require(!same_listener((*list)[i], (*list)[j]), "a list holds no listener twice");
+        }
+    }
+    if (!urls.empty()) {
+        urls.push_back(urls.front());
+        require(std::holds_alternative<core::listen_url_error>(core::parse_listen_urls(urls)),
+                "a repeated URL is refused");
+    }
+    return 0;
+}
