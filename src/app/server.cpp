@@ -267,6 +267,9 @@ int run_server(const core::server_config& config, signal_watch& signals) {
     bool uring = false;
     const auto passed_over = pick_engine(config, uring);
     net::unique_fd exited{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+    if (!exited) {  // without it the supervisor would wait for ever on nothing
+        throw net::setup_error("eventfd: " + net::errno_text(errno));
+    }
     const double start_time = unix_now();
     auto bound = bind_all(config);
     auto workers = make_workers(config, bound, uring);

@@ -24,6 +24,9 @@ constexpr std::array<std::byte, 64 * 1024> kFiller{};
 // 1000 autotuned hogs push TCP memory past tcp_mem's pressure mark, and then every
 // socket on the machine suffers, not only the server under test.
 constexpr int kHogSendBuffer = 256 * 1024;
+// Its receive buffer is small, as a peer that never reads keeps its window shut:
+// the server's echoes stall at once and the server has to hold what it read.
+constexpr int kHogReceiveBuffer = 4 * 1024;
 
 }  // namespace
 
@@ -45,6 +48,8 @@ void hog_pool::open_and_fill(std::int64_t deadline_ns) {
             continue;
         }
         ::setsockopt(h.fd.get(), SOL_SOCKET, SO_SNDBUF, &kHogSendBuffer, sizeof kHogSendBuffer);
+        ::setsockopt(h.fd.get(), SOL_SOCKET, SO_RCVBUF, &kHogReceiveBuffer,
+                     sizeof kHogReceiveBuffer);
         if (::connect(h.fd.get(), target_.address(), target_.length) != 0 &&
             errno != EINPROGRESS) {
             fail(h, "connect " + target_.text + ": " + net::errno_text(errno));

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,9 @@ struct engine_setup {
     std::uint32_t buffers = 256;
     std::uint32_t sq_entries = 1024;
 };
+
+// gtest prints the parameter in test names and failures: its name says it all.
+void PrintTo(const engine_setup& s, std::ostream* os) { *os << s.name; }
 
 std::unique_ptr<engine> make(const engine_setup& s) {
     if (s.name == "epoll") {

@@ -29,6 +29,9 @@ public:
     [[nodiscard]] core::chunk_ptr take(std::uint16_t id, std::uint32_t bytes) noexcept;
     void recycle(core::chunk* c) noexcept override;
 
+    // Provides more buffers, up to the ring's size (a receive found none left: the
+    // growth in take() never runs while every provided buffer is lent).
+    void provide_more() noexcept;
     [[nodiscard]] std::uint32_t lent() const noexcept { return lent_; }
     // Buffers the kernel may fill now.
     [[nodiscard]] std::uint32_t available() const noexcept { return provided_ - lent_; }
@@ -39,7 +42,6 @@ public:
 
 private:
     void give_back(std::uint16_t id) noexcept;
-    void provide_more() noexcept;
 
     io_uring& ring_;
     io_uring_buf_ring* br_ = nullptr;

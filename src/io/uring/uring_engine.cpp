@@ -714,6 +714,7 @@ void uring_engine::on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe,
         }
     } else if (cqe.res == -ENOBUFS) {
         counters_.add(engine_event::buffer_waits);
+        buffers_->provide_more();
         if (!c.closing && !c.starved) {
             c.starved = true;
             starved_.push_back(c.token);

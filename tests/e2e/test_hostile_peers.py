@@ -1,0 +1,157 @@
+"""Peers that misbehave on purpose, each beside an honest one: the defects outside
+testing found (Nagle on bulk echo, a streamer starving its loop, hogs pinning the
+receive buffers, a timeout that wraps, a missing eventfd), each shown reached."""
+import ctypes
+import os
+import socket
+import subprocess
+import unittest
+
+from harness import (BINARY, ENGINE, SANITIZED, SLOW, Server, echo_while_sending, metric,
+                     parse_metrics, run_bench, scrape)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_PIDFD_OPEN, _SYS_PIDFD_GETFD = 434, 438
+
+
+def server_side_socket(server, client):
+    """The server's own descriptor for `client`'s connection, duplicated into this
+    process with pidfd_getfd(2), so its options are read with getsockopt."""
+    pidfd = _libc.syscall(_SYS_PIDFD_OPEN, server.pid, 0)
+    if pidfd < 0:
+        raise OSError(ctypes.get_errno(), "pidfd_open")
+    try:
+        want = client.getsockname()
+        for name in os.listdir(f"/proc/{server.pid}/fd"):
+            if not os.readlink(f"/proc/{server.pid}/fd/{name}").startswith("socket:"):
+                continue
+            fd = _libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(name), 0)
+            if fd < 0:
+                continue
+            s = socket.socket(fileno=fd)
+            try:
+                if s.type == socket.SOCK_STREAM and s.getpeername() == want:
+                    return s
+            except OSError:
+                pass
+            s.close()
+    finally:
+        os.close(pidfd)
+    raise AssertionError("the server holds no socket for this client")
+
+
+def metrics_of(server):
+    return parse_metrics(scrape(server.urls[-1])[1])
+
+
+class NodelayTest(unittest.TestCase):
+    def nodelay_of_accepted(self, *args):
+        with Server(*args, "--log-level", "warn") as server, server.connect() as c:
+            self.assertEqual(echo_while_sending(c, b"x"), b"x")  # accepted and set up
+            with server_side_socket(server, c) as s:
+                return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    def test_accepted_connections_have_nodelay(self):
+        self.assertNotEqual(self.nodelay_of_accepted("--port", "0"), 0)
+
+    def test_a_listener_may_turn_it_off(self):
+        self.assertEqual(self.nodelay_of_accepted("--listen", "tcp://127.0.0.1:0?nodelay=0"), 0)
+
+    def test_bulk_echo_is_not_held_back_by_nagle(self):
+        # 1 MiB echoes on 10 connections: with Nagle and the client's delayed ACK
+        # this ran at ~500 msgs/s with a 48 ms p99; without, p99 is a few ms.
+        with Server("--port", "0", "--log-level", "warn") as server:
+            code, report, err = run_bench(f"tcp://127.0.0.1:{server.port}", "--conns", "10",
+                                          "--size", "1048576", "--duration", "2",
+                                          "--warmup", "0.5")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(report["errors"]["total"], 0)
+            self.assertLess(report["latency_us"]["p50"], 40_000 * SLOW, report["latency_us"])
+
+
+class FairnessTest(unittest.TestCase):
+    def test_a_flat_out_streamer_does_not_starve_its_loop(self):
+        # One loop; one client echoing 1 MiB blocks as fast as it can, four 64 B
+        # probes beside it. Without a read budget the probes' p99 passed 1 s.
+        with Server("--port", "0", "--threads", "1", "--log-level", "warn",
+                    "--metrics", "tcp://127.0.0.1:0", expect_lines=2) as server:
+            code, report, err = run_bench(f"tcp://127.0.0.1:{server.port}", "--conns", "4",
+                                          "--streamers", "1", "--duration", "2",
+                                          "--warmup", "0.5", timeout=60)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(report["streamers"]["errors"], 0)
+            self.assertGreater(report["streamers"]["blocks"], 0, "the streamer never ran")
+            if ENGINE != "io_uring":
+                # io_uring gives a flat-out sender one buffer per receive request, so
+                # its turn ends without the budget having to act (the engine contract
+                # test shows the budget on a multishot receive).
+                yields = metric(metrics_of(server), "echo_engine_pressure_total",
+                                event="budget_yield")
+                self.assertGreater(yields, 0, "the streamer never outlasted a turn")
+            self.assertGreater(report["messages"], 100, report)
+            self.assertLess(report["latency_us"]["p99"], 250_000 * SLOW, report["latency_us"])
+
+    def test_peers_that_never_read_leave_fresh_clients_served(self):
+        # 300 connections that send until their buffers are full and never read:
+        # on io_uring they used to pin every provided buffer, so nobody new was
+        # served. Memory stays within --max-buffer per connection plus a fixed part.
+        hogs = 300
+        with Server("--port", "0", "--threads", "1", "--log-level", "warn",
+                    "--metrics", "tcp://127.0.0.1:0", expect_lines=2) as server:
+            code, report, err = run_bench(f"tcp://127.0.0.1:{server.port}", "--conns", "4",
+                                          "--hogs", str(hogs), "--duration", "2",
+                                          "--warmup", "0", "--server-pid", str(server.pid),
+                                          timeout=90)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(report["hogs"]["opened"], hogs, report["hogs"])
+            self.assertGreater(report["messages"], 100, "fresh clients were not served")
+            self.assertLess(report["latency_us"]["p99"], 100_000 * SLOW, report["latency_us"])
+            if not SANITIZED:  # the sanitizers' own memory is not the server's
+                self.assertLess(server.rss_bytes(), hogs * 64 * 1024 + 24 * 2**20)
+            if ENGINE == "io_uring":
+                copied = metric(metrics_of(server), "echo_engine_pressure_total",
+                                event="buffer_copied")
+                self.assertGreater(copied, 0, "the buffer ring was never under pressure")
+
+
+class TimeoutAndSetupTest(unittest.TestCase):
+    def test_a_timeout_past_int_milliseconds_does_not_spin(self):
+        # 2^32 ms: narrowed to int it was 0, a wait that returns at once, for ever.
+        with Server("--port", "0", "--threads", "1", "--idle-timeout", "4294967.296",
+                    "--log-level", "warn") as server, server.connect() as c:
+            self.assertEqual(echo_while_sending(c, b"idle now"), b"idle now")
+            before = server.cpu_seconds()
+            c.settimeout(1.0)  # a one-second window in which the server has nothing to do
+            with self.assertRaises(socket.timeout):
+                c.recv(1)
+            self.assertLess(server.cpu_seconds() - before, 0.3, "the loop spun while idle")
+
+    def test_running_out_of_descriptors_at_start_is_a_clear_error(self):
+        # Each limit makes a different set-up call the first to fail (the signalfd,
+        # the supervisor's eventfd, a loop's eventfd, a socket): each must give one
+        # line and exit 1. An unchecked eventfd used to leave the supervisor waiting
+        # on nothing for ever.
+        named = set()
+        for limit in range(4, 16):
+            p = subprocess.Popen(["prlimit", f"--nofile={limit}:{limit}", "--", BINARY,
+                                  "--engine", "epoll", "--port", "0", "--threads", "2"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 stdin=subprocess.DEVNULL)
+            try:
+                out, err = p.communicate(timeout=10 * SLOW)  # it exits, or it hangs
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+                if out.startswith("listening on"):
+                    break  # enough descriptors: it started, which ends the search
+                self.fail(f"limit {limit}: neither started nor exited: {err}")
+            self.assertEqual(p.returncode, 1, f"limit {limit}: {err}")
+            self.assertEqual(out, "")
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertIn("too many open files", err.lower())
+            named.add(err.split(":")[1].strip())
+        self.assertIn("eventfd", named, "no limit made an eventfd the one to fail")
+
+
+if __name__ == "__main__":
+    unittest.main()
