@@ -31,10 +31,14 @@ build-asan: deps
 	cmake --build $(ASAN) -j $(JOBS)
 
 test-release: build
+	rm -f $(RELEASE)/skipped-tests.log
 	cd $(RELEASE) && $(CTEST)
+	@tests/report-skips $(RELEASE)
 
 test-asan: build-asan
+	rm -f $(ASAN)/skipped-tests.log
 	cd $(ASAN) && $(CTEST)
+	@tests/report-skips $(ASAN)
 
 # libFuzzer targets (fuzz/): clang with ASan and UBSan, in their own build directory.
 build-fuzz: deps

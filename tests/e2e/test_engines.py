@@ -6,7 +6,8 @@ import socket
 import struct
 import unittest
 
-from harness import SLOW, Server, echo_while_sending, exchange_many, run_server, wait_until
+from harness import (ENGINE, SLOW, Server, echo_while_sending, exchange_many, metric,
+                     parse_metrics, run_server, scrape, wait_until)
 
 
 def reset(sock):
@@ -42,7 +43,8 @@ class SelectionTest(unittest.TestCase):
 class HardCasesTest(unittest.TestCase):
     def test_more_readable_connections_than_buffers(self):
         # 300 clients x 64 KiB unread: more than the 256 receive buffers per thread.
-        with Server("--port", "0", "--threads", "1", "--log-level", "warn") as server:
+        with Server("--port", "0", "--threads", "1", "--log-level", "warn",
+                    "--metrics", "tcp://127.0.0.1:0", expect_lines=2) as server:
             socks = [server.connect() for _ in range(300)]
             payloads = [os.urandom(64 * 1024) for _ in socks]
             for s, p in zip(socks, payloads):
@@ -61,6 +63,11 @@ class HardCasesTest(unittest.TestCase):
             self.assertEqual([g == p for g, p in zip(got, payloads)], [True] * len(payloads))
             with server.connect() as s:
                 self.assertEqual(echo_while_sending(s, b"after"), b"after")
+            if ENGINE == "io_uring":  # epoll has no shared buffers to run out of
+                m = parse_metrics(scrape(server.urls[-1])[1])
+                pressure = sum(metric(m, "echo_engine_pressure_total", event=e)
+                               for e in ("buffer_wait", "buffer_copied"))
+                self.assertGreater(pressure, 0, "the 256 buffers never ran short: case not reached")
 
     def test_churn_with_resets_and_closes(self):
         rounds, conns = (20, 1000) if not SLOW > 1 else (5, 500)
