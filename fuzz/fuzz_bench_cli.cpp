@@ -1,7 +1,7 @@
 // Fuzzes echo-bench's command line, one argv word per input line: parsing ends in a
 // run description within every option's documented range, or in a message and an
 // exit status; no exception escapes.
-#include "app/bench_cli.hpp"
+#include "app/echo_bench/bench_cli.hpp"
 #include "argv_words.hpp"
 #include "core/message_pattern.hpp"
 #include "property.hpp"

@@ -1,7 +1,7 @@
 // Fuzzes echo-server's command line, one argv word per input line: parsing ends in a
 // configuration within every option's documented range, or in a message and an exit
 // status; no exception escapes.
-#include "app/cli.hpp"
+#include "app/echo_server/cli.hpp"
 #include "argv_words.hpp"
 #include "property.hpp"
 

@@ -1,6 +1,6 @@
 // echo-bench's command line: defaults aim at the server's defaults; bad input
 // exits 2 with a hint.
-#include "app/bench_cli.hpp"
+#include "app/echo_bench/bench_cli.hpp"
 
 #include <gtest/gtest.h>
 

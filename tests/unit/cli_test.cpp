@@ -1,6 +1,6 @@
 // Argument parsing: the tutorial's defaults, each option, and the exit status and
 // text of every kind of bad input.
-#include "app/cli.hpp"
+#include "app/echo_server/cli.hpp"
 
 #include <gtest/gtest.h>
 

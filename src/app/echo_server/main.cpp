@@ -1,10 +1,10 @@
 // echo-server: parse, wire, run, stop on a signal.
-#include "app/cli.hpp"
-#include "app/host_facts.hpp"
-#include "app/inetd.hpp"
-#include "app/logging.hpp"
-#include "app/server.hpp"
-#include "app/signals.hpp"
+#include "app/echo_server/cli.hpp"
+#include "app/echo_server/host_facts.hpp"
+#include "app/echo_server/inetd.hpp"
+#include "app/echo_server/logging.hpp"
+#include "app/echo_server/server.hpp"
+#include "app/echo_server/signals.hpp"
 #include "io/uring/uring_engine.hpp"
 #include "net/setup_error.hpp"
 

@@ -1,22 +1,21 @@
 // Listeners are bound in the main thread, so every setup error surfaces before the
 // first "listening on" line; the workers then own them, one set per thread.
-#include "app/server.hpp"
+#include "app/echo_server/server.hpp"
 
-#include "app/host_facts.hpp"
-#include "app/logging.hpp"
-#include "app/metrics_endpoint.hpp"
-#include "app/privileges.hpp"
-#include "app/server_status.hpp"
-#include "app/signals.hpp"
+#include "app/echo_server/host_facts.hpp"
+#include "app/echo_server/logging.hpp"
+#include "app/echo_server/metrics_endpoint.hpp"
+#include "app/echo_server/privileges.hpp"
+#include "app/echo_server/server_status.hpp"
+#include "app/echo_server/signals.hpp"
 #include "core/backlog.hpp"
 #include "core/socket_activation.hpp"
-#include "io/epoll/epoll_engine.hpp"
-#include "io/uring/uring_engine.hpp"
 #include "net/resolver.hpp"
 #include "net/unix_listener.hpp"
 #include "net/systemd.hpp"
 #include "net/setup_error.hpp"
 #include "net/reuseport_group.hpp"
+#include "server/engine_choice.hpp"
 #include "server/worker.hpp"
 
 #include <fcntl.h>
@@ -151,31 +150,16 @@ server::worker_options make_worker_options(const core::server_config& config,
     return options;
 }
 
-// Which engine runs the loops: the one asked for, or for `auto` io_uring where this
-// kernel lets us use it. Returns the reason io_uring was passed over, if it was.
-std::optional<std::string> pick_engine(const core::server_config& config, bool& uring) {
-    uring = false;
-    if (config.engine == core::engine_choice::epoll) {
-        return std::nullopt;
-    }
-    auto why = io::uring_unavailable();
-    if (config.engine == core::engine_choice::io_uring && why) {
-        throw net::setup_error("--engine io_uring: " + *why);
-    }
-    uring = !why;
-    return why;
-}
-
 std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_config& config,
-                                                          bound_sockets& bound, bool uring) {
+                                                          bound_sockets& bound,
+                                                          const server::engine_choice& engines) {
     const auto chunk_size = static_cast<std::uint32_t>(
         std::min<std::size_t>(kMaxChunkSize, config.max_buffer));
     const auto options = make_worker_options(config, chunk_size, bound.urls);
     auto sets = std::move(bound.per_thread);
     std::vector<std::unique_ptr<server::worker>> workers;
     for (auto& set : sets) {
-        auto engine = uring ? io::make_uring_engine({chunk_size, 256})
-                            : io::make_epoll_engine({chunk_size, 16});
+        auto engine = engines.make(chunk_size);
         workers.push_back(
             std::make_unique<server::worker>(std::move(engine), std::move(set), options));
     }
@@ -264,15 +248,14 @@ std::vector<std::thread> start_loops(worker_list& workers, int exited_fd,
 }  // namespace
 
 int run_server(const core::server_config& config, signal_watch& signals) {
-    bool uring = false;
-    const auto passed_over = pick_engine(config, uring);
+    const auto engines = server::engine_choice::choose(config.engine);
     net::unique_fd exited{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
     if (!exited) {  // without it the supervisor would wait for ever on nothing
         throw net::setup_error("eventfd: " + net::errno_text(errno));
     }
     const double start_time = unix_now();
     auto bound = bind_all(config);
-    auto workers = make_workers(config, bound, uring);
+    auto workers = make_workers(config, bound, engines);
     std::atomic<bool> draining{false};
     std::unique_ptr<metrics_endpoint> metrics;
     if (config.metrics) {
@@ -280,7 +263,7 @@ int run_server(const core::server_config& config, signal_watch& signals) {
             *config.metrics,
             metrics_routes{[&] {
                                return metrics_text(workers, bound.urls,
-                                                   uring ? "io_uring" : "epoll", start_time);
+                                                   engines.name(), start_time);
                            },
                            [&draining] { return !draining.load(); }});
     }
@@ -289,8 +272,8 @@ int run_server(const core::server_config& config, signal_watch& signals) {
     if (metrics) {
         metrics->start();
     }
-    if (passed_over) {
-        spdlog::warn("io_uring unavailable ({}); using epoll", *passed_over);
+    for (const auto& [engine, why] : engines.passed_over()) {
+        spdlog::warn("{} unavailable ({}); using {}", engine, why, engines.name());
     }
     std::atomic<bool> failed{false};
     auto threads = start_loops(workers, exited.get(), failed);

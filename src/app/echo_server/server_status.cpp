@@ -1,6 +1,6 @@
 // Sums over workers are taken without stopping them: each counter is read once,
 // relaxed, so a snapshot may be a few events behind but never blocks an echo loop.
-#include "app/server_status.hpp"
+#include "app/echo_server/server_status.hpp"
 
 #include "core/prometheus_text.hpp"
 #include "io/engine_counters.hpp"

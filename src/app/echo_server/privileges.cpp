@@ -1,7 +1,7 @@
 // The order matters: groups first (setgroups needs CAP_SETGID, gone after setuid),
 // uid last. glibc applies each call to every thread of the process, so the logging
 // and metrics threads drop with us.
-#include "app/privileges.hpp"
+#include "app/echo_server/privileges.hpp"
 
 #include "net/setup_error.hpp"
 

@@ -1,6 +1,6 @@
 // Blocking reads and writes are right here: one process serves one client, so there
 // is no loop to stall. The idle timeout, lifetime and byte cap still apply.
-#include "app/inetd.hpp"
+#include "app/echo_server/inetd.hpp"
 
 #include "net/setup_error.hpp"
 

@@ -1,7 +1,7 @@
 // Wires a configuration into running workers: bind, announce, run, drain, stop.
 #pragma once
 
-#include "app/signals.hpp"
+#include "app/echo_server/signals.hpp"
 #include "core/server_config.hpp"
 
 namespace echo::app {

@@ -1,6 +1,6 @@
 // CLI11 does the parsing; this file only declares the options and turns CLI11's
 // outcomes into the project's exit conventions.
-#include "app/cli.hpp"
+#include "app/echo_server/cli.hpp"
 
 #include "app/finite_range.hpp"
 

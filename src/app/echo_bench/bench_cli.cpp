@@ -1,6 +1,6 @@
 // CLI11 declares and checks the options; the target URL is parsed by core so the
 // same rules serve every transport later.
-#include "app/bench_cli.hpp"
+#include "app/echo_bench/bench_cli.hpp"
 
 #include "app/finite_range.hpp"
 #include "core/message_pattern.hpp"

@@ -1,5 +1,5 @@
 // signalfd plus poll: the main thread sleeps until a signal or the workers' exit.
-#include "app/signals.hpp"
+#include "app/echo_server/signals.hpp"
 
 #include "net/setup_error.hpp"
 

@@ -1,8 +1,8 @@
 // A small queue that drops the oldest line when full: under a connection storm we
 // would rather lose log lines than slow the echo.
-#include "app/logging.hpp"
+#include "app/echo_server/logging.hpp"
 
-#include "app/log_sinks.hpp"
+#include "app/echo_server/log_sinks.hpp"
 #include "server/event_log.hpp"
 
 #include <spdlog/async.h>

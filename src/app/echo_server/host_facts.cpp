@@ -1,5 +1,5 @@
 // Reads from sched_getaffinity and /proc; no fallbacks beyond sane defaults.
-#include "app/host_facts.hpp"
+#include "app/echo_server/host_facts.hpp"
 
 #include <sched.h>
 

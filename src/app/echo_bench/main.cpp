@@ -1,5 +1,5 @@
 // echo-bench: parse, run, report; the exit status says whether every byte was right.
-#include "app/bench_cli.hpp"
+#include "app/echo_bench/bench_cli.hpp"
 #include "loadgen/bench_run.hpp"
 #include "net/setup_error.hpp"
 

@@ -3,7 +3,7 @@
 // for a program that merely links it), which an echo server holding 10 000 idle
 // connections in 4 MiB cannot afford. Scrapes are served one at a time, each under
 // a 2 s deadline, so a stalled client delays the next scrape by at most that.
-#include "app/metrics_endpoint.hpp"
+#include "app/echo_server/metrics_endpoint.hpp"
 
 #include "core/http_exchange.hpp"
 #include "net/resolver.hpp"

@@ -1,7 +1,7 @@
 // The file is opened O_APPEND so logrotate's copytruncate and several writers stay
 // safe; the JSON formatter turns events marked by server/event_log.hpp into members
 // and wraps any other line as {"event":"message","msg":...}.
-#include "app/log_sinks.hpp"
+#include "app/echo_server/log_sinks.hpp"
 
 #include "core/log_event.hpp"
 #include "net/setup_error.hpp"

@@ -2,7 +2,7 @@
 // and the exit status. No I/O here.
 #pragma once
 
-#include "app/cli.hpp"
+#include "app/echo_server/cli.hpp"
 #include "loadgen/bench_config.hpp"
 
 #include <variant>
