@@ -15,12 +15,15 @@ enum class engine_event : std::uint8_t {
     buffers_copied,   // io_uring: a received buffer was copied out to free the ring
     sq_full,          // io_uring: the submission queue was full; the operation waited
     attach_failures,  // a socket the engine could not watch (refused, not fatal)
+    held_back,        // io_uring: a connection made the server stop reading; from then
+                      // on it gets one buffer per receive request
 };
-inline constexpr std::size_t kEngineEvents = 5;
+inline constexpr std::size_t kEngineEvents = 6;
 
 [[nodiscard]] constexpr const char* name_of(engine_event e) noexcept {
-    constexpr const char* names[kEngineEvents] = {"budget_yield", "buffer_wait",
-                                                  "buffer_copied", "sq_full", "attach_failed"};
+    constexpr const char* names[kEngineEvents] = {"budget_yield",  "buffer_wait",
+                                                  "buffer_copied", "sq_full",
+                                                  "attach_failed", "held_back"};
     return names[static_cast<std::size_t>(e)];
 }
 

@@ -131,8 +131,14 @@ void epoll_engine::watch_datagrams(std::size_t index, int fd) {
     datagram_[index] = true;
 }
 
+// Called from on_accept (pausing at EMFILE), so it must not throw: if the kernel
+// cannot change the registration, the listener stays as it was and the worker's
+// retry timer comes back to it.
 void epoll_engine::listener_events(std::size_t index, std::uint32_t events) {
-    ctl(EPOLL_CTL_MOD, listeners_[index], events, kEngineBit | index);
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = kEngineBit | index;
+    [[maybe_unused]] const int rc = ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listeners_[index], &ev);
 }
 
 void epoll_engine::unwatch_listener(std::size_t index) {

@@ -68,7 +68,8 @@ struct conn_state {
     core::chunk_list held;       // received but not delivered: receiving off, or budget spent
     int end = kNoEnd;            // EOF (0) or -errno that arrived after `held`
     std::uint32_t turn_bytes = 0;
-    std::uint16_t turn = 0;      // the turn turn_bytes counts for
+    std::uint16_t turn = 0;      // the turn turn_bytes counts for (a wrap after 65536
+                                 // idle turns costs at most one turn's wait)
     std::uint8_t short_reads = 0;  // in a row, up to kShortReads
     bool receiving : 1 = false;
     bool recv_armed : 1 = false;   // a multishot receive is in the kernel
@@ -416,7 +417,10 @@ void uring_engine::set_receiving(conn_token conn, bool on) noexcept {
         return;
     }
     c->receiving = on;
-    c->held_back = c->held_back || !on;
+    if (!on && !c->held_back) {
+        c->held_back = true;
+        counters_.add(engine_event::held_back);
+    }
     const std::uint32_t i = token_index(conn);
     if (on && (!c->held.empty() || c->end != kNoEnd)) {
         carry(i);  // delivered from the next wait(): a handler is never re-entered
@@ -524,7 +528,7 @@ void uring_engine::wait(completion_handler& handler, std::chrono::milliseconds t
     submit_waiting();
     rearm_starved();
     serve_carried(handler);
-    if (!carry_.empty() || !closed_.empty()) {
+    if (!carry_.empty() || !closed_.empty() || !waiting_.empty()) {
         timeout = std::chrono::milliseconds{0};
     }
     __kernel_timespec ts{timeout.count() / 1000, (timeout.count() % 1000) * 1'000'000};
@@ -652,18 +656,21 @@ void uring_engine::dispatch(const io_uring_cqe& cqe, completion_handler& h) {
 }
 
 // A cancel that finds its receive running (-EALREADY) does not stop it: the
-// multishot receive goes on filling buffers. So it is sent again until the
-// receive's final CQE comes; otherwise a peer could stream into `held` for ever
-// with receiving off, or keep a closed connection's socket open.
+// multishot receive goes on filling buffers. So it is sent again next turn until
+// the receive's final CQE comes, or for a closing connection the socket is shut
+// down; otherwise a peer could stream into `held` for ever with receiving off, or
+// keep a closed connection's socket open.
 void uring_engine::on_cancel_cqe(std::uint32_t index, op what, int res) noexcept {
     conn_state& c = conns_.at(index);
     --c.inflight;
     if (res == -EALREADY && c.recv_armed) {
         if (what == op::close_cancel && c.closing) {
-            prep_close_cancel(index);
+            // It is going away: end the receive from the socket's side (it sees end
+            // of stream) rather than cancel again and again while it runs.
+            ::shutdown(c.fd, SHUT_RDWR);
         } else if (what == op::recv_cancel) {
             c.cancel_sent = false;
-            sync_recv(index);
+            wait_for_sqe(op::recv, index, c.token);  // next turn, not in a tight loop
         }
     }
     settle(index);
@@ -687,8 +694,11 @@ void uring_engine::on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe,
             }
             h.on_accept(index, cqe.res, reinterpret_cast<sockaddr*>(&peer), len);
         }
-    } else if (cqe.res != -ECANCELED && l.fd >= 0) {
-        h.on_accept(index, cqe.res, nullptr, 0);  // -EMFILE: the handler pauses us
+    } else if (cqe.res != -ECANCELED && cqe.res != -ECONNABORTED && cqe.res != -EINTR &&
+               l.fd >= 0) {
+        // -EMFILE and the like: the handler pauses us. A connection reset before
+        // it was accepted is nobody's concern, as in the epoll engine.
+        h.on_accept(index, cqe.res, nullptr, 0);
     }
     if (!l.armed && l.fd >= 0 && !l.paused) {
         arm_listener(index);
