@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <chrono>
 
@@ -49,8 +50,10 @@ int poll_timeout(const core::connection_limits& limits, clock::time_point starte
     if (!left) {
         return -1;
     }
-    return static_cast<int>(std::max<long long>(
-        0, std::chrono::ceil<std::chrono::milliseconds>(*left).count()));
+    // poll() takes int milliseconds: 2^32 ms narrowed to 0 made it return at once,
+    // for ever. A longer wait is cut to INT_MAX and simply taken again.
+    return static_cast<int>(std::clamp<long long>(
+        std::chrono::ceil<std::chrono::milliseconds>(*left).count(), 0, INT_MAX));
 }
 
 }  // namespace
