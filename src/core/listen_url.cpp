@@ -3,6 +3,7 @@
 #include "core/listen_url.hpp"
 
 #include <charconv>
+#include <map>
 
 namespace echo::core {
 
@@ -157,16 +158,16 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
 std::variant<std::vector<listen_url>, listen_url_error> parse_listen_urls(
     const std::vector<std::string>& urls) {
     std::vector<listen_url> out;
+    std::map<std::string, std::size_t> seen;  // canonical form -> index in out
     for (const auto& text : urls) {
         auto parsed = parse_listen_url(text);
         if (auto* err = std::get_if<listen_url_error>(&parsed)) {
             return *err;
         }
         auto& url = std::get<listen_url>(parsed);
-        for (const auto& earlier : out) {
-            if (earlier.canonical() == url.canonical()) {
-                return bad(text, "duplicate of '" + earlier.text + "'");
-            }
+        const auto [at, fresh] = seen.emplace(url.canonical(), out.size());
+        if (!fresh) {
+            return bad(text, "duplicate of '" + out[at->second].text + "'");
         }
         out.push_back(std::move(url));
     }
