@@ -213,6 +213,38 @@ class MetricsTest(unittest.TestCase):
             stalled.close()
             s.close()
 
+    def scrape_beside_stalled(self, count):
+        """Opens `count` connections to /metrics that send half a request line and
+        stall, then times one honest curl scrape; returns (status, seconds, whether the
+        first stalled client had been closed by the server by then)."""
+        with Server("--port", "0", *METRICS, expect_lines=2) as server:
+            host, port = server.urls[-1].removeprefix("http://").split("/")[0].rsplit(":", 1)
+            stalled = []
+            try:
+                for _ in range(count):
+                    s = socket.create_connection((host, int(port)), timeout=10 * SLOW)
+                    s.sendall(b"GET /metr")  # and never the rest
+                    stalled.append(s)
+                started = time.monotonic()
+                code, _ = scrape(server.urls[-1], timeout=5)
+                took = time.monotonic() - started
+                return code, took, closed_by_server(stalled[0], timeout=0.1)
+            finally:
+                for s in stalled:
+                    s.close()
+
+    def test_twenty_stalled_clients_do_not_delay_a_scrape(self):
+        code, took, first_closed = self.scrape_beside_stalled(20)
+        self.assertEqual(code, 200)
+        self.assertFalse(first_closed, "a stalled client was dropped before its deadline")
+        self.assertLess(took, 0.5 * SLOW, f"scrape took {took:.3f} s beside 20 stalled clients")
+
+    def test_more_stalled_clients_than_slots_still_let_a_scrape_through(self):
+        code, took, first_closed = self.scrape_beside_stalled(100)
+        self.assertEqual(code, 200)
+        self.assertTrue(first_closed, "the set never filled: the oldest stalled client was kept")
+        self.assertLess(took, 1.0 * SLOW, f"scrape took {took:.3f} s beside 100 stalled clients")
+
 
 class LogsTest(unittest.TestCase):
     def test_json_lines_with_stable_keys(self):

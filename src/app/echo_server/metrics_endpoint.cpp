@@ -1,8 +1,8 @@
 // A hand-written responder rather than Debian's cpp-httplib: that library's shared
 // object pulls in OpenSSL, zlib, brotli and a shared libstdc++ (+5.9 MiB RSS measured
 // for a program that merely links it), which an echo server holding 10 000 idle
-// connections in 4 MiB cannot afford. Scrapes are served one at a time, each under
-// a 2 s deadline, so a stalled client delays the next scrape by at most that.
+// connections in 4 MiB cannot afford. Connections are served side by side in one
+// poll() set, so a stalled client delays nobody; see kMaxExchanges for what one holds.
 #include "app/echo_server/metrics_endpoint.hpp"
 
 #include "core/http_exchange.hpp"
@@ -18,38 +18,22 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 namespace echo::app {
 
 namespace {
 
 constexpr auto kRequestDeadline = std::chrono::seconds{2};
+// What one peer can hold here: kMaxExchanges connections × kMaxRequestHead (8 KiB)
+// of head buffer = 512 KiB, each for at most kRequestDeadline. When the set is
+// full, a new connection evicts the one accepted longest ago, so stalling clients
+// only push each other out: an honest scrape finishes in milliseconds and is
+// therefore almost never the oldest, and it is never queued behind a stalled one.
+constexpr std::size_t kMaxExchanges = 64;
 using clock = std::chrono::steady_clock;
-
-// Waits for `events` on fd until the deadline; false on timeout or error.
-bool wait_for(int fd, short events, clock::time_point deadline) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-    if (left.count() <= 0) {
-        return false;
-    }
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, static_cast<int>(left.count())) == 1;
-}
-
-bool send_all(int fd, std::string_view bytes, clock::time_point deadline) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            return false;
-        } else if (!wait_for(fd, POLLOUT, deadline)) {
-            return false;
-        }
-    }
-    return true;
-}
 
 core::http_response route(const core::request_line& req, const metrics_routes& routes) {
     if (req.method != "GET" && req.method != "HEAD") {
@@ -91,45 +75,110 @@ void metrics_endpoint::start() {
 }
 
 void metrics_endpoint::serve() {
-    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+    std::vector<pollfd> fds;
     while (true) {
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
+        fds.assign({{listener_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}});
+        auto wake = clock::time_point::max();
+        for (const auto& x : exchanges_) {
+            fds.push_back({x.fd.get(), static_cast<short>(x.reply.empty() ? POLLIN : POLLOUT), 0});
+            wake = std::min(wake, x.deadline);
+        }
+        int timeout_ms = -1;
+        if (!exchanges_.empty()) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - clock::now());
+            timeout_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+        }
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
             spdlog::error("metrics: poll: {}", net::errno_text(errno));
             return;
         }
         if (fds[1].revents != 0) {
             return;
         }
-        if (fds[0].revents != 0) {
-            net::unique_fd conn{::accept4(listener_.get(), nullptr, nullptr,
-                                          SOCK_NONBLOCK | SOCK_CLOEXEC)};
-            if (conn) {
-                answer(conn.get());
+        const auto now = clock::now();
+        for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+            auto& x = exchanges_[i];
+            if (fds[i + 2].revents == 0) {
+                continue;
             }
+            if (x.reply.empty()) {
+                on_readable(x);
+            } else {
+                send_reply(x);
+            }
+        }
+        // Too slow: nothing worth answering, or a reader that stopped reading.
+        for (auto& x : exchanges_) {
+            if (x.fd && x.deadline <= now) {
+                x.fd.reset();
+            }
+        }
+        std::erase_if(exchanges_, [](const exchange& x) { return !x.fd; });
+        if (fds[0].revents != 0) {
+            accept_all();
         }
     }
 }
 
-void metrics_endpoint::answer(int fd) {
-    const auto deadline = clock::now() + kRequestDeadline;
-    std::string received;
-    core::request_line req;
-    auto status = core::head_status::incomplete;
-    char buf[2048];
-    while (status == core::head_status::incomplete) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            received.append(buf, static_cast<std::size_t>(n));
-            status = core::parse_request_head(received, req);
-        } else if (n == 0 || (errno != EAGAIN && errno != EINTR) ||
-                   !wait_for(fd, POLLIN, deadline)) {
-            return;  // closed, failed or too slow: nothing worth answering
+void metrics_endpoint::accept_all() {
+    // Bounded per wake, so a flood of connects cannot starve the ones already held.
+    for (std::size_t i = 0; i < kMaxExchanges; ++i) {
+        net::unique_fd conn{
+            ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)};
+        if (!conn) {
+            return;  // EAGAIN, or a connection that died before we took it
         }
+        if (exchanges_.size() >= kMaxExchanges) {
+            // All share one deadline length, so the earliest deadline is the oldest.
+            const auto oldest = std::min_element(
+                exchanges_.begin(), exchanges_.end(),
+                [](const exchange& a, const exchange& b) { return a.deadline < b.deadline; });
+            exchanges_.erase(oldest);
+        }
+        exchanges_.push_back({std::move(conn), clock::now() + kRequestDeadline,
+                              std::make_unique_for_overwrite<char[]>(core::kMaxRequestHead), 0,
+                              {}, 0});
+    }
+}
+
+void metrics_endpoint::on_readable(exchange& x) {
+    const ssize_t n = ::recv(x.fd.get(), x.head.get() + x.head_size,
+                             core::kMaxRequestHead - x.head_size, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        x.fd.reset();  // closed or failed before a whole head: nothing to answer
+        return;
+    }
+    if (n < 0) {
+        return;
+    }
+    x.head_size += static_cast<std::size_t>(n);
+    // A full buffer without a complete head is `malformed`: the parser's own limit.
+    core::request_line req;
+    const auto status = core::parse_request_head({x.head.get(), x.head_size}, req);
+    if (status == core::head_status::incomplete) {
+        return;
     }
     const auto response = status == core::head_status::malformed
                               ? core::http_response{400, "text/plain; charset=utf-8", "bad request\n"}
                               : route(req, routes_);
-    (void)send_all(fd, core::serialise(response, req.method == "HEAD"), deadline);
+    x.reply = core::serialise(response, req.method == "HEAD");
+    x.head.reset();  // the head is done with; only the reply is held from here on
+    send_reply(x);
+}
+
+void metrics_endpoint::send_reply(exchange& x) {
+    while (x.sent < x.reply.size()) {
+        const ssize_t n = ::send(x.fd.get(), x.reply.data() + x.sent, x.reply.size() - x.sent,
+                                 MSG_NOSIGNAL);
+        if (n > 0) {
+            x.sent += static_cast<std::size_t>(n);
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            return;  // the rest when poll() says there is room, before the deadline
+        } else {
+            break;
+        }
+    }
+    x.fd.reset();  // one request per connection: done, or the peer is gone
 }
 
 }  // namespace echo::app

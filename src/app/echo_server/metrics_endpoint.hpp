@@ -1,13 +1,17 @@
-// /metrics, /healthz and /readyz on their own thread with blocking-style I/O under
-// deadlines, so a scrape never touches an echo loop. One request per connection.
+// /metrics, /healthz and /readyz on their own thread, many connections at once in
+// one poll() set, so a scrape never touches an echo loop. One request per connection.
 #pragma once
 
 #include "core/listen_url.hpp"
 #include "net/unique_fd.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace echo::app {
 
@@ -28,10 +32,23 @@ public:
     void start();
 
 private:
+    // One connection: reads its head into a fixed buffer, then writes its reply.
+    struct exchange {
+        net::unique_fd fd;
+        std::chrono::steady_clock::time_point deadline;
+        std::unique_ptr<char[]> head;  // core::kMaxRequestHead bytes
+        std::size_t head_size = 0;
+        std::string reply;  // empty while the head is still arriving
+        std::size_t sent = 0;
+    };
+
     void serve();
-    void answer(int fd);
+    void accept_all();
+    void on_readable(exchange& x);
+    void send_reply(exchange& x);
 
     metrics_routes routes_;
+    std::vector<exchange> exchanges_;
     net::unique_fd listener_;
     net::unique_fd stop_;  // eventfd: written by the destructor
     std::string url_;
