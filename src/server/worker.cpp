@@ -5,13 +5,13 @@
 #include "net/datagram_source.hpp"
 #include "net/setup_error.hpp"
 #include "net/unix_listener.hpp"
-#include "server/event_log.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 namespace echo::server {
 
@@ -83,6 +83,9 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
       options_(options),
       guard_(options.udp),
       tallies_(std::make_unique<live_tallies[]>(sockets_.size())) {
+    if (!options_.events) {
+        throw std::invalid_argument("worker: worker_options.events is required");
+    }
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         if (sockets_[i].kind == core::transport::udp) {
             engine_->watch_datagrams(i, sockets_[i].fd.get());
@@ -196,7 +199,7 @@ bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
     tallies_[listener].add(core::tally::refused(*refusal));
     if (auto suppressed = refusal_warning_.admit(clock::now())) {
         const auto who = peer.to_string();
-        log_event(spdlog::level::warn,
+        log_event(*options_.events, spdlog::level::warn,
                   {.event = "refused", .peer = who, .listener = options_.listener_urls[listener],
                    .reason = core::name_of(*refusal)},
                   "refused {} ({}){}", who, core::name_of(*refusal),
@@ -225,9 +228,9 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         }
         return;
     }
-    if (spdlog::should_log(spdlog::level::info)) {
+    if (options_.events->wants(spdlog::level::info)) {
         const auto who = peer.to_string();
-        log_event(spdlog::level::info,
+        log_event(*options_.events, spdlog::level::info,
                   {.event = "connected", .peer = who, .listener = options_.listener_urls[listener]},
                   "connected by {}", who);
     }
@@ -365,10 +368,10 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
     tallies_[c.listener].add(core::tally::closed(reason));
     idle_.remove(to_slot(t).index);
     lifetime_.remove(to_slot(t).index);
-    if (spdlog::should_log(spdlog::level::info)) {
+    if (options_.events->wants(spdlog::level::info)) {
         const std::chrono::duration<double> age = clock::now() - c.opened;
         const auto who = c.peer.to_string();
-        log_event(spdlog::level::info,
+        log_event(*options_.events, spdlog::level::info,
                   {.event = "closed", .peer = who, .listener = options_.listener_urls[c.listener],
                    .bytes_in = c.stream.bytes_received(), .bytes_out = c.stream.bytes_echoed(),
                    .duration_ms = age.count() * 1000, .reason = core::name_of(reason)},

@@ -12,6 +12,7 @@
 #include "net/endpoint.hpp"
 #include "net/unique_fd.hpp"
 #include "server/admission_gate.hpp"
+#include "server/event_sink.hpp"
 #include "server/live_tallies.hpp"
 
 #include <array>
@@ -31,6 +32,7 @@ struct worker_options {
     core::connection_limits limits;
     std::shared_ptr<admission_gate> gate;  // shared by all workers; null when no such limit
     std::vector<std::string> listener_urls;  // per socket index: the `listener` log key
+    std::shared_ptr<event_sink> events;  // required; shared by all workers
 };
 
 // A socket this worker serves: a TCP or Unix listener, or a UDP socket.
@@ -44,6 +46,7 @@ class worker final : private io::completion_handler {
 public:
     using clock = std::chrono::steady_clock;
 
+    // Throws std::invalid_argument when options.events is null.
     worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> sockets,
            const worker_options& options);
 

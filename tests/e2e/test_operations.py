@@ -264,6 +264,29 @@ class LogsTest(unittest.TestCase):
         self.assertTrue(any(r["event"] == "connected" for r in records))
         self.assertTrue(all(r["ts"].endswith("Z") for r in records))
 
+    def test_json_warning_event_and_plain_message_lines(self):
+        # A warning event (through the event sink) and a line that is no event (through
+        # the default logger) share the stream; each keeps its own JSON shape.
+        with Server("--listen", "tcp://127.0.0.1:0", "--max-connections-per-ip", "1",
+                    "--log-format", "json") as server:
+            first = server.connect(host="127.0.0.1")
+            self.assertEqual(echo_once(first), b"ping")
+            second = server.connect(host="127.0.0.1")
+            self.assertTrue(closed_by_server(second))
+            server.wait_log('"event":"refused"')
+            server.signal(signal.SIGHUP)
+            server.wait_log("SIGHUP: log reopened")
+            first.close()
+            second.close()
+        records = [json.loads(line) for line in server.stderr().splitlines()]
+        refused = next(r for r in records if r["event"] == "refused")
+        self.assertEqual((refused["level"], refused["reason"], refused["listener"]),
+                         ("warning", "max_connections_per_ip", server.urls[0]))
+        self.assertTrue(refused["peer"].startswith("127.0.0.1:"), refused)
+        message = next(r for r in records if r["event"] == "message")
+        self.assertEqual((message["level"], message["msg"]), ("info", "SIGHUP: log reopened"))
+        self.assertEqual(set(message), {"ts", "level", "event", "msg"})
+
     def test_sighup_reopens_the_log_file_and_sigusr1_reports(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "echo.log")

@@ -1,11 +1,10 @@
 // The file is opened O_APPEND so logrotate's copytruncate and several writers stay
-// safe; the JSON formatter turns events marked by server/event_log.hpp into members
-// and wraps any other line as {"event":"message","msg":...}.
+// safe. Events reach the JSON formatter as their own logger's records, so no text a
+// client can influence is ever taken for JSON members.
 #include "app/echo_server/log_sinks.hpp"
 
 #include "core/log_event.hpp"
 #include "net/setup_error.hpp"
-#include "server/event_log.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -68,8 +67,8 @@ void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_
     const std::string_view payload{msg.payload.data(), msg.payload.size()};
     const auto level = spdlog::level::to_string_view(msg.level);
     std::string members;
-    if (!payload.empty() && payload.front() == server::kJsonMembersMark) {
-        members = payload.substr(1);
+    if (std::string_view{msg.logger_name.data(), msg.logger_name.size()} == kEventsLogger) {
+        members = payload;
     } else {
         members = "\"event\":\"message\",\"msg\":\"" + core::json_escape(payload) + "\"";
     }
@@ -81,6 +80,16 @@ void json_formatter::format(const spdlog::details::log_msg& msg, spdlog::memory_
 
 std::unique_ptr<spdlog::formatter> json_formatter::clone() const {
     return std::make_unique<json_formatter>();
+}
+
+void logger_event_sink::emit(spdlog::level::level_enum level, const core::log_event& event,
+                             std::string_view text) {
+    if (structured_) {
+        const auto members = core::json_members(event);
+        logger_->log(level, spdlog::string_view_t{members.data(), members.size()});
+    } else {
+        logger_->log(level, spdlog::string_view_t{text.data(), text.size()});
+    }
 }
 
 }  // namespace echo::app

@@ -3,7 +3,6 @@
 #include "app/echo_server/logging.hpp"
 
 #include "app/echo_server/log_sinks.hpp"
-#include "server/event_log.hpp"
 
 #include <spdlog/async.h>
 #include <spdlog/sinks/null_sink.h>
@@ -51,7 +50,6 @@ void start_logging(const core::server_config& config) {
         "echo-server", std::move(sink), spdlog::thread_pool(),
         spdlog::async_overflow_policy::overrun_oldest);
     if (config.format == core::log_format::json) {
-        server::json_events = true;
         logger->set_formatter(std::make_unique<json_formatter>());
     } else {
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
@@ -59,6 +57,21 @@ void start_logging(const core::server_config& config) {
     logger->set_level(to_spdlog(config.level));
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
+}
+
+std::shared_ptr<server::event_sink> make_event_sink(core::log_format format) {
+    auto text = spdlog::default_logger();
+    if (format != core::log_format::json) {
+        return std::make_shared<logger_event_sink>(std::move(text), false);
+    }
+    // Same sinks, queue and thread as the default logger, so lines stay in order;
+    // only the name differs, and tells json_formatter the payload is members.
+    auto events = std::make_shared<spdlog::async_logger>(
+        std::string{kEventsLogger}, text->sinks().begin(), text->sinks().end(),
+        spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+    events->set_level(text->level());
+    events->flush_on(text->flush_level());
+    return std::make_shared<logger_event_sink>(std::move(events), true);
 }
 
 void reopen_log() {

@@ -147,6 +147,7 @@ server::worker_options make_worker_options(const core::server_config& config,
         options.gate = std::make_shared<server::admission_gate>(config.limits);
     }
     options.listener_urls = urls;
+    options.events = make_event_sink(config.format);
     return options;
 }
 
