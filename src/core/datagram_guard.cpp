@@ -1,6 +1,7 @@
 // The rate table is keyed on the exact source address and indexed by a keyed hash,
 // so neither a neighbouring address nor a chosen one shares a victim's bucket; a
-// collision never hands out a fresh bucket (see datagram_guard.hpp).
+// collision never hands out a fresh bucket, and the overflow is split by the same
+// hash so a crowd of spilled sources does not starve every newcomer (see the header).
 #include "core/datagram_guard.hpp"
 
 #include <algorithm>
@@ -9,12 +10,13 @@ namespace echo::core {
 
 static_assert((datagram_guard::kEntries & (datagram_guard::kEntries - 1)) == 0,
               "the index is a mask");
+static_assert((datagram_guard::kOverflowBuckets & (datagram_guard::kOverflowBuckets - 1)) == 0,
+              "the overflow index is a mask");
 
 datagram_guard::datagram_guard(const datagram_guard_options& options)
     : rate_(options.rate_per_source),
       burst_(options.burst > 0 ? options.burst : std::max(1.0, options.rate_per_source)),
-      key_(options.seed ? *options.seed : hash_key::random()),
-      overflow_(burst_, 0) {
+      key_(options.seed ? *options.seed : hash_key::random()) {
     for (auto port : kReflectingPorts) {
         denied_.set(port);
     }
@@ -23,11 +25,13 @@ datagram_guard::datagram_guard(const datagram_guard_options& options)
     }
     if (rate_ > 0) {
         entries_.resize(kEntries);
+        overflow_.assign(kOverflowBuckets, token_bucket{burst_, 0});
     }
 }
 
 token_bucket& datagram_guard::bucket_of(const peer_address& source, std::int64_t now_ns) noexcept {
-    const std::size_t home = home_of(source);
+    const std::uint64_t hash = keyed_hash(key_, source.bytes);
+    const std::size_t home = home_in(hash);
     entry* vacant = nullptr;
     for (std::size_t i = 0; i < kProbes; ++i) {
         entry& e = entries_[(home + i) & (kEntries - 1)];
@@ -39,7 +43,7 @@ token_bucket& datagram_guard::bucket_of(const peer_address& source, std::int64_t
         }
     }
     if (vacant == nullptr) {
-        return overflow_;
+        return overflow_[overflow_in(hash)];
     }
     *vacant = entry{source, true, token_bucket{burst_, now_ns}};
     return vacant->tokens;

@@ -9,6 +9,7 @@
 #include "core/token_bucket.hpp"
 
 #include <array>
+#include <bit>
 #include <bitset>
 #include <cstdint>
 #include <optional>
@@ -37,14 +38,23 @@ struct datagram_guard_options {
 // One per event loop; not thread-safe.
 class datagram_guard {
 public:
-    // Table size and probe window. What one source can hold: one entry. A new
-    // source takes an entry in its window only if it is free or its bucket has
-    // refilled to the full burst (evicting it forgives nothing); when all kProbes
-    // are held by sources still spending, the newcomer is charged to one shared
-    // overflow bucket, so sources beyond the table together get at most one
-    // source's rate and burst, and the sources in the table keep their own.
+    // Table size, probe window and overflow buckets. What one source can hold: one
+    // entry. A new source takes an entry in its window only if it is free or its
+    // bucket has refilled to the full burst (evicting it forgives nothing); when all
+    // kProbes are held by sources still spending, the newcomer is charged to one of
+    // kOverflowBuckets shared buckets, chosen by bits of the keyed hash the table
+    // index does not use. So one source gets its rate and burst; sources beyond the
+    // table together get at most kOverflowBuckets sources' rate and burst; and a
+    // spilled crowd, which cannot aim at a bucket without the key, drains only the
+    // buckets it hashes to, not every newcomer's (with one bucket, 32 spilled
+    // sources at twice the rate left newcomers 0 of 8). What is left: enough sources
+    // sending at the limit (some 1,600 spilled ones reach all 256 buckets) empty
+    // every overflow bucket, spoofed or not; the limit is then a global one on
+    // unknown sources, (kEntries + kOverflowBuckets) x rate per loop, which is what
+    // bounds amplification, and each source, honest or not, gets its share of it.
     static constexpr std::size_t kEntries = 4096;
     static constexpr std::size_t kProbes = 8;
+    static constexpr std::size_t kOverflowBuckets = 256;
 
     explicit datagram_guard(const datagram_guard_options& options);
 
@@ -54,10 +64,23 @@ public:
 
     // Where `source`'s probe window starts (for tests that need collisions).
     [[nodiscard]] std::size_t home_of(const peer_address& source) const noexcept {
-        return keyed_hash(key_, source.bytes) & (kEntries - 1);
+        return home_in(keyed_hash(key_, source.bytes));
+    }
+    // Which overflow bucket `source` is charged to when its window is held: the
+    // hash's top bits, independent of the index bits under SipHash.
+    [[nodiscard]] std::size_t overflow_of(const peer_address& source) const noexcept {
+        return overflow_in(keyed_hash(key_, source.bytes));
     }
 
 private:
+    static constexpr int kOverflowShift = 64 - std::bit_width(kOverflowBuckets - 1);
+    [[nodiscard]] static std::size_t home_in(std::uint64_t hash) noexcept {
+        return hash & (kEntries - 1);
+    }
+    [[nodiscard]] static std::size_t overflow_in(std::uint64_t hash) noexcept {
+        return hash >> kOverflowShift;
+    }
+
     struct entry {
         peer_address source;
         bool used = false;
@@ -69,8 +92,8 @@ private:
     double rate_;
     double burst_;
     hash_key key_;
-    std::vector<entry> entries_;  // empty when unlimited
-    token_bucket overflow_;
+    std::vector<entry> entries_;          // empty when unlimited
+    std::vector<token_bucket> overflow_;  // kOverflowBuckets, or empty when unlimited
 };
 
 }  // namespace echo::core

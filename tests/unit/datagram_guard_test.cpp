@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -92,30 +93,41 @@ TEST(DatagramGuard, IPv6SourcesAreTheirWholeAddress) {
     EXPECT_EQ(answered(g, a, 5, kSecond), 0) << "and did not refill a's bucket";
 }
 
-// Sources whose probe windows start at the same entry, found by search under a
-// fixed seed: kProbes of them fill the window, the next one has none of its own.
-std::vector<peer_address> colliding(const datagram_guard& g, std::size_t count) {
+// The first `count` addresses from 10.0.0.0 up that `keep` accepts, found by search
+// under the fixed seed.
+template <typename Keep>
+std::vector<peer_address> find_sources(std::size_t count, Keep keep) {
     std::vector<peer_address> found;
-    const std::size_t target = g.home_of(v4(0x0a000000));
     for (std::uint32_t host = 0x0a000000; found.size() < count; ++host) {
-        if (g.home_of(v4(host)) == target) {
+        if (keep(v4(host))) {
             found.push_back(v4(host));
         }
     }
     return found;
 }
 
+// Sources whose probe windows start at the same entry: kProbes of them fill the
+// window, the next one has none of its own.
+std::vector<peer_address> colliding(const datagram_guard& g, std::size_t count) {
+    const std::size_t target = g.home_of(v4(0x0a000000));
+    return find_sources(count, [&](const peer_address& a) { return g.home_of(a) == target; });
+}
+
 TEST(DatagramGuard, ACollisionNeverRefillsABucket) {
     auto g = limited(1, 5);
-    const auto sources = colliding(g, datagram_guard::kProbes + 2);
-    ASSERT_EQ(g.home_of(sources.front()), g.home_of(sources.back()));
+    const auto sources = colliding(g, datagram_guard::kProbes + 1);
+    const auto& late = sources[datagram_guard::kProbes];
+    // One more for the same window that is also charged to late's overflow bucket.
+    const auto later = find_sources(1, [&](const peer_address& a) {
+        return g.home_of(a) == g.home_of(late) && g.overflow_of(a) == g.overflow_of(late) &&
+               std::find(sources.begin(), sources.end(), a) == sources.end();
+    })[0];
+    ASSERT_EQ(g.home_of(sources.front()), g.home_of(later));
     for (std::size_t i = 0; i < datagram_guard::kProbes; ++i) {
         EXPECT_EQ(answered(g, sources[i], 5, 0), 5) << "source " << i << " has its own entry";
     }
-    // The window is held by sources still spending: newcomers share one overflow
-    // bucket (one source's burst between them), and take over no one's entry.
-    const auto& late = sources[datagram_guard::kProbes];
-    const auto& later = sources[datagram_guard::kProbes + 1];
+    // The window is held by sources still spending: newcomers charged to one overflow
+    // bucket share one source's burst between them, and take over no one's entry.
     EXPECT_EQ(answered(g, late, 3, 0) + answered(g, later, 10, 0), 5);
     for (std::size_t i = 0; i < datagram_guard::kProbes; ++i) {
         EXPECT_EQ(answered(g, sources[i], 1, 0), 0) << "source " << i << " was not refilled";
@@ -128,9 +140,9 @@ TEST(DatagramGuard, ACollisionNeverRefillsABucket) {
     EXPECT_EQ(answered(g, later, 10, 6 * kSecond), 5) << "an idle owner's entry, full burst";
 }
 
-// Sources beyond the table get, all together, at most the overflow bucket's rate
+// Sources beyond the table get, all together, at most the overflow buckets' rate
 // and burst on top of what the table's entries allow; before, each got a burst.
-TEST(DatagramGuard, SourcesBeyondTheTableShareOneBucket) {
+TEST(DatagramGuard, SourcesBeyondTheTableShareTheOverflowBuckets) {
     constexpr double kRate = 10;
     constexpr double kBurst = 10;
     auto g = limited(kRate, kBurst);
@@ -145,9 +157,76 @@ TEST(DatagramGuard, SourcesBeyondTheTableShareOneBucket) {
     }
     const double seconds = static_cast<double>((kSteps - 1) * kStep) / kSecond;
     const double per_bucket = kBurst + kRate * seconds;
-    EXPECT_LE(total, static_cast<long long>((datagram_guard::kEntries + 1) * per_bucket));
+    constexpr auto kBuckets = datagram_guard::kEntries + datagram_guard::kOverflowBuckets;
+    EXPECT_LE(total, static_cast<long long>(kBuckets * per_bucket));
     EXPECT_GT(total, static_cast<long long>(datagram_guard::kEntries * kBurst / 2))
         << "most of the table was in use";
+}
+
+// A crowd of spilled sources spending at twice the rate (from spoofable addresses)
+// drained the one overflow bucket every newcomer with a held window was charged to:
+// 0 of 8 answered at rate 1, burst 1, 1.1 s apart. Split by the keyed hash, a
+// newcomer shares its bucket only with the crowd members that hash to it.
+TEST(DatagramGuard, ASpilledCrowdDoesNotStarveEveryNewcomer) {
+    constexpr std::size_t kCrowd = 32;
+    constexpr std::size_t kNewcomers = 8;
+    constexpr int kSends = 8;
+    constexpr std::int64_t kTick = kSecond / 10;
+    constexpr int kAttackTicks = 5;    // each attacker every 0.5 s: never a full bucket
+    constexpr int kNewcomerTicks = 11;  // 1.1 s: each send finds a token refilled
+    constexpr int kNewcomerTurn = 90;  // one newcomer at a time, so they never compete
+    constexpr int kTicks = 20 + kNewcomerTurn * static_cast<int>(kNewcomers);
+    auto g = limited(1, 1);
+    // One window: kProbes holders take its entries, everyone after spills.
+    const auto sources = colliding(g, datagram_guard::kProbes + kCrowd + kNewcomers);
+    const auto crowd_begin = sources.begin() + datagram_guard::kProbes;
+    const auto newcomers_begin = crowd_begin + kCrowd;
+    std::vector<std::size_t> crowd_buckets;
+    for (auto it = crowd_begin; it != newcomers_begin; ++it) {
+        crowd_buckets.push_back(g.overflow_of(*it));
+    }
+    std::sort(crowd_buckets.begin(), crowd_buckets.end());
+    crowd_buckets.erase(std::unique(crowd_buckets.begin(), crowd_buckets.end()),
+                        crowd_buckets.end());
+
+    int holders_got = 0;
+    int crowd_got = 0;
+    std::vector<int> got(kNewcomers, 0);
+    for (int tick = 0; tick < kTicks; ++tick) {
+        const std::int64_t now = tick * kTick;
+        if (tick % kAttackTicks == 0) {
+            for (auto it = sources.begin(); it != newcomers_begin; ++it) {
+                const int n = answered(g, *it, 1, now);
+                (it < crowd_begin ? holders_got : crowd_got) += n;
+            }
+        }
+        const int turn = (tick - 20) / kNewcomerTurn;
+        const int into = (tick - 20) % kNewcomerTurn;
+        if (tick >= 20 && into % kNewcomerTicks == 0 && into / kNewcomerTicks < kSends) {
+            got[static_cast<std::size_t>(turn)] += answered(g, *(newcomers_begin + turn), 1, now);
+        }
+    }
+
+    const int seconds = kTicks / 10;
+    // The holders kept their entries (their own rate each), and the crowd only ever
+    // had the overflow buckets it hashes to: it was spilled, and drained them.
+    EXPECT_GE(holders_got, static_cast<int>(datagram_guard::kProbes) * (seconds - 1));
+    EXPECT_LE(crowd_got, static_cast<int>(crowd_buckets.size()) * (seconds + 1));
+    EXPECT_GT(crowd_got, static_cast<int>(crowd_buckets.size()) * (seconds - 2));
+    int total = 0;
+    for (std::size_t i = 0; i < kNewcomers; ++i) {
+        const auto& newcomer = *(newcomers_begin + static_cast<std::ptrdiff_t>(i));
+        const bool shared = std::binary_search(crowd_buckets.begin(), crowd_buckets.end(),
+                                               g.overflow_of(newcomer));
+        SCOPED_TRACE(testing::Message() << "newcomer " << i << (shared ? " shares" : " alone"));
+        if (shared) {
+            EXPECT_LT(got[i], kSends) << "charged to a bucket the crowd drains";
+        } else {
+            EXPECT_EQ(got[i], kSends) << "its overflow bucket is its own";
+        }
+        total += got[i];
+    }
+    EXPECT_GE(total, 6 * static_cast<int>(kNewcomers)) << "most of their rate, in all";
 }
 
 }  // namespace
