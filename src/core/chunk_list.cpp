@@ -1,6 +1,8 @@
 // Intrusive queue of chunks; bytes_ tracks payload so flow control needs no walk.
 #include "core/chunk_list.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace echo::core {
@@ -53,6 +55,17 @@ chunk_ptr chunk_list::pop_front() noexcept {
 void chunk_list::consume_front(std::size_t n) noexcept {
     head_->begin += static_cast<std::uint32_t>(n);
     bytes_ -= static_cast<std::uint32_t>(n);
+}
+
+std::size_t chunk_list::append_to_back(std::span<const std::byte> bytes) noexcept {
+    if (tail_ == nullptr) {
+        return 0;
+    }
+    const std::size_t n = std::min<std::size_t>(bytes.size(), tail_->capacity - tail_->end);
+    std::memcpy(tail_->data + tail_->end, bytes.data(), n);
+    tail_->end += static_cast<std::uint32_t>(n);
+    bytes_ += static_cast<std::uint32_t>(n);
+    return n;
 }
 
 void chunk_list::clear() noexcept {

@@ -35,8 +35,10 @@ enum class close_reason : std::uint8_t {
     idle_timeout,
     max_lifetime,
     max_connection_bytes,
+    stage_failed,   // a protocol stage (TLS) gave up: bad handshake, bad record
+    stage_timeout,  // the stages were not open in time (handshake_timeout)
 };
-inline constexpr std::size_t kCloseReasons = 9;
+inline constexpr std::size_t kCloseReasons = 11;
 
 // Stable snake_case names: metric label values and JSON log `reason`s.
 [[nodiscard]] constexpr const char* name_of(refusal r) noexcept {
@@ -48,7 +50,8 @@ inline constexpr std::size_t kCloseReasons = 9;
     constexpr const char* names[kCloseReasons] = {
         "peer_closed",   "reset",        "peer_stopped_reading",
         "timed_out",     "socket_error", "drain_timeout",
-        "idle_timeout",  "max_lifetime", "max_connection_bytes"};
+        "idle_timeout",  "max_lifetime", "max_connection_bytes",
+        "stage_failed",  "stage_timeout"};
     return names[static_cast<std::size_t>(r)];
 }
 // Whether the close was the network's or the peer's fault rather than a normal end.

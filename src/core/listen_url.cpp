@@ -85,6 +85,8 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
             return "mode must be octal permission bits, e.g. 0660";
         }
         out.mode = *v;
+    } else if (auto taken = out.tls ? take_tls_key(key, value, *out.tls) : std::nullopt) {
+        return taken->empty() ? std::nullopt : taken;
     } else {
         return "unknown option '" + std::string{key} + "' for this kind of listener";
     }
@@ -127,6 +129,8 @@ std::string listen_url::canonical() const {
         return std::string{"unix:"} + (abstract ? "@" : "") + path;
     }
     // Always bracketed, with the scope only when there is one: a URL that parses again.
+    // A tls:// listener binds a TCP port, so it is written as the TCP one it would
+    // clash with.
     return std::string{kind == transport::tcp ? "tcp" : "udp"} + "://[" + host +
            (scope.empty() ? "" : "%" + scope) + "]:" + std::to_string(port);
 }
@@ -140,14 +144,23 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     if (base.starts_with("tcp://") || base.starts_with("udp://")) {
         out.kind = base.starts_with("tcp") ? transport::tcp : transport::udp;
         problem = host_port(base.substr(6), out);
+    } else if (base.starts_with("tls://")) {
+        out.tls.emplace();
+        problem = host_port(base.substr(6), out);
     } else if (base.starts_with("unix:")) {
         problem = unix_path(base.substr(5), out);
+    } else if (base.starts_with("unix+tls:")) {
+        out.tls.emplace();
+        problem = unix_path(base.substr(9), out);
     } else {
-        problem = "unknown scheme (use tcp://HOST:PORT, udp://HOST:PORT, unix:/path or "
-                  "unix:@name)";
+        problem = "unknown scheme (use tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT, "
+                  "unix:/path, unix:@name or unix+tls:/path)";
     }
     if (!problem && q != std::string_view::npos) {
         problem = options(url.substr(q + 1), out);
+    }
+    if (!problem && out.tls) {
+        problem = finish_tls_settings(*out.tls);
     }
     if (problem) {
         return bad(url, *problem);

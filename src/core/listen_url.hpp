@@ -2,6 +2,8 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/tls_settings.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +26,7 @@ struct listen_url {
     std::optional<bool> ipv6only;     // tcp, udp
     std::optional<bool> nodelay;      // tcp: TCP_NODELAY on accepted connections (default on)
     std::optional<unsigned> mode;     // unix file sockets: permission bits
+    std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

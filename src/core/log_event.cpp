@@ -46,6 +46,9 @@ std::string json_members(const log_event& e) {
         out += fmt::format(",\"duration_ms\":{:.3f}", *e.duration_ms);
     }
     text("reason", e.reason);
+    for (const auto& [key, value] : e.fields) {
+        text(key, value);
+    }
     return out;
 }
 

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace echo::core {
 
@@ -17,6 +19,8 @@ struct log_event {
     std::optional<std::uint64_t> bytes_out = {};
     std::optional<double> duration_ms = {};
     std::string_view reason = {};
+    // Further string members, in order (a protocol stage's facts, say).
+    std::span<const std::pair<std::string_view, std::string>> fields = {};
 };
 
 // `"event":"closed","peer":"…",…` — the members after ts and level, empty ones left out.

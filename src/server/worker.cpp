@@ -39,7 +39,8 @@ const char* text_of(core::close_reason r) {
     constexpr const char* texts[core::kCloseReasons] = {
         "closed by peer", "reset by peer",  "peer stopped reading",
         "timed out",      "socket error",   "drain timeout",
-        "idle timeout",   "max lifetime",   "max connection bytes"};
+        "idle timeout",   "max lifetime",   "max connection bytes",
+        "protocol stage failed", "handshake timeout"};
     return texts[static_cast<std::size_t>(r)];
 }
 
@@ -82,11 +83,15 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
       sockets_(std::move(sockets)),
       options_(options),
       guard_(options.udp),
-      tallies_(std::make_unique<live_tallies[]>(sockets_.size())) {
+      tallies_(std::make_unique<live_tallies[]>(sockets_.size())),
+      opening_(sockets_.size()),
+      recipes_(sockets_.size()),
+      stage_chunks_(options.chunk_size, 64) {
     if (!options_.events) {
         throw std::invalid_argument("worker: worker_options.events is required");
     }
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
+        recipes_[i] = sockets_[i].recipe;
         if (sockets_[i].kind == core::transport::udp) {
             engine_->watch_datagrams(i, sockets_[i].fd.get());
         } else {
@@ -117,10 +122,15 @@ std::chrono::milliseconds worker::next_timeout(clock::time_point now) const {
         }
     };
     consider(drain_deadline_);
-    for (const auto* list : {&idle_, &lifetime_}) {
-        if (auto ns = list->next_deadline()) {
+    const auto consider_list = [&consider](const core::deadline_list& list) {
+        if (auto ns = list.next_deadline()) {
             consider(clock::time_point{std::chrono::nanoseconds{*ns}});
         }
+    };
+    consider_list(idle_);
+    consider_list(lifetime_);
+    for (const auto& list : opening_) {
+        consider_list(list);
     }
     if (!next) {
         return std::chrono::milliseconds{-1};
@@ -146,6 +156,9 @@ void worker::run_timers(clock::time_point now) {
     }
     expire(idle_, core::close_reason::idle_timeout, now);
     expire(lifetime_, core::close_reason::max_lifetime, now);
+    for (auto& list : opening_) {
+        expire(list, core::close_reason::stage_timeout, now);
+    }
 }
 
 void worker::expire(core::deadline_list& list, core::close_reason reason, clock::time_point now) {
@@ -213,8 +226,14 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
     const auto now = clock::now();
     tune(listener, fd);
     const io::conn_token t =
-        conns_.emplace(connection{peer, static_cast<std::uint16_t>(listener), now, {}}).pack();
-    if (const int err = engine_->attach(t, fd); err < 0) {
+        conns_.emplace(connection{peer, static_cast<std::uint16_t>(listener), now, {}, {}, false, false, false}).pack();
+    connection& c = *find(t);
+    const auto& recipe = recipes_[listener];
+    if (recipe) {
+        c.chain = recipe->make(stage_chunks_);
+    }
+    const int err = recipe && !c.chain ? -ENOMEM : engine_->attach(t, fd);
+    if (err < 0) {
         // This one connection is refused; the loop and everyone else go on.
         conns_.erase(to_slot(t));
         ::close(fd);
@@ -236,6 +255,9 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
     }
     if (options_.limits.max_lifetime.count() > 0) {
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
+    }
+    if (recipe) {
+        opening_[listener].touch(to_slot(t).index, ns_of(now) + ns_of(recipe->opening_timeout));
     }
     touch(t);
     engine_->set_receiving(t, true);
@@ -309,6 +331,10 @@ void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
     if (c == nullptr) {
         return;
     }
+    if (c->chain) {
+        on_chain_recv(t, *c, result, std::move(data));
+        return;
+    }
     if (result < 0) {
         close_connection(t, *c, reason_of(-result));
         return;
@@ -343,8 +369,129 @@ void worker::on_send(io::conn_token t, int result) {
     tallies.add(core::tally::bytes_out, static_cast<std::uint64_t>(result));
     tallies.add(core::tally::messages_out);
     touch(t);
+    if (c->chain) {
+        on_chain_sent(t, *c, static_cast<std::size_t>(result));
+        return;
+    }
     c->stream.on_sent(static_cast<std::size_t>(result));
     pump(t, *c);
+}
+
+// A connection with stages: the engine carries wire bytes, the chain turns them
+// into the echo's bytes and back. Counted in wire bytes, like raw echo.
+void worker::on_chain_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data) {
+    if (result < 0) {
+        close_connection(t, c, reason_of(-result));
+        return;
+    }
+    if (result == 0) {
+        c.chain->wire_ended();
+    } else {
+        auto& tallies = tallies_[c.listener];
+        tallies.add(core::tally::bytes_in, static_cast<std::uint64_t>(result));
+        tallies.add(core::tally::messages_in);
+        c.chain->push_wire(std::move(data));
+        touch(t);
+    }
+    pump_chain(t, c);
+}
+
+void worker::on_chain_sent(io::conn_token t, connection& c, std::size_t n) {
+    auto& wire = c.chain->wire();
+    wire.consume_front(n);
+    if (wire.front()->size() == 0) {
+        (void)wire.pop_front();
+    }
+    c.wire_sending = false;
+    pump_chain(t, c);
+}
+
+// The chain's pump: plaintext up into the echo while it has room, the echo's bytes
+// down into the stages while the wire queue has room, one wire send in flight,
+// and receiving only while everything held stays under the bound.
+void worker::pump_chain(io::conn_token t, connection& c) {
+    auto& chain = *c.chain;
+    const auto bound = options_.max_chunks;
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        while (c.stream.held_chunks() < bound) {
+            auto plain = chain.pull_app();
+            if (!plain) {
+                break;
+            }
+            c.stream.on_received(std::move(plain));
+            moved = true;
+        }
+        while (chain.wire().count() < bound) {
+            const auto bytes = c.stream.begin_send();
+            if (bytes.empty()) {
+                break;
+            }
+            const auto n = chain.push_app(bytes);
+            c.stream.on_sent(n);
+            if (n == 0) {
+                break;
+            }
+            moved = true;
+        }
+    }
+    const auto cap = options_.limits.max_connection_bytes;
+    if (cap > 0 && c.stream.bytes_received() > cap) {
+        close_connection(t, c, core::close_reason::max_connection_bytes);
+        return;
+    }
+    if (!c.stages_open && chain.state() == pipeline::stage_state::open) {
+        on_stages_open(t, c);
+    }
+    if (chain.app_input_finished()) {
+        c.stream.on_peer_eof();
+    }
+    if (c.stream.finished() && !c.app_ended) {
+        c.app_ended = true;
+        chain.app_ended();
+    }
+    auto& wire = chain.wire();
+    if (!c.wire_sending && !wire.empty()) {
+        c.wire_sending = true;
+        engine_->send(t, wire.front()->payload());
+    }
+    if (!c.wire_sending) {
+        // Everything said has gone: a failed stage's alert, or the closing bytes.
+        if (chain.state() == pipeline::stage_state::failed) {
+            close_connection(t, c, core::close_reason::stage_failed);
+            return;
+        }
+        if (c.app_ended) {
+            close_connection(t, c, core::close_reason::peer_closed);
+            return;
+        }
+    }
+    const bool failed = chain.state() == pipeline::stage_state::failed;
+    engine_->set_receiving(t, !failed && !chain.app_input_finished() &&
+                                  c.stream.held_chunks() + chain.held() < bound);
+}
+
+void worker::on_stages_open(io::conn_token t, connection& c) {
+    c.stages_open = true;
+    opening_[c.listener].remove(to_slot(t).index);
+    const auto& recipe = *recipes_[c.listener];
+    if (!recipe.observer) {
+        return;
+    }
+    pipeline::log_fields fields;
+    recipe.observer->opened(*c.chain, clock::now() - c.opened, fields);
+    if (options_.events->wants(spdlog::level::info)) {
+        const auto who = c.peer.to_string();
+        std::string text;
+        for (const auto& [key, value] : fields) {
+            text += fmt::format(" {}={}", key, value.empty() ? "-" : value);
+        }
+        log_event(*options_.events, spdlog::level::info,
+                  {.event = "handshake", .peer = who, .listener = options_.listener_urls[c.listener],
+                   .fields = fields},
+                  "handshake with {}:{}", who, text);
+    }
 }
 
 // Brings the engine in line with the stream: send what waits, receive only below
@@ -368,6 +515,10 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
     tallies_[c.listener].add(core::tally::closed(reason));
     idle_.remove(to_slot(t).index);
     lifetime_.remove(to_slot(t).index);
+    if (c.chain && !c.stages_open) {
+        opening_[c.listener].remove(to_slot(t).index);
+        report_unopened(c, reason);
+    }
     if (options_.events->wants(spdlog::level::info)) {
         const std::chrono::duration<double> age = clock::now() - c.opened;
         const auto who = c.peer.to_string();
@@ -379,6 +530,23 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
                   c.stream.bytes_echoed(), age.count());
     }
     engine_->close(t);
+}
+
+// A connection that ends before its stages opened is a failed or timed-out
+// handshake, whoever ended it.
+void worker::report_unopened(const connection& c, core::close_reason reason) {
+    const auto& observer = recipes_[c.listener]->observer;
+    if (!observer) {
+        return;
+    }
+    if (reason == core::close_reason::stage_timeout) {
+        observer->timed_out(*c.chain);
+    } else {
+        observer->failed(*c.chain,
+                         reason == core::close_reason::stage_failed ? c.chain->failure()
+                                                                    : core::name_of(reason),
+                         clock::now() - c.opened);
+    }
 }
 
 void worker::release(const net::endpoint& peer) noexcept {

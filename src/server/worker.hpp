@@ -2,6 +2,7 @@
 // connections it accepted. Echo logic lives here once, for every engine.
 #pragma once
 
+#include "core/chunk_pool.hpp"
 #include "core/datagram_guard.hpp"
 #include "core/deadline_list.hpp"
 #include "core/echo_stream.hpp"
@@ -11,6 +12,7 @@
 #include "io/engine.hpp"
 #include "net/endpoint.hpp"
 #include "net/unique_fd.hpp"
+#include "pipeline/recipe.hpp"
 #include "server/admission_gate.hpp"
 #include "server/event_sink.hpp"
 #include "server/live_tallies.hpp"
@@ -27,6 +29,7 @@ namespace echo::server {
 
 struct worker_options {
     std::size_t max_chunks = 4;  // per connection: the backpressure bound
+    std::uint32_t chunk_size = 16 * 1024;  // of the chunks stages produce
     std::chrono::duration<double> drain_timeout = std::chrono::seconds{5};
     core::datagram_guard_options udp;
     core::connection_limits limits;
@@ -40,6 +43,8 @@ struct worker_socket {
     net::unique_fd fd;
     core::transport kind;
     bool nodelay = true;  // TCP: set TCP_NODELAY on every accepted connection
+    // The stages between the socket and the echo (TLS, ...); null: raw echo.
+    std::shared_ptr<const pipeline::recipe> recipe;
 };
 
 class worker final : private io::completion_handler {
@@ -72,6 +77,10 @@ private:
         std::uint16_t listener = 0;
         clock::time_point opened;
         core::echo_stream stream;
+        std::unique_ptr<pipeline::chain> chain;  // null for raw echo
+        bool wire_sending = false;  // chain: a send of its wire bytes is in flight
+        bool stages_open = false;   // chain: every stage opened (and was reported)
+        bool app_ended = false;     // chain: told the stages the echo is done
     };
 
     void on_accept(std::size_t listener, int fd, const sockaddr* peer,
@@ -91,6 +100,11 @@ private:
     void tune(std::size_t listener, int fd) noexcept;
     void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
+    void pump_chain(io::conn_token t, connection& c);
+    void on_chain_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data);
+    void on_chain_sent(io::conn_token t, connection& c, std::size_t n);
+    void on_stages_open(io::conn_token t, connection& c);
+    void report_unopened(const connection& c, core::close_reason reason);
     void close_connection(io::conn_token t, connection& c, core::close_reason reason);
     void out_of_descriptors(std::size_t listener, int err);
     void set_accepting(bool on);
@@ -107,6 +121,11 @@ private:
     core::slot_table<connection> conns_;
     core::deadline_list idle_;      // by last activity, when --idle-timeout is set
     core::deadline_list lifetime_;  // by open time, when --max-lifetime is set
+    // Per socket: connections whose stages are still opening, by accept time.
+    std::vector<core::deadline_list> opening_;
+    // Per socket, kept through the drain (sockets_ is not): null for raw echo.
+    std::vector<std::shared_ptr<const pipeline::recipe>> recipes_;
+    core::chunk_pool stage_chunks_;  // what stages write into: plaintext and wire bytes
     core::rate_limit accept_warning_{std::chrono::seconds{5}};
     core::rate_limit refusal_warning_{std::chrono::seconds{5}};
     std::optional<clock::time_point> accept_retry_at_;

@@ -3,6 +3,7 @@
 #include "app/echo_server/server.hpp"
 
 #include "app/echo_server/host_facts.hpp"
+#include "app/echo_server/listener_stages.hpp"
 #include "app/echo_server/logging.hpp"
 #include "app/echo_server/metrics_endpoint.hpp"
 #include "app/echo_server/privileges.hpp"
@@ -46,6 +47,7 @@ struct bound_sockets {
     socket_sets per_thread;
     std::vector<std::string> urls;   // one per socket index
     std::vector<net::unix_socket_file> files;
+    listener_stages stages;  // what each listener puts before the echo (TLS)
 };
 
 int listen_backlog(const core::server_config& config, std::optional<int> own) {
@@ -58,8 +60,9 @@ int listen_backlog(const core::server_config& config, std::optional<int> own) {
     return choice.value;
 }
 
-std::string url_of(core::transport kind, const net::endpoint& e) {
-    return (kind == core::transport::tcp ? "tcp://" : "udp://") + e.to_string();
+std::string url_of(const core::listen_url& url, const net::endpoint& e) {
+    const char* scheme = url.tls ? "tls://" : url.kind == core::transport::tcp ? "tcp://" : "udp://";
+    return scheme + e.to_string();
 }
 
 // IP listeners: every address the host resolves to, each an SO_REUSEPORT group
@@ -75,9 +78,11 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
                        ? net::open_tcp_listeners(address, config.threads,
                                                  {listen_backlog(config, url.backlog), v6only})
                        : net::open_udp_sockets(address, config.threads, v6only);
-        out.urls.push_back(url_of(url.kind, net::local_endpoint(fds[0].get())));
+        out.urls.push_back(url_of(url, net::local_endpoint(fds[0].get())));
+        const auto recipe = out.stages.recipe_for(url, out.urls.back());
         for (unsigned i = 0; i < config.threads; ++i) {
-            out.per_thread[i].push_back({std::move(fds[i]), url.kind, url.nodelay.value_or(true)});
+            out.per_thread[i].push_back(
+                {std::move(fds[i]), url.kind, url.nodelay.value_or(true), recipe});
         }
     }
 }
@@ -85,13 +90,14 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
 // A socket without a reuseport group of its own (a Unix listener, one systemd
 // passed): every thread watches a duplicate of the same socket.
 void share_with_threads(const core::server_config& config, const net::unique_fd& socket,
-                        core::transport kind, std::string url, bound_sockets& out) {
+                        core::transport kind, std::string url, bound_sockets& out,
+                        const std::shared_ptr<const pipeline::recipe>& recipe = nullptr) {
     for (unsigned i = 0; i < config.threads; ++i) {
         net::unique_fd fd{::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0)};
         if (!fd) {
             throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
         }
-        out.per_thread[i].push_back({std::move(fd), kind});
+        out.per_thread[i].push_back({std::move(fd), kind, true, recipe});
     }
     out.urls.push_back(std::move(url));
 }
@@ -100,8 +106,10 @@ void bind_unix(const core::server_config& config, const core::listen_url& url,
                bound_sockets& out) {
     auto l = net::open_unix_listener(url.path, url.abstract,
                                      {listen_backlog(config, url.backlog), url.mode});
-    share_with_threads(config, l.fd, url.kind,
-                       std::string{"unix:"} + (url.abstract ? "@" : "") + url.path, out);
+    const auto announced =
+        std::string{url.tls ? "unix+tls:" : "unix:"} + (url.abstract ? "@" : "") + url.path;
+    share_with_threads(config, l.fd, url.kind, announced, out,
+                       out.stages.recipe_for(url, announced));
     out.files.push_back(std::move(l.file));
 }
 
@@ -140,6 +148,7 @@ server::worker_options make_worker_options(const core::server_config& config,
                                            const std::vector<std::string>& urls) {
     server::worker_options options;
     options.max_chunks = std::max<std::size_t>(1, config.max_buffer / chunk_size);
+    options.chunk_size = chunk_size;
     options.drain_timeout = config.drain_timeout;
     options.udp = config.udp;
     options.limits = config.limits;
@@ -176,6 +185,7 @@ struct supervision {
     const std::atomic<bool>& failed;
     std::atomic<bool>& draining;
     std::function<std::string()> status;
+    listener_stages& stages;
 };
 
 // systemd's STATUS= is refreshed this often when the service manager asks for it.
@@ -197,6 +207,7 @@ bool supervise(supervision& s) {
         if (sig == SIGHUP) {
             reopen_log();
             spdlog::info("SIGHUP: log reopened");
+            s.stages.reload();
             continue;
         }
         if (sig == SIGUSR1) {
@@ -264,7 +275,8 @@ int run_server(const core::server_config& config, signal_watch& signals) {
             *config.metrics,
             metrics_routes{[&] {
                                return metrics_text(workers, bound.urls,
-                                                   engines.name(), start_time);
+                                                   engines.name(), start_time) +
+                                      bound.stages.metrics_text();
                            },
                            [&draining] { return !draining.load(); }});
     }
@@ -280,7 +292,8 @@ int run_server(const core::server_config& config, signal_watch& signals) {
     auto threads = start_loops(workers, exited.get(), failed);
     net::notify_systemd("READY=1");
     supervision s{config, signals, workers, exited.get(), failed, draining,
-                  [&] { return status_line(workers, bound.urls.size(), start_time); }};
+                  [&] { return status_line(workers, bound.urls.size(), start_time); },
+                  bound.stages};
     const bool worker_failed = supervise(s);
     for (auto& t : threads) {
         t.join();

@@ -1,0 +1,33 @@
+// Turns each listener URL into the stages its connections get (a recipe), keeps
+// what SIGHUP reloads, and adds the stages' series to /metrics.
+#pragma once
+
+#include "core/listen_url.hpp"
+#include "pipeline/recipe.hpp"
+#include "tls/tls_observer.hpp"
+#include "tls/tls_stage_factory.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace echo::app {
+
+class listener_stages {
+public:
+    // The recipe for `url` (null for raw echo), announced as `announced`. Loads
+    // TLS material now: throws net::setup_error with one line when it is unusable.
+    std::shared_ptr<const pipeline::recipe> recipe_for(const core::listen_url& url,
+                                                       const std::string& announced);
+    // SIGHUP: reloads every TLS listener's files; a listener whose files fail keeps
+    // its old material. Logs one line per listener.
+    void reload();
+    // The stages' metrics (empty when there are none).
+    [[nodiscard]] std::string metrics_text() const;
+
+private:
+    std::vector<std::shared_ptr<tls::tls_stage_factory>> tls_;
+    std::vector<std::shared_ptr<tls::tls_observer>> observers_;
+};
+
+}  // namespace echo::app
