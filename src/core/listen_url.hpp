@@ -2,6 +2,9 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/socket_options.hpp"
+#include "core/transport.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,8 +13,6 @@
 #include <vector>
 
 namespace echo::core {
-
-enum class transport { tcp, udp, unix_stream };
 
 struct listen_url {
     transport kind = transport::tcp;
@@ -22,8 +23,8 @@ struct listen_url {
     bool abstract = false;   // unix:@name
     std::optional<int> backlog;       // tcp, unix
     std::optional<bool> ipv6only;     // tcp, udp
-    std::optional<bool> nodelay;      // tcp: TCP_NODELAY on accepted connections (default on)
     std::optional<unsigned> mode;     // unix file sockets: permission bits
+    socket_options sockopts;          // tcp, udp: nodelay, keepalive, sndbuf, tos, mark, ...
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options
