@@ -13,7 +13,8 @@ import threading
 import time
 import unittest
 
-from harness import SLOW, Server, metric, parse_metrics, run_server, scrape, wait_until
+from harness import (SLOW, Server, metric, parse_metrics, run_server, scrape,
+                     server_side_socket, wait_until)
 from tls_material import Pki
 
 METRICS = ["--metrics", "tcp://127.0.0.1:0"]
@@ -160,6 +161,19 @@ class Interop(unittest.TestCase):
                 tls_echo(server, ctx, b"x")
             wait_until(lambda: metric(metrics_of(server), "echo_tls_handshake_failures_total",
                                       reason="version") == 1, 10, "a version failure counted")
+
+    def test_socket_options_apply_to_tls_listeners(self):
+        url = self.m.url("&keepalive=30,5,3&user_timeout=4000&nodelay=1")
+        with Server("--listen", url, "--log-level", "warn") as server:
+            raw = socket.create_connection(("127.0.0.1", server.port), timeout=30 * SLOW)
+            with self.m.client_context().wrap_socket(raw, server_hostname="localhost") as t:
+                self.assertEqual(duplex(t, b"opts"), b"opts")
+                with server_side_socket(server, t) as s:
+                    self.assertEqual(s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), 1)
+                    self.assertEqual(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), 30)
+                    self.assertEqual(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+                                     4000)
+                    self.assertEqual(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
 
     def test_unix_tls_listener(self):
         path = os.path.join(self.m.dir, "echo.sock")
@@ -355,6 +369,23 @@ class Abuse(unittest.TestCase):
                     metrics_of(server)), 10, "100 failed handshakes counted")
             self.assertEqual(metric(samples, "echo_tls_handshake_failures_total", reason="not_tls"),
                              50)
+
+
+    def test_limits_act_before_any_handshake_work(self):
+        with Server("--listen", self.m.url(), "--max-connections-per-ip", "2", "--log-level",
+                    "warn", *METRICS, expect_lines=2) as server:
+            held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+            wait_until(lambda: metric(metrics_of(server), "echo_connections_open") == 2, 10,
+                       "two connections open")
+            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                tls_echo(server, self.m.client_context(), b"over the limit")
+            samples = metrics_of(server)
+            self.assertEqual(metric(samples, "echo_connections_refused_total",
+                                    reason="max_connections_per_ip"), 1)
+            # Refused before a stage existed: no handshake was even started, let alone failed.
+            self.assertEqual(metric(samples, "echo_tls_handshakes_total"), 0)
+            for s in held:
+                s.close()
 
 
 class BadSetup(unittest.TestCase):
