@@ -46,6 +46,27 @@ void check_socket_options(const core::listen_url& url) {
     require(!ip_only || url.kind != core::transport::unix_stream, "no socket options on unix:");
 }
 
+void check_tls(const core::listen_url& url, std::string_view text) {
+    require(url.tls.has_value() == (text.starts_with("tls://") || text.starts_with("unix+tls:")),
+            "TLS settings exactly on tls:// and unix+tls:");
+    if (!url.tls) {
+        return;
+    }
+    const auto& t = *url.tls;
+    require(!t.identities.empty() && t.identities.size() <= 64, "1-64 cert/key pairs");
+    for (const auto& id : t.identities) {
+        require(!id.cert.empty() && !id.key.empty(), "every cert has its key");
+    }
+    require(t.verify == core::tls_verify::none || !t.ca.empty(), "verification needs a CA");
+    require(t.handshake_timeout.count() >= 1 && t.handshake_timeout.count() <= 3'600'000,
+            "handshake_timeout is 1 ms-1 h");
+    require(t.alpn.size() <= 16, "at most 16 ALPN ids");
+    for (const auto& id : t.alpn) {
+        require(!id.empty() && id.size() <= 255 && id.find(',') == std::string::npos,
+                "an ALPN id is 1-255 bytes");
+    }
+}
+
 void check_one(std::string_view text) {
     auto parsed = core::parse_listen_url(text);
     if (const auto* err = std::get_if<core::listen_url_error>(&parsed)) {
@@ -63,6 +84,7 @@ void check_one(std::string_view text) {
     require(!url.backlog || *url.backlog >= 1, "a backlog is positive");
     require(!url.mode || *url.mode <= 0777, "a mode is permission bits");
     check_socket_options(url);
+    check_tls(url, text);
 
     const auto canonical = url.canonical();
     auto again = core::parse_listen_url(canonical);
