@@ -188,8 +188,8 @@ class ThroughHaproxyTest(unittest.TestCase):
         code, report, err, context = self.bench("--ca", self.ca, "--conns", "2",
                                                 "--tls-min", "1.3", url=self.mtls_url)
         self.assertEqual(code, 1, context)
-        self.assertGreater(report["errors"]["tls"] + report["errors"]["early_close"]
-                           + report["errors"]["reset"], 0, context)
+        self.assertEqual(report["errors"]["tls"], 2, context)
+        self.assertIn("certificate required", report["first_error"], context)
         self.assertEqual(report["messages"], 0, context)
 
     def test_server_pids_are_summed(self):
