@@ -88,7 +88,8 @@ std::string format_table(const bench_report& r) {
         const auto& t = r.result.handshake_latency;
         out += fmt::format("tls         {} {}, ALPN {}; {} handshakes, {} resumed ({:.1f}%), "
                            "{:.0f} handshakes/s in the window\n"
-                           "handshake µs p50 {:.1f}  p99 {:.1f}  max {:.1f}  (connect to TLS done)\n",
+                           "handshake µs p50 {:.1f}  p99 {:.1f}  max {:.1f}  "
+                           "(connect to TLS done)\n",
                            or_none(r.result.tls_version), or_none(r.result.tls_cipher),
                            or_none(r.result.tls_alpn), r.result.handshakes, r.result.resumed,
                            100 * resumed_share(r.result),

@@ -94,9 +94,13 @@ tls_client_context::tls_client_context(const tls_settings& s, const core::target
             setup_failed("--key " + s.key_file);
         }
     }
-    if ((s.min_version && ::SSL_CTX_set_min_proto_version(ctx_, protocol_version(s.min_version)) != 1) ||
-        (s.max_version && ::SSL_CTX_set_max_proto_version(ctx_, protocol_version(s.max_version)) != 1)) {
-        setup_failed("--tls-min/--tls-max");
+    if (s.min_version &&
+        ::SSL_CTX_set_min_proto_version(ctx_, protocol_version(s.min_version)) != 1) {
+        setup_failed("--tls-min");
+    }
+    if (s.max_version &&
+        ::SSL_CTX_set_max_proto_version(ctx_, protocol_version(s.max_version)) != 1) {
+        setup_failed("--tls-max");
     }
     if (!s.alpn.empty()) {
         const std::string wire = alpn_wire(s.alpn);
@@ -114,7 +118,8 @@ tls_client_context::tls_client_context(const tls_settings& s, const core::target
     }
     // The client keeps no cache of its own: the callback holds the one session the
     // next connection resumes (TLS 1.3 tickets arrive after the handshake).
-    ::SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    ::SSL_CTX_set_session_cache_mode(ctx_,
+                                     SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     ::SSL_CTX_sess_set_new_cb(ctx_, &tls_client_context::on_new_session);
 }
 
@@ -231,7 +236,9 @@ bool tls_stream::resumed() const noexcept { return ::SSL_session_reused(ssl_) ==
 
 std::string tls_stream::version() const { return ::SSL_get_version(ssl_); }
 
-std::string tls_stream::cipher() const { return ::SSL_CIPHER_get_name(::SSL_get_current_cipher(ssl_)); }
+std::string tls_stream::cipher() const {
+    return ::SSL_CIPHER_get_name(::SSL_get_current_cipher(ssl_));
+}
 
 std::string tls_stream::alpn() const {
     const unsigned char* name = nullptr;

@@ -44,8 +44,8 @@ class Terminator:
 
 
 def haproxy(directory, backend_port, pem, client_ca=None):
-    """HAProxy (mode tcp, one thread) terminating TLS on a port 0 socket bound here;
-    with `client_ca`, a client certificate signed by it is required.
+    """HAProxy (mode tcp, one thread, ALPN "echo") terminating TLS on a port 0
+    socket bound here; with `client_ca`, a client certificate signed by it is required.
     Returns (Terminator, port)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -58,7 +58,8 @@ def haproxy(directory, backend_port, pem, client_ca=None):
                 f"defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n"
                 f"  timeout server 30s\n"
                 f"frontend tls\n  bind fd@{listener.fileno()} ssl crt {pem} "
-                f"ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3{verify}\n  default_backend echo\n"
+                f"ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3 alpn echo{verify}\n"
+                f"  default_backend echo\n"
                 f"backend echo\n  server echo 127.0.0.1:{backend_port}\n")
     check = subprocess.run([HAPROXY, "-c", "-f", config], capture_output=True, text=True,
                            pass_fds=(listener.fileno(),))
@@ -145,6 +146,13 @@ class ThroughHaproxyTest(unittest.TestCase):
                 self.assertTrue(tls["cipher"], context)
                 self.assertEqual(tls["handshakes"], 4, context)
                 self.assertGreater(tls["handshake_us"]["max"], 0, context)
+
+    def test_alpn_is_offered_and_reported(self):
+        code, report, _, context = self.bench("--ca", self.ca, "--alpn", "h2,echo")
+        self.assertEqual((code, report["errors"]["total"]), (0, 0), context)
+        self.assertEqual(report["tls"]["alpn"], "echo", context)
+        code, report, _, context = self.bench("--ca", self.ca)
+        self.assertEqual(report["tls"]["alpn"], "", "nothing offered, nothing chosen")
 
     def test_the_name_is_verified(self):
         # The certificate names localhost and 127.0.0.1: a name it lacks fails.
