@@ -1,6 +1,7 @@
 """TLS listeners end to end: the real server, real TLS clients that are not ours
 (openssl s_client, gnutls-cli, Python's ssl), client certificates, SNI, ALPN,
 resumption, reload on SIGHUP, and hostile handshakes beside an honest client."""
+import json
 import os
 import select
 import shutil
@@ -13,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import (SLOW, Server, metric, parse_metrics, run_server, scrape,
+from harness import (BENCH, SLOW, Server, metric, parse_metrics, run_server, scrape,
                      server_side_socket, wait_until)
 from tls_material import Pki
 
@@ -300,6 +301,39 @@ class Reload(unittest.TestCase):
                 server.wait_log("reload failed, keeping the previous TLS material")
                 _, facts = tls_echo(server, ctx, b"again")
                 self.assertEqual(facts["cert"]["serialNumber"], "0222")
+        finally:
+            m.cleanup()
+
+
+    def test_rotation_under_echo_bench_load_loses_nothing(self):
+        m = Material()
+        try:
+            cert = os.path.join(m.dir, "live.pem")
+            key = os.path.join(m.dir, "live.key")
+            for src, dst in zip(m.pki.server("localhost", serial=0x301), (cert, key)):
+                shutil.copy(src, dst)
+            with Server("--listen", f"tls://127.0.0.1:0?cert={cert}&key={key}",
+                        "--log-level", "info") as server:
+                # New connections all the time (5 echoes each), so handshakes straddle
+                # every reload.
+                bench = subprocess.Popen(
+                    [BENCH, "--json", server.urls[0], "--ca", m.pki.ca_cert, "--sni", "localhost",
+                     "--conns", "20", "--messages-per-conn", "5", "--duration", "3",
+                     "--warmup", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True)
+                for serial in (0x302, 0x303, 0x304):
+                    time.sleep(0.5)  # pacing the reloads across the run, not synchronising
+                    for src, dst in zip(m.pki.server("localhost", serial=serial), (cert, key)):
+                        shutil.copy(src, dst)
+                    server.signal(signal.SIGHUP)
+                out, err = bench.communicate(timeout=60 * SLOW)
+                self.assertEqual(bench.returncode, 0, err)
+                report = json.loads(out)
+                self.assertEqual(report["errors"]["total"], 0, report["errors"])
+                self.assertGreater(report["tls"]["handshakes"], 100, report["tls"])
+                server.wait_log("certificate serials 0304")
+                _, facts = tls_echo(server, m.client_context(), b"new")
+                self.assertEqual(facts["cert"]["serialNumber"], "0304")
         finally:
             m.cleanup()
 
