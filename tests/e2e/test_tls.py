@@ -14,8 +14,8 @@ import threading
 import time
 import unittest
 
-from harness import (BENCH, SLOW, Server, metric, parse_metrics, run_server, scrape,
-                     server_side_socket, wait_until)
+from harness import (BENCH, SLOW, Server, metric, parse_metrics, run_bench, run_server,
+                     scrape, server_side_socket, wait_until)
 from tls_material import Pki
 
 METRICS = ["--metrics", "tcp://127.0.0.1:0"]
@@ -264,6 +264,18 @@ class Identity(unittest.TestCase):
             samples = metrics_of(server)
             self.assertEqual(metric(samples, "echo_tls_handshakes_total", result="resumed"), 2)
             self.assertEqual(metric(samples, "echo_tls_handshakes_total", result="ok"), 2)
+
+
+    def test_a_resumed_session_gets_a_fresh_ticket(self):
+        # TLS 1.3 clients use a ticket once: without a fresh one after every
+        # resumption, every other new connection fell back to a full handshake.
+        with Server("--listen", self.m.url(), "--log-level", "warn") as server:
+            code, report, err = run_bench(server.urls[0], "--ca", self.m.pki.ca_cert, "--sni",
+                                          "localhost", "--conns", "4", "--messages-per-conn", "1",
+                                          "--resume", "--duration", "1", "--warmup", "0.2")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(report["errors"]["total"], 0)
+            self.assertGreater(report["tls"]["resumed_ratio"], 0.75, report["tls"])
 
 
 class Reload(unittest.TestCase):
