@@ -2,6 +2,7 @@
 // a server that starts is a server whose handshakes can succeed.
 #include "tls/tls_context.hpp"
 
+#include "core/log_safe.hpp"
 #include "tls/tls_errors.hpp"
 
 #include <openssl/err.h>
@@ -186,7 +187,9 @@ int tls_context::on_client_hello(SSL* ssl, int* /*alert*/, void* /*arg*/) {
         if (!notes->offered_alpn.empty()) {
             notes->offered_alpn += ',';
         }
-        notes->offered_alpn.append(reinterpret_cast<const char*>(ext + at + 1), n);
+        // Escaped (commas too), so a hostile id can neither forge a log line nor
+        // pass for two ids.
+        notes->offered_alpn += core::log_safe({reinterpret_cast<const char*>(ext + at + 1), n});
         at += 1 + n;
     }
     return SSL_CLIENT_HELLO_SUCCESS;

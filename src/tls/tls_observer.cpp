@@ -2,6 +2,7 @@
 // hostile client cannot grow the metrics page.
 #include "tls/tls_observer.hpp"
 
+#include "core/log_safe.hpp"
 #include "core/prometheus_text.hpp"
 #include "tls/tls_errors.hpp"
 #include "tls/tls_stage.hpp"
@@ -35,13 +36,14 @@ void tls_observer::opened(const pipeline::chain& c, std::chrono::nanoseconds too
     add(buckets_[static_cast<std::size_t>(
         std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin())]);
     add(duration_ns_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, took.count())));
-    fields.emplace_back("sni", std::move(f.sni));
-    fields.emplace_back("alpn", std::move(f.alpn));
+    // The client chose these bytes: escaped, they cannot forge or split a log line.
+    fields.emplace_back("sni", core::log_safe(f.sni));
+    fields.emplace_back("alpn", core::log_safe(f.alpn));
     fields.emplace_back("alpn_offered", std::move(f.offered_alpn));
     fields.emplace_back("tls_version", std::move(f.version));
     fields.emplace_back("cipher", std::move(f.cipher));
     fields.emplace_back("resumed", f.resumed ? "yes" : "no");
-    fields.emplace_back("client_cert", f.client_cert ? std::move(f.client_subject) : "");
+    fields.emplace_back("client_cert", f.client_cert ? core::log_safe(f.client_subject) : "");
     fields.emplace_back("client_verify",
                         !f.client_cert ? "none" : f.client_verified ? "ok" : "failed");
 }

@@ -252,6 +252,35 @@ class Identity(unittest.TestCase):
             self.assertEqual(facts["alpn"], "http/1.1")
             server.wait_log("alpn=http/1.1 alpn_offered=echo,http/1.1")
 
+    def test_client_chosen_names_cannot_forge_log_lines(self):
+        # SNI and ALPN are bytes the client picks; OpenSSL only refuses a NUL. A line
+        # feed must not start a forged line, nor a stray byte break the JSON log.
+        sni = b"evil\n2026-01-01T00:00:00.000 info FORGED\xff"
+        for fmt in ("text", "json"):
+            with Server("--listen", self.m.url(), "--log-level", "info", "--log-format",
+                        fmt) as server:
+                p = subprocess.run([b"openssl", b"s_client", b"-connect",
+                                    f"127.0.0.1:{server.port}".encode(), b"-servername", sni,
+                                    b"-alpn", b"h2\nx\xfe\"y", b"-quiet", b"-no_ign_eof"],
+                                   input=b"", capture_output=True, timeout=30 * SLOW)
+                self.assertEqual(p.returncode, 0, p.stderr[-300:])
+                server.wait_log("handshake")
+                with open(server.log.name, "rb") as f:
+                    lines = f.read().splitlines()
+                self.assertFalse([l for l in lines if b"FORGED" in l and not l.startswith(
+                    (b"20", b"{")) or l.startswith(b"2026-01-01")], lines)
+                if fmt == "text":
+                    line = next(l for l in lines if b"handshake with" in l).decode("ascii")
+                    self.assertIn(r"sni=evil\x0a2026-01-01T00:00:00.000\x20info\x20FORGED\xff",
+                                  line)
+                    self.assertIn(r"alpn_offered=h2\x0ax\xfe\x22y", line)
+                else:
+                    events = [json.loads(l.decode("utf-8")) for l in lines]  # strict UTF-8
+                    shake = next(e for e in events if e["event"] == "handshake")
+                    self.assertEqual(shake["sni"],
+                                     r"evil\x0a2026-01-01T00:00:00.000\x20info\x20FORGED\xff")
+                    self.assertEqual(shake["alpn_offered"], r"h2\x0ax\xfe\x22y")
+
     def test_sessions_resume(self):
         with Server("--listen", self.m.url(), "--log-level", "warn", *METRICS,
                     expect_lines=2) as server:

@@ -1,0 +1,15 @@
+// Text a peer chose (a TLS server name, ALPN ids, a certificate subject) made safe
+// for one log value: it can neither end the line, split the key=value pair, nor
+// pass for two items of a comma-separated list.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace echo::core {
+
+// Printable ASCII other than space, '"', '\' and ',' passes; every other byte becomes
+// \xHH. The result is ASCII, so the JSON log stays valid UTF-8 too.
+[[nodiscard]] std::string log_safe(std::string_view text);
+
+}  // namespace echo::core
