@@ -25,7 +25,7 @@ struct session_facts {
 // What one peer can hold: the chunks in in_ and wire_ (counted by held(), which
 // the worker adds to the echo's chunks against --max-buffer and stops reading at),
 // plus OpenSSL's own per-connection state: about 46 KiB once the handshake starts
-// (measured, 1000 stalled handshakes), up to 128 KiB more for a ClientHello the
+// (measured, 1000 stalled handshakes), plus up to OpenSSL's ClientHello limit (128 KiB) for one the
 // peer actually sends in full, and 15 KiB once idle. A peer that stalls its
 // handshake keeps that until handshake_timeout; CPU goes to handshakes only as
 // fast as the accept limits let connections in.
