@@ -22,8 +22,13 @@ struct connection_limits {
     }
 };
 
-enum class refusal : std::uint8_t { max_connections, max_connections_per_ip, accept_rate };
-inline constexpr std::size_t kRefusals = 3;
+enum class refusal : std::uint8_t {
+    max_connections,
+    max_connections_per_ip,
+    accept_rate,
+    handshakes_per_ip,  // a listener's cap on one address's connections still opening
+};
+inline constexpr std::size_t kRefusals = 4;
 
 enum class close_reason : std::uint8_t {
     peer_closed,
@@ -43,7 +48,7 @@ inline constexpr std::size_t kCloseReasons = 11;
 // Stable snake_case names: metric label values and JSON log `reason`s.
 [[nodiscard]] constexpr const char* name_of(refusal r) noexcept {
     constexpr const char* names[kRefusals] = {"max_connections", "max_connections_per_ip",
-                                              "accept_rate"};
+                                              "accept_rate", "handshakes_per_ip"};
     return names[static_cast<std::size_t>(r)];
 }
 [[nodiscard]] constexpr const char* name_of(close_reason r) noexcept {

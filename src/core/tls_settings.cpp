@@ -108,6 +108,14 @@ std::optional<std::string> take_tls_key(std::string_view key, std::string_view v
             return std::string{"handshake_timeout must be seconds, above 0 and at most 3600"};
         }
         out.handshake_timeout = *t;
+    } else if (key == "handshakes_per_ip") {
+        unsigned n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc{} || end != value.data() + value.size() || value.empty() ||
+            n > 65535) {
+            return std::string{"handshakes_per_ip must be 0-65535 (0: no cap)"};
+        }
+        out.handshakes_per_ip = n;
     } else if (key == "strict") {
         if (value != "0" && value != "1") {
             return std::string{"strict must be 0 or 1"};

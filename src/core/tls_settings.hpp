@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ struct tls_settings {
     std::vector<std::string> alpn;  // the server's preference order
     std::chrono::milliseconds handshake_timeout{10'000};
     bool strict = false;  // an expired certificate fails the start instead of a warning
+    std::uint32_t handshakes_per_ip = 64;  // in progress per address and loop; 0 = no cap
 };
 
 // Takes one URL key of a TLS listener. Returns nullopt when the key is not a TLS

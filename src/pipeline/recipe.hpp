@@ -30,6 +30,10 @@ struct recipe {
     // costs memory, and a peer that stalls one must not keep it.
     std::chrono::milliseconds opening_timeout{10'000};
     std::shared_ptr<chain_observer> observer;  // may be null
+    // Per loop and peer address (IPv6 by --ipv6-prefix-len), connections whose
+    // stages are still opening; more are refused at accept. A stalled handshake
+    // holds tens of KiB, so without it one address could pin memory by the GiB.
+    std::uint32_t max_opening_per_address = 64;  // 0: no cap
 
     // Null when a stage could not be made.
     [[nodiscard]] std::unique_ptr<chain> make(core::chunk_pool& pool) const noexcept {

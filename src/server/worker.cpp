@@ -203,10 +203,18 @@ void worker::tune(std::size_t listener, int fd) noexcept {
 // Over a limit the connection is accepted and closed at once: leaving it in the
 // accept queue would only fill the queue and stall well-behaved clients.
 bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
-    if (!options_.gate) {
-        return false;
+    std::optional<core::refusal> refusal;
+    if (options_.gate) {
+        refusal = options_.gate->admit(address_key(peer), ns_of(clock::now()));
     }
-    const auto refusal = options_.gate->admit(address_key(peer), ns_of(clock::now()));
+    const auto& recipe = recipes_[listener];
+    if (!refusal && recipe) {
+        const auto key = opening_key(peer);
+        if (key && !opening_by_address_.try_add(*key, recipe->max_opening_per_address)) {
+            refusal = core::refusal::handshakes_per_ip;
+            release(peer);  // the gate had admitted it
+        }
+    }
     if (!refusal) {
         return false;
     }
@@ -240,6 +248,9 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         conns_.erase(to_slot(t));
         ::close(fd);
         release(peer);
+        if (const auto key = recipe ? opening_key(peer) : std::nullopt) {
+            opening_by_address_.remove(*key);
+        }
         tallies_[listener].add(core::tally::closed(core::close_reason::socket_error));
         if (auto suppressed = accept_warning_.admit(now)) {
             spdlog::warn("closed {}: cannot watch its socket: {}{}", peer.to_string(),
@@ -474,9 +485,18 @@ void worker::pump_chain(io::conn_token t, connection& c) {
                                   c.stream.held_chunks() + chain.held() < bound);
 }
 
+// Counted by the per-IP limits' network (IPv6 by --ipv6-prefix-len); none for Unix.
+std::optional<core::peer_address> worker::opening_key(const net::endpoint& peer) const {
+    const auto a = address_key(peer);
+    return a ? std::optional{a->ipv6_prefix(options_.limits.ipv6_prefix_len)} : std::nullopt;
+}
+
 void worker::on_stages_open(io::conn_token t, connection& c) {
     c.stages_open = true;
     opening_[c.listener].remove(to_slot(t).index);
+    if (const auto key = opening_key(c.peer)) {
+        opening_by_address_.remove(*key);
+    }
     const auto& recipe = *recipes_[c.listener];
     if (!recipe.observer) {
         return;
@@ -519,6 +539,9 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
     lifetime_.remove(to_slot(t).index);
     if (c.chain && !c.stages_open) {
         opening_[c.listener].remove(to_slot(t).index);
+        if (const auto key = opening_key(c.peer)) {
+            opening_by_address_.remove(*key);
+        }
         report_unopened(c, reason);
     }
     if (options_.events->wants(spdlog::level::info)) {

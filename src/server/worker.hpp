@@ -2,6 +2,7 @@
 // connections it accepted. Echo logic lives here once, for every engine.
 #pragma once
 
+#include "core/address_counts.hpp"
 #include "core/chunk_pool.hpp"
 #include "core/datagram_guard.hpp"
 #include "core/deadline_list.hpp"
@@ -105,6 +106,7 @@ private:
     void on_chain_sent(io::conn_token t, connection& c, std::size_t n);
     void on_stages_open(io::conn_token t, connection& c);
     void report_unopened(const connection& c, core::close_reason reason);
+    [[nodiscard]] std::optional<core::peer_address> opening_key(const net::endpoint& peer) const;
     void close_connection(io::conn_token t, connection& c, core::close_reason reason);
     void out_of_descriptors(std::size_t listener, int err);
     void set_accepting(bool on);
@@ -123,6 +125,7 @@ private:
     core::deadline_list lifetime_;  // by open time, when --max-lifetime is set
     // Per socket: connections whose stages are still opening, by accept time.
     std::vector<core::deadline_list> opening_;
+    core::address_counts opening_by_address_;  // connections still opening, per address
     // Per socket, kept through the drain (sockets_ is not): null for raw echo.
     std::vector<std::shared_ptr<const pipeline::recipe>> recipes_;
     core::chunk_pool stage_chunks_;  // what stages write into: plaintext and wire bytes

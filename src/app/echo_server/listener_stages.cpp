@@ -41,6 +41,7 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
     auto recipe = std::make_shared<pipeline::recipe>();
     recipe->stages.push_back(factory);
     recipe->opening_timeout = url.tls->handshake_timeout;
+    recipe->max_opening_per_address = url.tls->handshakes_per_ip;
     recipe->observer = observer;
     tls_.push_back(std::move(factory));
     observers_.push_back(std::move(observer));
