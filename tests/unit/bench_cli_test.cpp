@@ -174,3 +174,24 @@ TEST(BenchCli, AReusedParserGivesWhatAFreshOneGives) {
 }
 
 }  // namespace
+
+namespace {
+
+// As Cli.WhatCli11RemembersStaysBounded, for echo-bench's parser.
+TEST(BenchCli, WhatCli11RemembersStaysBounded) {
+    echo::app::bench_command_line parser{true};
+    std::size_t most = 0;
+    bool started_over = false;
+    for (std::size_t i = 0; i < echo::app::kMaxRememberedOptions; ++i) {
+        const auto before = parser.remembered_options();
+        const auto r = parse_with(parser, {"tcp://127.0.0.1:9", "--conns", "3", "--json"});
+        ASSERT_EQ(std::get<bench_config>(r).conns, 3U);
+        started_over = started_over || parser.remembered_options() < before;
+        most = std::max(most, parser.remembered_options());
+    }
+    EXPECT_TRUE(started_over);
+    EXPECT_LE(most, echo::app::kMaxRememberedOptions + 3);
+    EXPECT_EQ(std::get<bench_config>(parse_with(parser, {})).conns, 1U);
+}
+
+}  // namespace

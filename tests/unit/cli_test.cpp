@@ -266,3 +266,25 @@ TEST(Cli, AMovedParserKeepsWorking) {
 }
 
 }  // namespace
+
+namespace {
+
+// CLI11 2.1 keeps a pointer per parsed option across parses; the parser starts over
+// before that grows past kMaxRememberedOptions, and parses as before afterwards.
+TEST(Cli, WhatCli11RemembersStaysBounded) {
+    echo::app::command_line parser{3, version_text};
+    std::size_t most = 0;
+    bool started_over = false;
+    for (std::size_t i = 0; i < echo::app::kMaxRememberedOptions; ++i) {
+        const auto before = parser.remembered_options();
+        const auto r = parse_with(parser, {"--port", "7", "--threads", "2", "-q"});
+        ASSERT_EQ(std::get<server_config>(r).port, 7);
+        started_over = started_over || parser.remembered_options() < before;
+        most = std::max(most, parser.remembered_options());
+    }
+    EXPECT_TRUE(started_over);
+    EXPECT_LE(most, echo::app::kMaxRememberedOptions + 3);
+    EXPECT_EQ(std::get<server_config>(parse_with(parser, {})).port, 65432);
+}
+
+}  // namespace

@@ -135,6 +135,10 @@ bench_command_line::bench_command_line(bench_command_line&&) noexcept = default;
 bench_command_line& bench_command_line::operator=(bench_command_line&&) noexcept = default;
 
 bench_cli_result bench_command_line::parse(int argc, const char* const* argv) {
+    // As in command_line::parse: CLI11 2.1 never forgets the order of parsed options.
+    if (parser_->app.parse_order().size() > kMaxRememberedOptions) {
+        parser_ = std::make_unique<parser>(parser_->interactive);
+    }
     auto& p = *parser_;
     // CLI11 forgets its own parse state; the values it wrote are ours to reset.
     p.app.clear();
@@ -158,6 +162,10 @@ bench_cli_result bench_command_line::parse(int argc, const char* const* argv) {
         c.command_line += (i ? " " : "") + std::string{argv[i]};
     }
     return c;
+}
+
+std::size_t bench_command_line::remembered_options() const {
+    return parser_->app.parse_order().size();
 }
 
 bench_cli_result parse_bench_command_line(int argc, const char* const* argv, bool interactive) {

@@ -24,6 +24,9 @@ public:
 
     [[nodiscard]] bench_cli_result parse(int argc, const char* const* argv);
 
+    // As command_line::remembered_options(): bounded, whatever the number of parses.
+    [[nodiscard]] std::size_t remembered_options() const;
+
 private:
     struct parser;  // CLI11 and the values it writes to, kept out of this header
     std::unique_ptr<parser> parser_;

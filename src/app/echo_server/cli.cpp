@@ -208,6 +208,12 @@ command_line::command_line(command_line&&) noexcept = default;
 command_line& command_line::operator=(command_line&&) noexcept = default;
 
 cli_result command_line::parse(int argc, const char* const* argv) {
+    // CLI11 2.1's App::clear() leaves App::parse_order_, one pointer per option ever
+    // parsed, to grow without bound; a new parser now and then keeps it small.
+    if (parser_->app.parse_order().size() > kMaxRememberedOptions) {
+        parser_ = std::make_unique<parser>(parser_->defaults.threads,
+                                           std::move(parser_->version_text));
+    }
     auto& p = *parser_;
     // CLI11 forgets what it parsed (results, counts, callback state); the values it
     // wrote into are ours to reset, since it only writes the options it was given.
@@ -224,6 +230,10 @@ cli_result command_line::parse(int argc, const char* const* argv) {
         return usage_error(e.what());
     }
     return finish(p.app, p.cfg, p.raw);
+}
+
+std::size_t command_line::remembered_options() const {
+    return parser_->app.parse_order().size();
 }
 
 cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,

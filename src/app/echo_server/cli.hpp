@@ -4,6 +4,7 @@
 
 #include "core/server_config.hpp"
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ struct cli_exit {
 
 using cli_result = std::variant<core::server_config, cli_exit>;
 
+// A parser object starts over once CLI11 remembers this many parsed options.
+inline constexpr std::size_t kMaxRememberedOptions = 1 << 14;
+
 // The options declared once and parsed any number of times: every parse starts from
 // the defaults, so a parse never sees what an earlier one set (the fuzz target parses
 // millions of command lines with one object; declaring the options is most of the cost).
@@ -34,6 +38,10 @@ public:
     command_line& operator=(command_line&&) noexcept;
 
     [[nodiscard]] cli_result parse(int argc, const char* const* argv);
+
+    // How many parsed options CLI11 still remembers from earlier parses (see parse()):
+    // bounded, whatever the number of parses.
+    [[nodiscard]] std::size_t remembered_options() const;
 
 private:
     struct parser;  // CLI11 and the values it writes to, kept out of this header
