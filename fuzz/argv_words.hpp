@@ -2,40 +2,48 @@
 // so the seeds are readable text and a word can hold anything but a newline.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace echo::fuzz {
 
+// Two allocations per input, whatever the number of words: the words stay in one
+// copy of the input with each newline turned into the terminating NUL.
 class argv_words {
 public:
-    argv_words(const char* program, const std::uint8_t* data, std::size_t size) {
-        words_.emplace_back(program);
-        std::string_view rest{reinterpret_cast<const char*>(data), size};
-        while (!rest.empty()) {
-            const auto nl = rest.find('\n');
-            words_.emplace_back(rest.substr(0, nl));
-            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    argv_words(const char* program, const std::uint8_t* data, std::size_t size)
+        : text_(reinterpret_cast<const char*>(data), size) {
+        const auto lines = size == 0 ? 0 : std::count(text_.begin(), text_.end(), '\n') + 1;
+        argv_.reserve(static_cast<std::size_t>(lines) + 2);
+        argv_.push_back(program);
+        // Pointers taken once the text is complete: the string no longer reallocates.
+        if (size > 0) {
+            argv_.push_back(text_.data());
         }
-        // Pointers taken once all words are in place: the vector no longer moves them.
-        for (const auto& w : words_) {
-            argv_.push_back(w.c_str());
+        for (std::size_t i = 0; i < size; ++i) {
+            if (text_[i] == '\n') {
+                text_[i] = '\0';
+                // A newline ends a word; only one with something after it starts another.
+                if (i + 1 < size) {
+                    argv_.push_back(text_.data() + i + 1);
+                }
+            }
         }
         argv_.push_back(nullptr);
     }
 
-    // argv() points into words_: a copy would point into the original.
+    // argv() points into text_: a copy would point into the original.
     argv_words(const argv_words&) = delete;
     argv_words& operator=(const argv_words&) = delete;
 
-    [[nodiscard]] int argc() const { return static_cast<int>(words_.size()); }
+    [[nodiscard]] int argc() const { return static_cast<int>(argv_.size() - 1); }
     [[nodiscard]] const char* const* argv() const { return argv_.data(); }
 
 private:
-    std::vector<std::string> words_;
+    std::string text_;
     std::vector<const char*> argv_;
 };
 

@@ -2,8 +2,13 @@
 // exits 2 with a hint.
 #include "app/echo_bench/bench_cli.hpp"
 
+#include "reparse_check.hpp"
+
 #include <gtest/gtest.h>
 
+#include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 using echo::app::cli_exit;
@@ -137,3 +142,110 @@ TEST(BenchCli, TlsOptionsAreCheckedAgainstTheTarget) {
         EXPECT_NE(e.text.find(why), std::string::npos) << e.text;
     }
 }
+// One bench_command_line parsing many command lines, as the fuzz target does: each
+// parse must give exactly what a fresh parser gives, whatever came before it.
+namespace {
+
+using echo::test::args_list;
+using echo::test::joined;
+
+// Every field of the result, so two results compare equal only when they are.
+std::string describe(const echo::app::bench_cli_result& r) {
+    std::ostringstream out;
+    if (const auto* done = std::get_if<cli_exit>(&r)) {
+        out << "exit " << done->code << ": " << done->text;
+        return out.str();
+    }
+    const auto& c = std::get<bench_config>(r);
+    out << "target=" << c.target.to_string() << " conns=" << c.conns << " sizes=";
+    for (auto size : c.sizes) {
+        out << size << ",";
+    }
+    out << " pipeline=" << c.pipeline << " per_conn=" << c.messages_per_conn
+        << " rate=" << c.rate << " duration=" << c.duration.count()
+        << " warmup=" << c.warmup.count() << " drain=" << c.drain.count()
+        << " loss=" << c.loss_timeout.count() << " threads=" << c.threads
+        << " streamers=" << c.streamers << " streamer_size=" << c.streamer_size
+        << " hogs=" << c.hogs << " connect_rate=" << c.connect_rate
+        << " pids=" << c.server_pids.size() << " json=" << c.json << " live=" << c.live
+        << " tls=" << c.target.tls << c.tls.insecure << c.tls.resume << c.tls.ca_file << c.tls.sni
+        << " command_line=" << c.command_line;
+    return out.str();
+}
+
+// Defaults, every option, and every way a parse ends early: help, version, errors
+// CLI11 finds, errors found after it, and an error after options were already taken.
+const std::vector<args_list> kCommandLines{
+    {},
+    {"tcp://[::1]:9", "--conns", "50", "--size", "64,1024,16384", "--pipeline", "16",
+     "--rate", "5000", "--duration", "2", "--warmup", "0", "--drain", "3", "--json",
+     "--server-pid", "42", "--threads", "4", "--connect-rate", "100"},
+    {"udp://127.0.0.1:7", "--size", "32", "--loss-timeout", "0.5", "--no-live"},
+    {"unix:/run/echo.sock", "--streamers", "2", "--streamer-size", "65536", "--hogs", "10",
+     "--messages-per-conn", "5"},
+    {"--help"},
+    {"--version"},
+    {"--bogus"},
+    {"--conns", "0"},
+    {"--size"},
+    {"--size", "64,x"},
+    {"sctp://h:1"},
+    {"udp://h:1", "--hogs", "1"},
+    {"--messages-per-conn", "1", "--rate", "10"},
+    {"--json", "--size", "128", "--duration", "nan"},
+};
+
+echo::app::bench_cli_result parse_with(echo::app::bench_command_line& parser,
+                                       const args_list& args) {
+    return echo::test::parse_with(parser, "echo-bench", args);
+}
+
+TEST(BenchCli, TheTableReachesEveryKindOfOutcome) {
+    std::set<std::string> seen;
+    int configs = 0, help = 0, version = 0, errors = 0;
+    for (const auto& args : kCommandLines) {
+        echo::app::bench_command_line fresh{true};
+        const auto r = parse_with(fresh, args);
+        EXPECT_TRUE(seen.insert(describe(r)).second) << "two rows give the same:" << joined(args);
+        if (const auto* done = std::get_if<cli_exit>(&r)) {
+            help += done->code == 0 && done->text.find("--streamers") != std::string::npos;
+            version += done->code == 0 && done->text.starts_with("echo-bench ");
+            errors += done->code == 2;
+        } else {
+            ++configs;
+        }
+    }
+    EXPECT_EQ(configs, 4);
+    EXPECT_EQ(help, 1);
+    EXPECT_EQ(version, 1);
+    EXPECT_EQ(errors, 8);
+}
+
+TEST(BenchCli, AReusedParserGivesWhatAFreshOneGives) {
+    echo::test::expect_reuse_matches_fresh(kCommandLines, "echo-bench",
+                                           [] { return echo::app::bench_command_line{true}; },
+                                           describe);
+}
+
+}  // namespace
+
+namespace {
+
+// As Cli.WhatCli11RemembersStaysBounded, for echo-bench's parser.
+TEST(BenchCli, WhatCli11RemembersStaysBounded) {
+    echo::app::bench_command_line parser{true};
+    std::size_t most = 0;
+    bool started_over = false;
+    for (std::size_t i = 0; i < echo::app::kMaxRememberedOptions; ++i) {
+        const auto before = parser.remembered_options();
+        const auto r = parse_with(parser, {"tcp://127.0.0.1:9", "--conns", "3", "--json"});
+        ASSERT_EQ(std::get<bench_config>(r).conns, 3U);
+        started_over = started_over || parser.remembered_options() < before;
+        most = std::max(most, parser.remembered_options());
+    }
+    EXPECT_TRUE(started_over);
+    EXPECT_LE(most, echo::app::kMaxRememberedOptions + 3);
+    EXPECT_EQ(std::get<bench_config>(parse_with(parser, {})).conns, 1U);
+}
+
+}  // namespace

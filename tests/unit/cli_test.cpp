@@ -2,9 +2,14 @@
 // text of every kind of bad input.
 #include "app/echo_server/cli.hpp"
 
+#include "reparse_check.hpp"
+
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 using echo::app::cli_exit;
@@ -148,6 +153,138 @@ TEST(Cli, BadOperationsInputIsAUsageError) {
         ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << args[0] << " " << args[1];
         EXPECT_EQ(std::get<cli_exit>(r).code, 2) << args[0] << " " << args[1];
     }
+}
+
+}  // namespace
+
+// One command_line parsing many command lines, as the fuzz target does: each parse
+// must give exactly what a fresh parser gives, whatever came before it.
+namespace {
+
+using echo::test::args_list;
+using echo::test::joined;
+
+// Every field of the result, so two results compare equal only when they are.
+// A listener is its URL text (the rest is parse_listen_url of it) and its canonical form.
+std::string describe(const echo::app::cli_result& r) {
+    std::ostringstream out;
+    if (const auto* done = std::get_if<cli_exit>(&r)) {
+        out << "exit " << done->code << ": " << done->text;
+        return out.str();
+    }
+    const auto& c = std::get<server_config>(r);
+    out << "host=" << c.host << " port=" << c.port << " listen=";
+    for (const auto& url : c.listen) {
+        out << url.text << "|" << url.canonical() << ",";
+    }
+    out << " backlog=" << c.backlog.value_or(-1) << " threads=" << c.threads
+        << " max_buffer=" << c.max_buffer << " drain=" << c.drain_timeout.count()
+        << " level=" << static_cast<int>(c.level) << " engine=" << static_cast<int>(c.engine)
+        << " udp_deny=";
+    for (auto port : c.udp.extra_denied_ports) {
+        out << port << ",";
+    }
+    out << " udp_rate=" << c.udp.rate_per_source << " udp_burst=" << c.udp.burst
+        << " udp_seed=" << c.udp.seed.has_value()
+        << " max_conns=" << c.limits.max_connections
+        << " per_ip=" << c.limits.max_connections_per_ip
+        << " prefix=" << c.limits.ipv6_prefix_len << " accept_rate=" << c.limits.max_accept_rate
+        << " idle=" << c.limits.idle_timeout.count() << " life=" << c.limits.max_lifetime.count()
+        << " conn_bytes=" << c.limits.max_connection_bytes
+        << " metrics=" << (c.metrics ? c.metrics->text + "|" + c.metrics->canonical() : "-")
+        << " format=" << static_cast<int>(c.format) << " log_file=" << c.log_file
+        << " user=" << c.user << " group=" << c.group << " inetd=" << c.inetd;
+    return out.str();
+}
+
+// Defaults, every option, and every way a parse ends early: help, version, errors
+// CLI11 finds, errors found after it, and an error after options were already taken.
+const std::vector<args_list> kCommandLines{
+    {},
+    {"--host", "", "--port", "0", "--backlog", "10", "--threads", "2", "--max-buffer", "1MiB",
+     "--drain-timeout", "0.5", "--log-level", "DEBUG", "--engine", "epoll"},
+    {"-q"},
+    {"--listen", "tcp://127.0.0.1:0?nodelay=0&sndbuf=65536", "--listen", "udp://[::1]:7000",
+     "--listen", "unix:@echo?backlog=5"},
+    {"--udp-deny-ports", "53,123", "--udp-rate-limit", "10", "--udp-burst", "20"},
+    {"--max-connections", "100", "--max-connections-per-ip", "4", "--max-accept-rate", "50",
+     "--idle-timeout", "2.5", "--ipv6-prefix-len", "128", "--max-lifetime", "60",
+     "--max-connection-bytes", "1MiB"},
+    {"--metrics", "tcp://127.0.0.1:9100", "--log-format", "json", "--log-file", "/tmp/e.log",
+     "--user", "nobody", "--group", "nogroup", "--inetd"},
+    {"--help"},
+    {"--version"},
+    {"--bogus"},
+    {"--port", "65536"},
+    {"--backlog"},
+    {"--threads", "2", "--threads", "3"},
+    {"--listen", "tcp://127.0.0.1:1", "--port", "5"},
+    {"--metrics", "unix:/tmp/m"},
+    {"--listen", "tcp://127.0.0.1:1?nosuch=1"},
+    {"--udp-deny-ports", "1,2", "--host", "::1", "--idle-timeout", "nan"},
+};
+
+echo::app::cli_result parse_with(echo::app::command_line& parser, const args_list& args) {
+    return echo::test::parse_with(parser, "echo-server", args);
+}
+
+std::string version_text() { return "echo-server 9"; }
+
+TEST(Cli, TheTableReachesEveryKindOfOutcome) {
+    std::set<std::string> seen;
+    int configs = 0, help = 0, version = 0, errors = 0;
+    for (const auto& args : kCommandLines) {
+        echo::app::command_line fresh{3, version_text};
+        const auto r = parse_with(fresh, args);
+        EXPECT_TRUE(seen.insert(describe(r)).second) << "two rows give the same:" << joined(args);
+        if (const auto* done = std::get_if<cli_exit>(&r)) {
+            help += done->code == 0 && done->text.find("--max-buffer") != std::string::npos;
+            version += done->code == 0 && done->text == "echo-server 9\n";
+            errors += done->code == 2;
+        } else {
+            ++configs;
+        }
+    }
+    EXPECT_EQ(configs, 7);
+    EXPECT_EQ(help, 1);
+    EXPECT_EQ(version, 1);
+    EXPECT_EQ(errors, 8);
+}
+
+TEST(Cli, AReusedParserGivesWhatAFreshOneGives) {
+    echo::test::expect_reuse_matches_fresh(kCommandLines, "echo-server",
+                                           [] { return echo::app::command_line{3, version_text}; },
+                                           describe);
+}
+
+TEST(Cli, AMovedParserKeepsWorking) {
+    echo::app::command_line first{3, version_text};
+    (void)parse_with(first, {"--port", "7"});
+    echo::app::command_line moved{std::move(first)};
+    EXPECT_EQ(std::get<server_config>(parse_with(moved, {"--port", "8"})).port, 8);
+    EXPECT_EQ(std::get<server_config>(parse_with(moved, {})).port, 65432);
+}
+
+}  // namespace
+
+namespace {
+
+// CLI11 2.1 keeps a pointer per parsed option across parses; the parser starts over
+// before that grows past kMaxRememberedOptions, and parses as before afterwards.
+TEST(Cli, WhatCli11RemembersStaysBounded) {
+    echo::app::command_line parser{3, version_text};
+    std::size_t most = 0;
+    bool started_over = false;
+    for (std::size_t i = 0; i < echo::app::kMaxRememberedOptions; ++i) {
+        const auto before = parser.remembered_options();
+        const auto r = parse_with(parser, {"--port", "7", "--threads", "2", "-q"});
+        ASSERT_EQ(std::get<server_config>(r).port, 7);
+        started_over = started_over || parser.remembered_options() < before;
+        most = std::max(most, parser.remembered_options());
+    }
+    EXPECT_TRUE(started_over);
+    EXPECT_LE(most, echo::app::kMaxRememberedOptions + 3);
+    EXPECT_EQ(std::get<server_config>(parse_with(parser, {})).port, 65432);
 }
 
 }  // namespace

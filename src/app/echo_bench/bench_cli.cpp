@@ -171,30 +171,67 @@ cli_exit usage_error(const std::string& what) {
 
 }  // namespace
 
-bench_cli_result parse_bench_command_line(int argc, const char* const* argv, bool interactive) {
+// The App holds references into `c` and `raw`: they stay at one address (behind
+// bench_command_line's pointer) and are reset by assignment.
+struct bench_command_line::parser {
+    explicit parser(bool is_interactive)
+        : interactive{is_interactive},
+          app{"echo-bench: load generator that verifies every echoed byte", "echo-bench"} {
+        app.set_version_flag("--version", std::string{kVersion});
+        declare(app, c, raw);
+        declare_tls(app, c.tls, raw);
+    }
+
+    static constexpr const char* kVersion = "echo-bench " ECHO_VERSION;
+
+    bool interactive;
     loadgen::bench_config c;
     raw_bench_options raw;
-    CLI::App app{"echo-bench: load generator that verifies every echoed byte", "echo-bench"};
-    app.set_version_flag("--version", std::string{"echo-bench "} + ECHO_VERSION);
-    declare(app, c, raw);
-    declare_tls(app, c.tls, raw);
+    CLI::App app;
+};
+
+bench_command_line::bench_command_line(bool interactive)
+    : parser_{std::make_unique<parser>(interactive)} {}
+bench_command_line::~bench_command_line() = default;
+bench_command_line::bench_command_line(bench_command_line&&) noexcept = default;
+bench_command_line& bench_command_line::operator=(bench_command_line&&) noexcept = default;
+
+bench_cli_result bench_command_line::parse(int argc, const char* const* argv) {
+    // As in command_line::parse: CLI11 2.1 never forgets the order of parsed options.
+    if (parser_->app.parse_order().size() > kMaxRememberedOptions) {
+        parser_ = std::make_unique<parser>(parser_->interactive);
+    }
+    auto& p = *parser_;
+    // CLI11 forgets its own parse state; the values it wrote are ours to reset.
+    p.app.clear();
+    p.c = loadgen::bench_config{};
+    p.raw = raw_bench_options{};
     try {
-        app.parse(argc, argv);
+        p.app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        return cli_exit{0, app.help()};
+        return cli_exit{0, p.app.help()};
     } catch (const CLI::CallForVersion&) {
-        return cli_exit{0, std::string{"echo-bench "} + ECHO_VERSION + "\n"};
+        return cli_exit{0, std::string{parser::kVersion} + "\n"};
     } catch (const CLI::ParseError& e) {
         return usage_error(e.what());
     }
-    if (auto problem = apply(c, raw)) {
+    auto c = p.c;
+    if (auto problem = apply(c, p.raw)) {
         return usage_error(*problem);
     }
-    c.live = interactive && !raw.no_live && !c.json;
+    c.live = p.interactive && !p.raw.no_live && !c.json;
     for (int i = 0; i < argc; ++i) {
         c.command_line += (i ? " " : "") + std::string{argv[i]};
     }
     return c;
+}
+
+std::size_t bench_command_line::remembered_options() const {
+    return parser_->app.parse_order().size();
+}
+
+bench_cli_result parse_bench_command_line(int argc, const char* const* argv, bool interactive) {
+    return bench_command_line{interactive}.parse(argc, argv);
 }
 
 }  // namespace echo::app

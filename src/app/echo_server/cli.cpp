@@ -133,28 +133,9 @@ cli_exit usage_error(const std::string& what) {
     return {2, "echo-server: " + what + "\nTry 'echo-server --help' for more information.\n"};
 }
 
-}  // namespace
-
-cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
-                              const std::function<std::string()>& version_text) {
-    core::server_config cfg;
-    cfg.threads = cpus;
-    raw_options raw;
-    CLI::App app{"echo-server: echoes every byte back to its sender (TCP, UDP, Unix; RFC 862)",
-                 "echo-server"};
-    app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
-    declare(app, cfg, raw);
-    declare_limits(app, cfg.limits, raw);
-    declare_operations(app, cfg, raw);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        return cli_exit{0, app.help()};
-    } catch (const CLI::CallForVersion&) {
-        return cli_exit{0, version_text() + "\n"};
-    } catch (const CLI::ParseError& e) {
-        return usage_error(e.what());
-    }
+// What CLI11 cannot check alone: --listen against --host/--port, the URLs, and the
+// raw values turned into the config's types.
+cli_result finish(const CLI::App& app, core::server_config cfg, const raw_options& raw) {
     cfg.port = static_cast<std::uint16_t>(raw.port);
     cfg.udp.extra_denied_ports = raw.udp_deny;
     if (!raw.listen.empty()) {
@@ -195,6 +176,72 @@ cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
         cfg.level = core::log_level::error;
     }
     return cfg;
+}
+
+}  // namespace
+
+// The App holds references into `cfg` and `raw`, so all three live together at a
+// fixed address (behind command_line's pointer) and are reset by assignment, never
+// replaced.
+struct command_line::parser {
+    parser(unsigned cpus, std::function<std::string()> version)
+        : version_text{std::move(version)}, app{kDescription, "echo-server"} {
+        defaults.threads = cpus;
+        cfg = defaults;
+        app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
+        declare(app, cfg, raw);
+        declare_limits(app, cfg.limits, raw);
+        declare_operations(app, cfg, raw);
+    }
+
+    static constexpr const char* kDescription =
+        "echo-server: echoes every byte back to its sender (TCP, UDP, Unix; RFC 862)";
+
+    std::function<std::string()> version_text;
+    core::server_config defaults;
+    core::server_config cfg;
+    raw_options raw;
+    CLI::App app;
+};
+
+command_line::command_line(unsigned cpus, std::function<std::string()> version_text)
+    : parser_{std::make_unique<parser>(cpus, std::move(version_text))} {}
+command_line::~command_line() = default;
+command_line::command_line(command_line&&) noexcept = default;
+command_line& command_line::operator=(command_line&&) noexcept = default;
+
+cli_result command_line::parse(int argc, const char* const* argv) {
+    // CLI11 2.1's App::clear() leaves App::parse_order_, one pointer per option ever
+    // parsed, to grow without bound; a new parser now and then keeps it small.
+    if (parser_->app.parse_order().size() > kMaxRememberedOptions) {
+        parser_ = std::make_unique<parser>(parser_->defaults.threads,
+                                           std::move(parser_->version_text));
+    }
+    auto& p = *parser_;
+    // CLI11 forgets what it parsed (results, counts, callback state); the values it
+    // wrote into are ours to reset, since it only writes the options it was given.
+    p.app.clear();
+    p.cfg = p.defaults;
+    p.raw = raw_options{};
+    try {
+        p.app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return cli_exit{0, p.app.help()};
+    } catch (const CLI::CallForVersion&) {
+        return cli_exit{0, p.version_text() + "\n"};
+    } catch (const CLI::ParseError& e) {
+        return usage_error(e.what());
+    }
+    return finish(p.app, p.cfg, p.raw);
+}
+
+std::size_t command_line::remembered_options() const {
+    return parser_->app.parse_order().size();
+}
+
+cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
+                              const std::function<std::string()>& version_text) {
+    return command_line{cpus, version_text}.parse(argc, argv);
 }
 
 }  // namespace echo::app

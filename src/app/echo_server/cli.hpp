@@ -4,7 +4,9 @@
 
 #include "core/server_config.hpp"
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -19,8 +21,34 @@ struct cli_exit {
 
 using cli_result = std::variant<core::server_config, cli_exit>;
 
-// `cpus` is the default for --threads; `version_text` makes what --version prints,
-// called only then (it probes the engines).
+// A parser object starts over once CLI11 remembers this many parsed options.
+inline constexpr std::size_t kMaxRememberedOptions = 1 << 14;
+
+// The options declared once and parsed any number of times: every parse starts from
+// the defaults, so a parse never sees what an earlier one set (the fuzz target parses
+// millions of command lines with one object; declaring the options is most of the cost).
+// Not thread-safe: one parse at a time.
+class command_line {
+public:
+    // `cpus` is the default for --threads; `version_text` makes what --version prints,
+    // called only then (it probes the engines).
+    command_line(unsigned cpus, std::function<std::string()> version_text);
+    ~command_line();
+    command_line(command_line&&) noexcept;
+    command_line& operator=(command_line&&) noexcept;
+
+    [[nodiscard]] cli_result parse(int argc, const char* const* argv);
+
+    // How many parsed options CLI11 still remembers from earlier parses (see parse()):
+    // bounded, whatever the number of parses.
+    [[nodiscard]] std::size_t remembered_options() const;
+
+private:
+    struct parser;  // CLI11 and the values it writes to, kept out of this header
+    std::unique_ptr<parser> parser_;
+};
+
+// One command_line, one parse: what main does.
 [[nodiscard]] cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
                                             const std::function<std::string()>& version_text);
 
