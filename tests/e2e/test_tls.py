@@ -406,7 +406,9 @@ class Abuse(unittest.TestCase):
         with Server("--listen", url, "--log-level", "warn", *METRICS, expect_lines=2) as server:
             stalled = []
             for i in range(1000):
-                s = socket.create_connection(("127.0.0.1", server.port), timeout=30 * SLOW)
+                # From 50 addresses, 20 each: under the default handshakes_per_ip (64).
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=30 * SLOW,
+                                             source_address=(f"127.0.1.{i % 50 + 1}", 0))
                 if i % 2:
                     s.sendall(b"\x16\x03\x01\x02\x00\x01")  # the start of a ClientHello
                 stalled.append(s)
@@ -421,6 +423,32 @@ class Abuse(unittest.TestCase):
             self.assertEqual(metric(samples, "echo_tls_handshakes_total", result="timed_out"), 1000)
             self.assertEqual(metric(samples, "echo_connections_closed_total",
                                     reason="stage_timeout"), 1000)
+
+    def test_one_address_holds_at_most_its_share_of_handshakes(self):
+        url = self.m.url("&handshakes_per_ip=5")
+        with Server("--listen", url, "--threads", "1", "--log-level", "warn", *METRICS,
+                    expect_lines=2) as server:
+            stalled = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)]
+            wait_until(lambda: metric(metrics_of(server), "echo_connections_open") == 5, 10,
+                       "five handshakes in progress")
+            # The sixth from the same address is closed at accept, before any TLS work.
+            with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                tls_echo(server, self.m.client_context(), b"sixth")
+            self.assertEqual(metric(metrics_of(server), "echo_connections_refused_total",
+                                    reason="handshakes_per_ip"), 1)
+            # Another address of the same host (127.0.0.2) is not held back.
+            raw = socket.create_connection(("127.0.0.1", server.port), timeout=10 * SLOW,
+                                           source_address=("127.0.0.2", 0))
+            with self.m.client_context().wrap_socket(raw, server_hostname="localhost") as t:
+                self.assertEqual(duplex(t, b"other address"), b"other address")
+            # A finished handshake frees its place.
+            stalled.pop().close()
+            wait_until(lambda: metric(metrics_of(server), "echo_connections_open") == 4, 10,
+                       "one stalled handshake gone")
+            got, _ = tls_echo(server, self.m.client_context(), b"now there is room")
+            self.assertEqual(got, b"now there is room")
+            for s in stalled:
+                s.close()
 
     def test_garbage_and_resets_instead_of_a_client_hello(self):
         with Server("--listen", self.m.url(), "--log-level", "warn", *METRICS,
