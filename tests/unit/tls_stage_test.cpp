@@ -398,6 +398,47 @@ TEST_F(TlsStage, LargeRecordsIntoSmallChunks) {
     EXPECT_EQ(server.take_plaintext(), big);
 }
 
+// Clients send their first request right behind their Finished: the record that
+// opens the stage may carry plaintext already.
+TEST_F(TlsStage, DataInTheSameFlightAsTheClientsFinished) {
+    for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+        memory_client client{client_config{}.up_to(version)};
+        server_end server{context()};
+        client.step();
+        server.push(client.take_output());
+        client.give_input(server.take_wire());
+        client.step();
+        if (version == TLS1_2_VERSION) {
+            // 1.2 waits for the server's Finished; the client's request follows it.
+            ASSERT_FALSE(client.done());
+            server.push(client.take_output());
+            EXPECT_EQ(server.stage().state(), stage_state::open);
+            client.give_input(server.take_wire());
+            client.step();
+        }
+        ASSERT_TRUE(client.done());
+        client.write("request");
+        server.push(client.take_output());
+        EXPECT_EQ(server.stage().state(), stage_state::open) << version;
+        EXPECT_EQ(server.take_plaintext(), "request") << version;
+    }
+}
+
+TEST_F(TlsStage, GarbageAfterTheHandshakeIsAProtocolFailure) {
+    memory_client client{client_config{}};
+    server_end server{context()};
+    converse(client, server);
+    ASSERT_EQ(server.stage().state(), stage_state::open);
+    // An application-data record whose tag cannot check out.
+    const std::string forged = std::string{"\x17\x03\x03\x00\x20", 5} + std::string(32, 'x');
+    server.push(forged);
+    EXPECT_EQ(server.stage().state(), stage_state::failed);
+    EXPECT_EQ(server.stage().failure(), "protocol");
+    EXPECT_TRUE(server.stage().inbound_finished());
+    EXPECT_FALSE(server.take_wire().empty()) << "an alert for the client";
+    EXPECT_EQ(server.stage().push_outbound(as_bytes("x")), 0U);
+}
+
 TEST_F(TlsStage, ClientClosesFirstAndTheServerStillSends) {
     memory_client client{client_config{}};
     server_end server{context()};
