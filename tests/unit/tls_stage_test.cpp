@@ -5,6 +5,7 @@
 #include "core/chunk_pool.hpp"
 #include "core/tls_settings.hpp"
 #include "pipeline/chain.hpp"
+#include "support/memory_client.hpp"
 #include "support/test_pki.hpp"
 #include "tls/ticket_keys.hpp"
 #include "tls/tls_context.hpp"
@@ -27,6 +28,8 @@ namespace {
 
 namespace core = echo::core;
 namespace pipeline = echo::pipeline;
+using echo::testing::client_config;
+using echo::testing::memory_client;
 using echo::testing::pem_files;
 using echo::testing::test_pki;
 using echo::tls::tls_context;
@@ -42,133 +45,6 @@ std::span<const std::byte> as_bytes(std::string_view s) {
 std::string as_text(std::span<const std::byte> b) {
     return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
-
-// What the test client is and offers, said one setter at a time.
-struct client_config {
-    int max_version = 0;  // 0: whatever OpenSSL allows
-    std::string sni;
-    std::vector<std::string> alpn;
-    pem_files identity;              // empty: sends no certificate
-    SSL_SESSION* session = nullptr;  // borrowed: resume this one
-
-    client_config& up_to(int version) { max_version = version; return *this; }
-    client_config& naming(std::string name) { sni = std::move(name); return *this; }
-    client_config& offering(std::vector<std::string> ids) { alpn = std::move(ids); return *this; }
-    client_config& presenting(pem_files files) { identity = std::move(files); return *this; }
-    client_config& resuming(SSL_SESSION* s) { session = s; return *this; }
-};
-
-// An OpenSSL client whose records go through two memory BIOs the test moves by hand.
-class memory_client {
-public:
-    explicit memory_client(const client_config& config) {
-        ctx_ = SSL_CTX_new(TLS_client_method());
-        if (config.max_version != 0) {
-            SSL_CTX_set_max_proto_version(ctx_, config.max_version);
-        }
-        if (!config.identity.cert.empty()) {
-            EXPECT_EQ(SSL_CTX_use_certificate_file(ctx_, config.identity.cert.c_str(),
-                                                   SSL_FILETYPE_PEM), 1);
-            EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, config.identity.key.c_str(),
-                                                  SSL_FILETYPE_PEM), 1);
-        }
-        ssl_ = SSL_new(ctx_);
-        from_server_ = BIO_new(BIO_s_mem());
-        to_server_ = BIO_new(BIO_s_mem());
-        SSL_set_bio(ssl_, from_server_, to_server_);
-        SSL_set_connect_state(ssl_);
-        if (!config.sni.empty()) {
-            // The macro for this casts C-style; the call it stands for.
-            SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                     const_cast<char*>(config.sni.c_str()));
-        }
-        if (!config.alpn.empty()) {
-            std::string wire;
-            for (const auto& id : config.alpn) {
-                wire += static_cast<char>(id.size());
-                wire += id;
-            }
-            SSL_set_alpn_protos(ssl_, reinterpret_cast<const unsigned char*>(wire.data()),
-                                static_cast<unsigned>(wire.size()));
-        }
-        if (config.session != nullptr) {
-            SSL_set_session(ssl_, config.session);
-        }
-    }
-    ~memory_client() {
-        SSL_free(ssl_);
-        SSL_CTX_free(ctx_);
-    }
-    memory_client(const memory_client&) = delete;
-    memory_client& operator=(const memory_client&) = delete;
-
-    // Handshakes, or once done, reads: whatever the server's bytes allow.
-    void step() {
-        ERR_clear_error();
-        if (!SSL_is_init_finished(ssl_)) {
-            const int r = SSL_do_handshake(ssl_);
-            if (r != 1 && SSL_get_error(ssl_, r) != SSL_ERROR_WANT_READ) {
-                failed_ = true;
-            }
-            if (r != 1) {
-                return;
-            }
-        }
-        char buffer[4096];
-        std::size_t n = 0;
-        while (!peer_closed_ && !failed_) {
-            if (SSL_read_ex(ssl_, buffer, sizeof buffer, &n) == 1) {
-                received_.append(buffer, n);
-                continue;
-            }
-            const int err = SSL_get_error(ssl_, 0);
-            peer_closed_ = err == SSL_ERROR_ZERO_RETURN;
-            failed_ = err != SSL_ERROR_WANT_READ && err != SSL_ERROR_ZERO_RETURN;
-            break;
-        }
-        ERR_clear_error();
-    }
-    std::string take_output() {
-        std::string out;
-        char buffer[4096];
-        int n = 0;
-        while ((n = BIO_read(to_server_, buffer, sizeof buffer)) > 0) {
-            out.append(buffer, static_cast<std::size_t>(n));
-        }
-        return out;
-    }
-    void give_input(std::string_view bytes) {
-        if (!bytes.empty()) {
-            BIO_write(from_server_, bytes.data(), static_cast<int>(bytes.size()));
-        }
-    }
-    void write(std::string_view text) {
-        std::size_t n = 0;
-        ASSERT_EQ(SSL_write_ex(ssl_, text.data(), text.size(), &n), 1);
-        ASSERT_EQ(n, text.size());
-    }
-    void close() { (void)SSL_shutdown(ssl_); }
-    std::string take_received() { return std::exchange(received_, {}); }
-
-    [[nodiscard]] bool done() const { return SSL_is_init_finished(ssl_) == 1; }
-    [[nodiscard]] bool failed() const { return failed_; }
-    [[nodiscard]] bool peer_closed() const { return peer_closed_; }
-    [[nodiscard]] SSL* ssl() const { return ssl_; }
-    // The serial number of the certificate the server sent.
-    [[nodiscard]] long server_serial() const {
-        X509* cert = SSL_get0_peer_certificate(ssl_);
-        return cert == nullptr ? -1 : ASN1_INTEGER_get(X509_get0_serialNumber(cert));
-    }
-
-private:
-    SSL_CTX* ctx_ = nullptr;
-    SSL* ssl_ = nullptr;
-    BIO* from_server_ = nullptr;  // owned by ssl_
-    BIO* to_server_ = nullptr;    // owned by ssl_
-    std::string received_;
-    bool failed_ = false;
-    bool peer_closed_ = false;
-};
 
 struct free_session {
     void operator()(SSL_SESSION* s) const noexcept { SSL_SESSION_free(s); }
