@@ -12,7 +12,6 @@
 #include "tls/tls_stage.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
