@@ -26,7 +26,16 @@ void check_config(const echo::loadgen::bench_config& c) {
     require(within(c.warmup.count(), 0, 3600), "--warmup is 0-3600 s");
     require(within(c.drain.count(), 0, 3600), "--drain is 0-3600 s");
     require(within(c.loss_timeout.count(), 0.001, 3600), "--loss-timeout is 0.001-3600 s");
-    require(!c.server_pid || *c.server_pid > 0, "--server-pid is positive");
+    for (const int pid : c.server_pids) {
+        require(pid > 0, "--server-pid is positive");
+    }
+    const auto& t = c.tls;
+    require(!c.target.tls || t.insecure != !t.ca_file.empty(), "a TLS target has --ca or --insecure");
+    require(c.target.tls || (!t.insecure && t.ca_file.empty() && !t.resume),
+            "TLS options only with a TLS target");
+    require(t.cert_file.empty() == t.key_file.empty(), "--cert and --key go together");
+    require(!t.min_version || !t.max_version || t.min_version <= t.max_version,
+            "--tls-min <= --tls-max");
     require(!c.sizes.empty(), "there is a message size");
     for (const auto s : c.sizes) {
         require(s >= 1 && s <= (64u << 20), "--size is 1-64MiB");

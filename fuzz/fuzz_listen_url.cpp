@@ -3,6 +3,7 @@
 #include "core/listen_url.hpp"
 #include "property.hpp"
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,6 +18,53 @@ namespace core = echo::core;
 bool same_listener(const core::listen_url& a, const core::listen_url& b) {
     return a.kind == b.kind && a.host == b.host && a.scope == b.scope && a.port == b.port &&
            a.path == b.path && a.abstract == b.abstract;
+}
+
+bool in(const std::optional<int>& v, int low, int high) {
+    return !v || (*v >= low && *v <= high);
+}
+
+// An accepted URL's socket options are within the kernel's ranges and belong to it.
+void check_socket_options(const core::listen_url& url) {
+    const auto& o = url.sockopts;
+    require(in(o.sndbuf, core::kMinSocketBuffer, core::kMaxSocketBuffer) &&
+                in(o.rcvbuf, core::kMinSocketBuffer, core::kMaxSocketBuffer),
+            "a buffer size is in range");
+    require(!(o.tos && o.dscp), "tos and dscp are never both set");
+    require(in(o.traffic_class(), 0, 255), "the traffic class is a byte");
+    require(in(o.mss, core::kMinMss, core::kMaxMss), "an mss is in the kernel's range");
+    require(in(o.fastopen, 1, 65535) && in(o.defer_accept, 1, 3600) && in(o.user_timeout, 1, INT_MAX),
+            "a TCP listener option is in range");
+    require(!o.keepalive || (in(o.keepalive->idle, 1, 32767) &&
+                             in(o.keepalive->interval, 1, 32767) && in(o.keepalive->count, 1, 127)),
+            "keepalive times are in the kernel's ranges");
+    require(o.cc.size() <= core::kMaxCongestionName, "a cc name fits TCP_CA_NAME_MAX");
+    const bool tcp_only = o.keepalive || o.mss || !o.cc.empty() || o.fastopen || o.defer_accept ||
+                          o.user_timeout || !o.nodelay;
+    const bool ip_only = o.sndbuf || o.rcvbuf || o.tos || o.dscp || o.mark || o.freebind;
+    require(!tcp_only || url.kind == core::transport::tcp, "TCP options only on tcp://");
+    require(!ip_only || url.kind != core::transport::unix_stream, "no socket options on unix:");
+}
+
+void check_tls(const core::listen_url& url, std::string_view text) {
+    require(url.tls.has_value() == (text.starts_with("tls://") || text.starts_with("unix+tls:")),
+            "TLS settings exactly on tls:// and unix+tls:");
+    if (!url.tls) {
+        return;
+    }
+    const auto& t = *url.tls;
+    require(!t.identities.empty() && t.identities.size() <= 64, "1-64 cert/key pairs");
+    for (const auto& id : t.identities) {
+        require(!id.cert.empty() && !id.key.empty(), "every cert has its key");
+    }
+    require(t.verify == core::tls_verify::none || !t.ca.empty(), "verification needs a CA");
+    require(t.handshake_timeout.count() >= 1 && t.handshake_timeout.count() <= 3'600'000,
+            "handshake_timeout is 1 ms-1 h");
+    require(t.alpn.size() <= 16, "at most 16 ALPN ids");
+    for (const auto& id : t.alpn) {
+        require(!id.empty() && id.size() <= 255 && id.find(',') == std::string::npos,
+                "an ALPN id is 1-255 bytes");
+    }
 }
 
 void check_one(std::string_view text) {
@@ -35,6 +83,8 @@ void check_one(std::string_view text) {
     }
     require(!url.backlog || *url.backlog >= 1, "a backlog is positive");
     require(!url.mode || *url.mode <= 0777, "a mode is permission bits");
+    check_socket_options(url);
+    check_tls(url, text);
 
     const auto canonical = url.canonical();
     auto again = core::parse_listen_url(canonical);

@@ -14,7 +14,7 @@ namespace core = echo::core;
 
 bool same_target(const core::target_url& a, const core::target_url& b) {
     return a.scheme == b.scheme && a.host == b.host && a.port == b.port && a.path == b.path &&
-           a.abstract == b.abstract;
+           a.abstract == b.abstract && a.tls == b.tls;
 }
 
 }  // namespace
@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(t.scheme == "tcp" || t.scheme == "udp", "the scheme is tcp, udp or unix");
         require(!t.host.empty() && t.port != 0, "tcp/udp have a host and a port 1-65535");
         require(t.path.empty() && !t.abstract, "tcp/udp have no path");
+        require(!t.tls || t.scheme == "tcp", "TLS runs over tcp or unix, never udp");
     }
     const auto written = t.to_string();
     auto again = core::parse_target_url(written);

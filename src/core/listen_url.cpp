@@ -2,7 +2,8 @@
 // does not parse, names the URL and the option, so a typo never binds something else.
 #include "core/listen_url.hpp"
 
-#include <charconv>
+#include "core/whole_number.hpp"
+
 #include <map>
 
 namespace echo::core {
@@ -11,16 +12,6 @@ namespace {
 
 listen_url_error bad(std::string_view url, const std::string& why) {
     return {"--listen '" + std::string{url} + "': " + why};
-}
-
-template <class T>
-std::optional<T> number(std::string_view text, int base = 10) {
-    T v{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
-        return std::nullopt;
-    }
-    return v;
 }
 
 std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
@@ -53,7 +44,7 @@ std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
             return "'[', ']' and '%' belong in a bracketed address: [fe80::1%eth0]:PORT";
         }
     }
-    const auto port = number<unsigned>(port_text);
+    const auto port = whole_number<unsigned>(port_text);
     if (!port || *port > 65535) {
         return "port must be 0-65535";
     }
@@ -64,7 +55,7 @@ std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
 std::optional<std::string> option(std::string_view key, std::string_view value, listen_url& out) {
     const bool ip = out.kind != transport::unix_stream;
     if (key == "backlog" && out.kind != transport::udp) {
-        const auto v = number<int>(value);
+        const auto v = whole_number<int>(value);
         if (!v || *v < 1) {
             return "backlog must be a positive number";
         }
@@ -74,13 +65,8 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
             return "ipv6only must be 0 or 1";
         }
         out.ipv6only = value == "1";
-    } else if (key == "nodelay" && out.kind == transport::tcp) {
-        if (value != "0" && value != "1") {
-            return "nodelay must be 0 or 1";
-        }
-        out.nodelay = value == "1";
     } else if (key == "mode" && !ip && !out.abstract) {
-        const auto v = number<unsigned>(value, 8);
+        const auto v = whole_number<unsigned>(value, 8);
         if (!v || *v > 0777) {
             return "mode must be octal permission bits, e.g. 0660";
         }
@@ -88,7 +74,7 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
     } else if (auto taken = out.tls ? take_tls_key(key, value, *out.tls) : std::nullopt) {
         return taken->empty() ? std::nullopt : taken;
     } else {
-        return "unknown option '" + std::string{key} + "' for this kind of listener";
+        return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
     }
     return std::nullopt;
 }

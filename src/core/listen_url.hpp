@@ -2,7 +2,9 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/socket_options.hpp"
 #include "core/tls_settings.hpp"
+#include "core/transport.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -13,8 +15,6 @@
 
 namespace echo::core {
 
-enum class transport { tcp, udp, unix_stream };
-
 struct listen_url {
     transport kind = transport::tcp;
     std::string host;   // tcp/udp: name or literal, no brackets, "" = all IPv4
@@ -24,8 +24,8 @@ struct listen_url {
     bool abstract = false;   // unix:@name
     std::optional<int> backlog;       // tcp, unix
     std::optional<bool> ipv6only;     // tcp, udp
-    std::optional<bool> nodelay;      // tcp: TCP_NODELAY on accepted connections (default on)
     std::optional<unsigned> mode;     // unix file sockets: permission bits
+    socket_options sockopts;          // tcp, udp: nodelay, keepalive, sndbuf, tos, mark, ...
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::string text;  // as given, for messages
 

@@ -15,19 +15,21 @@ url_error bad(std::string_view url, std::string_view why) {
 
 std::string target_url::to_string() const {
     if (scheme == "unix") {
-        return std::string{"unix:"} + (abstract ? "@" : "") + path;
+        return std::string{tls ? "unix+tls:" : "unix:"} + (abstract ? "@" : "") + path;
     }
     const bool v6 = host.find(':') != std::string::npos;
-    return scheme + "://" + (v6 ? "[" : "") + host + (v6 ? "]" : "") + ":" +
+    return (tls ? std::string{"tls"} : scheme) + "://" + (v6 ? "[" : "") + host + (v6 ? "]" : "") + ":" +
            std::to_string(port);
 }
 
 std::variant<target_url, url_error> parse_target_url(std::string_view url) {
     target_url t;
-    if (url.starts_with("unix:")) {
+    t.tls = url.starts_with("unix+tls:");
+    if (t.tls || url.starts_with("unix:")) {
+        const std::string_view rest = url.substr(t.tls ? 9 : 5);
         t.scheme = "unix";
-        t.abstract = url.substr(5).starts_with('@');
-        t.path = std::string{url.substr(t.abstract ? 6 : 5)};
+        t.abstract = rest.starts_with('@');
+        t.path = std::string{rest.substr(t.abstract ? 1 : 0)};
         if (t.path.empty() || t.path.size() > 107) {
             return bad(url, "expected unix:/path or unix:@name (at most 107 bytes)");
         }
@@ -35,11 +37,17 @@ std::variant<target_url, url_error> parse_target_url(std::string_view url) {
     }
     const auto sep = url.find("://");
     if (sep == std::string_view::npos) {
-        return bad(url, "expected tcp://HOST:PORT, udp://HOST:PORT or unix:/path");
+        return bad(url, "expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or unix:/path");
     }
     t.scheme = std::string{url.substr(0, sep)};
+    // TLS is a layer over a stream transport, so the scheme keeps naming the transport.
+    if (t.scheme == "tls") {
+        t.scheme = "tcp";
+        t.tls = true;
+    }
     if (t.scheme != "tcp" && t.scheme != "udp") {
-        return bad(url, "unsupported scheme '" + t.scheme + "' (supported: tcp, udp, unix)");
+        return bad(url, "unsupported scheme '" + t.scheme +
+                            "' (supported: tcp, tls, udp, unix, unix+tls)");
     }
     std::string_view rest = url.substr(sep + 3);
     std::string_view port_text;

@@ -9,11 +9,12 @@
 namespace echo::core {
 
 struct target_url {
-    std::string scheme;  // "tcp", "udp" or "unix"
+    std::string scheme;  // the transport: "tcp", "udp" or "unix"
     std::string host;    // tcp/udp: without brackets
     std::uint16_t port = 0;
     std::string path;    // unix: file path, or abstract name without the '@'
     bool abstract = false;
+    bool tls = false;    // tls:// (over tcp) or unix+tls: (over unix)
 
     [[nodiscard]] std::string to_string() const;
 };
@@ -22,8 +23,9 @@ struct url_error {
     std::string message;
 };
 
-// Accepts tcp://HOST:PORT and udp://HOST:PORT with HOST a name, an IPv4 literal or
-// a bracketed IPv6 literal and PORT 1-65535, and unix:/path or unix:@name.
+// Accepts tcp://HOST:PORT, tls://HOST:PORT and udp://HOST:PORT with HOST a name, an
+// IPv4 literal or a bracketed IPv6 literal and PORT 1-65535, and unix:/path,
+// unix:@name and their TLS forms unix+tls:/path, unix+tls:@name.
 [[nodiscard]] std::variant<target_url, url_error> parse_target_url(std::string_view url);
 
 }  // namespace echo::core

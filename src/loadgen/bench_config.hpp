@@ -6,11 +6,23 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace echo::loadgen {
+
+// How echo-bench speaks TLS to a tls:// or unix+tls: target.
+struct tls_settings {
+    bool insecure = false;     // no verification at all
+    std::string ca_file;       // otherwise: trust these CAs, and check the name
+    std::string sni;           // server name sent and verified; default: the host if a name
+    std::vector<std::string> alpn;
+    std::string cert_file, key_file;  // a client certificate
+    int min_version = 0, max_version = 0;  // 12 or 13; 0 = OpenSSL's default
+    std::string ciphers;       // TLS 1.2 cipher list
+    std::string ciphersuites;  // TLS 1.3 suites
+    bool resume = false;       // each new connection resumes its thread's last session
+};
 
 struct bench_config {
     core::target_url target{"tcp", "127.0.0.1", 65432, "", false};
@@ -29,7 +41,8 @@ struct bench_config {
     std::uint32_t streamer_size = 1u << 20;    // bytes per streamer block
     unsigned hogs = 0;                         // send until the send buffer is full, never read
     double connect_rate = 0;  // connections/s; 0 = as fast as they complete
-    std::optional<int> server_pid;
+    std::vector<int> server_pids;  // their CPU summed: a TLS terminator plus the server behind it
+    tls_settings tls;
     bool json = false;
     bool live = false;  // the once-a-second line, on by default on a terminal
     std::string command_line;

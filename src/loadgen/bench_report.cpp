@@ -38,10 +38,16 @@ double per_second(std::uint64_t n, double seconds) {
 
 std::string errors_text(const error_counts& e) {
     return fmt::format("mismatch {}, early close {}, reset {}, connect failed {}, "
-                       "unanswered {}, lost {}, late {}, other {}",
+                       "unanswered {}, lost {}, late {}, tls {}, other {}",
                        e.mismatch, e.early_close, e.reset, e.connect_failed, e.unanswered,
-                       e.lost, e.late, e.other);
+                       e.lost, e.late, e.tls, e.other);
 }
+
+double resumed_share(const run_result& r) {
+    return r.handshakes ? static_cast<double>(r.resumed) / static_cast<double>(r.handshakes) : 0;
+}
+
+std::string or_none(const std::string& s) { return s.empty() ? "none" : s; }
 
 double mb_per_second(std::uint64_t bytes, double seconds) {
     return per_second(bytes, seconds) / 1e6;
@@ -66,7 +72,7 @@ std::string format_table(const bench_report& r) {
     if (r.server) {
         out += fmt::format("server      pid {}: {:.3f} µs CPU per message, RSS {:.1f} MiB "
                            "after connect, {:.1f} MiB at end\n",
-                           r.server->pid,
+                           fmt::join(r.server->pids, "+"),
                            r.result.messages ? r.server->cpu_seconds * 1e6 /
                                                    static_cast<double>(r.result.messages)
                                              : 0.0,
@@ -77,6 +83,18 @@ std::string format_table(const bench_report& r) {
         out += fmt::format("connections {}  ({:.0f}/s, {} messages each)\n", r.result.connections,
                            per_second(r.result.connections, r.seconds),
                            r.config.messages_per_conn);
+    }
+    if (r.config.target.tls) {
+        const auto& t = r.result.handshake_latency;
+        out += fmt::format("tls         {} {}, ALPN {}; {} handshakes, {} resumed ({:.1f}%), "
+                           "{:.0f} handshakes/s in the window\n"
+                           "handshake µs p50 {:.1f}  p99 {:.1f}  max {:.1f}  "
+                           "(connect to TLS done)\n",
+                           or_none(r.result.tls_version), or_none(r.result.tls_cipher),
+                           or_none(r.result.tls_alpn), r.result.handshakes, r.result.resumed,
+                           100 * resumed_share(r.result),
+                           per_second(r.result.window_handshakes, r.seconds), us(t.percentile(50)),
+                           us(t.percentile(99)), us(t.max()));
     }
     if (r.config.target.scheme == "udp") {
         out += fmt::format("reordered   {} replies overtook an earlier one\n", r.result.reordered);
@@ -114,9 +132,9 @@ std::string format_json(const bench_report& r) {
     std::string server = "null";
     if (r.server) {
         server = fmt::format(
-            "{{\"pid\":{},\"cpu_seconds\":{:.4f},\"cpu_us_per_msg\":{:.4f},"
+            "{{\"pid\":{},\"pids\":[{}],\"cpu_seconds\":{:.4f},\"cpu_us_per_msg\":{:.4f},"
             "\"rss_after_connect_bytes\":{},\"rss_bytes\":{}}}",
-            r.server->pid, r.server->cpu_seconds,
+            r.server->pids.front(), fmt::join(r.server->pids, ","), r.server->cpu_seconds,
             r.result.messages ? r.server->cpu_seconds * 1e6 / static_cast<double>(r.result.messages)
                               : 0.0,
             r.server->rss_after_connect, r.server->rss_at_end);
@@ -127,6 +145,18 @@ std::string format_json(const bench_report& r) {
         "\"errors\":{},\"first_error\":\"{}\"}}",
         r.config.streamers, r.config.streamer_size, s.messages, mb_per_second(s.bytes, r.seconds),
         s.verified_bytes, s.errors.total(), json_string(s.first_error));
+    std::string tls = "null";
+    if (r.config.target.tls) {
+        const auto& t = r.result.handshake_latency;
+        tls = fmt::format(
+            "{{\"version\":\"{}\",\"cipher\":\"{}\",\"alpn\":\"{}\",\"handshakes\":{},"
+            "\"resumed\":{},\"resumed_ratio\":{:.4f},\"handshakes_per_s\":{:.1f},"
+            "\"handshake_us\":{{\"p50\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}}}}",
+            json_string(r.result.tls_version), json_string(r.result.tls_cipher),
+            json_string(r.result.tls_alpn), r.result.handshakes, r.result.resumed,
+            resumed_share(r.result), per_second(r.result.window_handshakes, r.seconds),
+            us(t.percentile(50)), us(t.percentile(99)), us(t.max()));
+    }
     const auto& g = r.hogs;
     const std::string hogs = fmt::format(
         "{{\"count\":{},\"opened\":{},\"failed\":{},\"bytes\":{},\"closed_by_server\":{},"
@@ -138,17 +168,18 @@ std::string format_json(const bench_report& r) {
         "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
         "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
-        "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"other\":{}}},"
+        "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"tls\":{},"
+        "\"other\":{}}},"
         "\"reordered\":{},\"connections_per_s\":{:.1f},\"first_error\":\"{}\","
-        "\"server\":{},\"streamers\":{},\"hogs\":{},\"command\":\"{}\"}}\n",
+        "\"server\":{},\"tls\":{},\"streamers\":{},\"hogs\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
         r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
         mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
-        e.connect_failed, e.unanswered, e.lost, e.late, e.other, r.result.reordered,
+        e.connect_failed, e.unanswered, e.lost, e.late, e.tls, e.other, r.result.reordered,
         per_second(r.result.connections, r.seconds), json_string(r.result.first_error), server,
-        streamers, hogs, json_string(r.config.command_line));
+        tls, streamers, hogs, json_string(r.config.command_line));
 }
 
 }  // namespace echo::loadgen

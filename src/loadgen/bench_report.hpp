@@ -9,11 +9,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace echo::loadgen {
 
 struct server_usage {
-    int pid = 0;
+    std::vector<int> pids;  // CPU and RSS are their sums
     double cpu_seconds = 0;  // during the measured window
     std::uint64_t rss_after_connect = 0;
     std::uint64_t rss_at_end = 0;

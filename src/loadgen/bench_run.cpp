@@ -95,13 +95,28 @@ timeline plan(const bench_config& c) {
     return t;
 }
 
+// The server side's CPU and memory: every --server-pid summed (a TLS terminator and
+// the server behind it are one server to the client). Nothing if one is gone.
+std::optional<net::process_sample> sample_servers(const std::vector<int>& pids) {
+    net::process_sample sum;
+    for (int pid : pids) {
+        const auto s = net::sample_process(pid);
+        if (!s) {
+            return std::nullopt;
+        }
+        sum.cpu_seconds += s->cpu_seconds;
+        sum.rss_bytes += s->rss_bytes;
+    }
+    return sum;
+}
+
 // The measured window, seen from the main thread: the live line once a second, and
 // the server's CPU time sampled at the window's two ends.
 void watch_window(const bench_config& config, const timeline& times, live_progress& progress,
                   std::optional<server_usage>& usage) {
     live_line live{config, progress};
     sleep_until_ns(times.measure_ns);
-    const auto cpu_before = config.server_pid ? net::sample_process(*config.server_pid) : std::nullopt;
+    const auto cpu_before = sample_servers(config.server_pids);
     live.tick(times.measure_ns, times.measure_ns);
     for (std::int64_t tick = times.measure_ns + 1'000'000'000; tick < times.end_ns;
          tick += 1'000'000'000) {
@@ -109,7 +124,7 @@ void watch_window(const bench_config& config, const timeline& times, live_progre
         live.tick(now_ns(), times.measure_ns);
     }
     sleep_until_ns(times.end_ns);
-    const auto cpu_after = config.server_pid ? net::sample_process(*config.server_pid) : std::nullopt;
+    const auto cpu_after = sample_servers(config.server_pids);
     if (usage && cpu_before && cpu_after) {
         usage->cpu_seconds = cpu_after->cpu_seconds - cpu_before->cpu_seconds;
         usage->rss_at_end = cpu_after->rss_bytes;
@@ -160,21 +175,33 @@ int run_bench(const bench_config& config) {
         threads.emplace_back([&streamer, &sync] { streamer->run(sync); });
     }
     sync.gate.arrive_and_wait();  // every connection is up (or failed)
+    // A TLS target no connection could finish a handshake with (a wrong CA, a name
+    // mismatch, no TLS there) is a setup problem: said in one line, nothing measured.
+    const bool unusable = config.target.tls &&
+                          std::all_of(loaders.begin(), loaders.end(), [](const auto& l) {
+                              return l->ready_connections() == 0 && l->result().errors.tls > 0;
+                          });
     std::optional<server_usage> usage;
-    if (config.server_pid) {
-        usage = server_usage{*config.server_pid, 0, 0, 0};
-        if (auto s = net::sample_process(*config.server_pid)) {
+    if (!config.server_pids.empty()) {
+        usage = server_usage{config.server_pids, 0, 0, 0};
+        if (auto s = sample_servers(config.server_pids)) {
             usage->rss_after_connect = s->rss_bytes;
         }
     }
-    sync.times = plan(config);
+    sync.times = unusable ? timeline{} : plan(config);  // all zero: every phase is over
     sync.gate.arrive_and_wait();
-    watch_window(config, sync.times, sync.progress, usage);
+    if (!unusable) {
+        watch_window(config, sync.times, sync.progress, usage);
+    }
     threads.clear();  // joins
 
     run_result total;
     for (auto& l : loaders) {
         total.merge(l->result());
+    }
+    if (unusable) {
+        std::fprintf(stderr, "echo-bench: %s\n", total.first_error.c_str());
+        return 1;
     }
     const run_result streamed = streamer ? streamer->result() : run_result{};
     return report(config, total, streamed, hogs.close_all(), sync.times, usage);

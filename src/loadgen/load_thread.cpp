@@ -24,6 +24,8 @@ constexpr std::size_t kScratch = 256 * 1024;
 constexpr std::size_t kMaxIov = 64;
 constexpr std::int64_t kConnectTimeoutNs = 10'000'000'000;
 constexpr std::int64_t kPublishEveryNs = 250'000'000;
+// TLS's largest record: messages smaller than this are gathered into one write.
+constexpr std::size_t kTlsRecord = 16 * 1024;
 
 std::uint64_t xorshift(std::uint64_t& s) noexcept {
     s ^= s << 13;
@@ -47,9 +49,14 @@ load_thread::load_thread(const bench_config& config, const core::message_pattern
     if (!epoll_) {
         throw net::setup_error("epoll_create1: " + net::errno_text(errno));
     }
+    if (config.target.tls) {
+        tls_.emplace(config.tls, config.target);
+        tls_out_.resize(kTlsRecord);
+    }
     for (unsigned id = first_conn; id < config.conns; id += stride) {
         conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, {}, 0,
-                                    0x9e3779b97f4a7c15ULL * (id + 1), 0, false, false});
+                                    0x9e3779b97f4a7c15ULL * (id + 1), 0, false, false, false,
+                                    0, {}});
     }
     if (config.rate > 0) {
         pacer_.emplace(config.rate * static_cast<double>(conns_.size()) / config.conns);
@@ -78,7 +85,7 @@ void load_thread::run(run_sync& sync) {
         }
         result_.errors.late += c.tracker.late();
         result_.reordered += c.tracker.reordered();
-        c.fd.reset();
+        close_connection(c);
     }
     publish(true);
 }
@@ -98,7 +105,7 @@ void load_thread::connect_all() {
                                      : conns_.size();
         for (; started < due; ++started, ++pending) {
             start_connect(conns_[started]);
-            pending -= conns_[started].connecting ? 0 : 1;
+            pending -= settling(conns_[started]) ? 0 : 1;
         }
         const std::int64_t wake = ramp && started < conns_.size()
                                       ? begin + ramp->due_at(started) : now + 100'000'000;
@@ -106,15 +113,16 @@ void load_thread::connect_all() {
         const int n = ::epoll_pwait2(epoll_.get(), events.data(), events.size(), &ts, nullptr);
         for (int i = 0; i < n; ++i) {
             connection& c = conns_[events[i].data.u64];
-            if (c.connecting) {
-                finish_connect(c);
-                --pending;
+            if (settling(c)) {
+                advance_setup(c);
+                pending -= settling(c) ? 0 : 1;
             }
         }
         if (now - begin > kConnectTimeoutNs + (ramp ? ramp->due_at(conns_.size()) : 0)) {
             for (auto& c : conns_) {
-                if (c.connecting) {
-                    fail(c, &error_counts::connect_failed, "connect timed out");
+                if (settling(c)) {
+                    fail(c, &error_counts::connect_failed,
+                         c.connecting ? "connect timed out" : "TLS handshake timed out");
                 }
             }
             return;
@@ -136,8 +144,9 @@ void load_thread::start_connect(connection& c) {
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = static_cast<std::uint64_t>(&c - conns_.data());
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &ev);
+    c.connect_ns = now_ns();
     if (::connect(c.fd.get(), target_.address(), target_.length) == 0) {
-        c.open = true;
+        on_connected(c);
     } else if (errno == EINPROGRESS) {
         c.connecting = true;
     } else {
@@ -156,7 +165,66 @@ void load_thread::finish_connect(connection& c) {
              "connect " + target_.text + ": " + net::errno_text(err));
         return;
     }
+    on_connected(c);
+}
+
+void load_thread::on_connected(connection& c) {
+    if (!tls_) {
+        c.open = true;
+        return;
+    }
+    c.tls = tls_stream{*tls_, c.fd.get()};
+    if (!c.tls) {
+        fail(c, &error_counts::tls, c.tls.error());
+        return;
+    }
+    c.handshaking = true;
+    continue_handshake(c);
+}
+
+void load_thread::continue_handshake(connection& c) {
+    const auto r = c.tls.handshake();
+    if (r.status == tls_status::want_io) {
+        return;
+    }
+    if (r.status != tls_status::done) {
+        fail(c, &error_counts::tls, "TLS handshake with " + target_.text + " failed: " +
+                                        c.tls.error());
+        return;
+    }
+    c.handshaking = false;
     c.open = true;
+    const std::int64_t now = now_ns();
+    result_.handshake_latency.record(static_cast<std::uint64_t>(now - c.connect_ns));
+    ++result_.handshakes;
+    result_.resumed += c.tls.resumed() ? 1 : 0;
+    // Before the gate the timeline is all zero: only reconnects land in the window.
+    result_.window_handshakes += now >= times_.measure_ns && now < times_.end_ns ? 1 : 0;
+    if (result_.tls_version.empty()) {
+        result_.tls_version = c.tls.version();
+        result_.tls_cipher = c.tls.cipher();
+        result_.tls_alpn = c.tls.alpn();
+    }
+}
+
+// One step of a connection that is not ready yet: the connect, then the handshake.
+void load_thread::advance_setup(connection& c) {
+    if (c.connecting) {
+        finish_connect(c);
+    } else if (c.handshaking) {
+        continue_handshake(c);
+    }
+}
+
+void load_thread::close_connection(connection& c) noexcept {
+    c.tls.close();
+    c.fd.reset();
+    c.open = c.connecting = c.handshaking = false;
+}
+
+std::size_t load_thread::ready_connections() const noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(conns_.begin(), conns_.end(), [](const connection& c) { return c.open; }));
 }
 
 void load_thread::start_load() {
@@ -182,8 +250,7 @@ void load_thread::fill_pipeline(connection& c, std::int64_t now) {
 // --messages-per-conn: the connection is done; close it as a client does and open
 // the next, so accept, connect and close are measured along with the echo.
 void load_thread::reconnect(connection& c, std::int64_t now) {
-    c.fd.reset();
-    c.open = false;
+    close_connection(c);
     c.expect = core::echo_expectation{pattern_, c.id};
     c.done = 0;
     if (now >= times_.measure_ns && now < times_.end_ns) {
@@ -271,8 +338,8 @@ void load_thread::issue_due(std::int64_t now) {
 }
 
 void load_thread::on_event(connection& c, std::uint32_t events) {
-    if (c.connecting) {  // a reconnect (--messages-per-conn) completed
-        finish_connect(c);
+    if (settling(c)) {  // a reconnect (--messages-per-conn) went a step further
+        advance_setup(c);
         if (c.open) {
             fill_pipeline(c, now_ns());
         }
@@ -287,7 +354,9 @@ void load_thread::on_event(connection& c, std::uint32_t events) {
         }
         return;
     }
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    // TLS reads on any edge: a record may wait inside OpenSSL, or a read may have
+    // waited for the socket to take a write.
+    if (tls_ || (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
         read_all(c, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
     }
     if (c.open && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
@@ -303,7 +372,8 @@ void load_thread::read_all(connection& c, bool peer_closed) {
         }
         // A short read emptied the socket and new bytes raise a new edge, so the
         // EAGAIN read is saved; not so for a FIN whose edge came with the data.
-        more = static_cast<std::size_t>(n) == scratch_.size() || peer_closed;
+        // A TLS read returns a record at most: only want_io says the socket is empty.
+        more = tls_ || static_cast<std::size_t>(n) == scratch_.size() || peer_closed;
         if (!settle(c, {scratch_.data(), static_cast<std::size_t>(n)})) {
             return;
         }
@@ -314,6 +384,28 @@ void load_thread::read_all(connection& c, bool peer_closed) {
 }
 
 ssize_t load_thread::receive(connection& c) {
+    if (tls_) {
+        const auto r = c.tls.read(scratch_);
+        switch (r.status) {
+        case tls_status::done:
+            return static_cast<ssize_t>(r.bytes);
+        case tls_status::want_io:
+            return 0;
+        case tls_status::closed:
+            fail(c, &error_counts::early_close,
+                 "server closed connection " + std::to_string(c.id) + " with " +
+                     std::to_string(c.expect.in_flight()) + " messages owed");
+            return -1;
+        case tls_status::reset:
+            fail(c, &error_counts::reset, "TLS read on connection " + std::to_string(c.id) +
+                                              ": " + c.tls.error());
+            return -1;
+        case tls_status::failed:
+            fail(c, &error_counts::tls, "TLS read on connection " + std::to_string(c.id) +
+                                            ": " + c.tls.error());
+            return -1;
+        }
+    }
     for (;;) {
         const ssize_t n = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
         if (n > 0) {
@@ -383,6 +475,10 @@ void load_thread::complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t
 }
 
 void load_thread::flush(connection& c) {
+    if (tls_) {
+        flush_tls(c);
+        return;
+    }
     std::array<std::span<const std::byte>, kMaxIov> spans;
     std::array<iovec, kMaxIov> iov;
     while (c.open && !datagrams_) {
@@ -409,15 +505,45 @@ void load_thread::flush(connection& c) {
     }
 }
 
+// A record per write: a large span goes as it is; smaller ones are copied together
+// first, since a record per 64 B message would cost a header and a tag each. What is
+// offered again after want_io starts with the same bytes, as OpenSSL requires.
+void load_thread::flush_tls(connection& c) {
+    std::array<std::span<const std::byte>, kMaxIov> spans;
+    while (c.open) {
+        const std::size_t count = c.expect.next_to_send(spans);
+        if (count == 0) {
+            return;
+        }
+        std::span<const std::byte> record = spans[0];
+        if (record.size() < kTlsRecord) {
+            std::size_t used = 0;
+            for (std::size_t i = 0; i < count && used < kTlsRecord; ++i) {
+                const std::size_t take = std::min(spans[i].size(), kTlsRecord - used);
+                std::copy_n(spans[i].data(), take, tls_out_.data() + used);
+                used += take;
+            }
+            record = {tls_out_.data(), used};
+        }
+        const auto r = c.tls.write(record);
+        if (r.status == tls_status::done) {
+            c.expect.on_sent(r.bytes);
+        } else if (r.status == tls_status::want_io) {
+            return;  // the socket's next edge brings us back
+        } else {
+            fail(c, r.status == tls_status::reset ? &error_counts::reset : &error_counts::tls,
+                 "TLS write on connection " + std::to_string(c.id) + ": " + c.tls.error());
+        }
+    }
+}
+
 void load_thread::fail(connection& c, std::uint64_t error_counts::*kind, const std::string& what) {
     ++(result_.errors.*kind);
     progress_->errors.fetch_add(1, std::memory_order_relaxed);
     if (result_.first_error.empty()) {
         result_.first_error = what;
     }
-    c.open = false;
-    c.connecting = false;
-    c.fd.reset();
+    close_connection(c);
 }
 
 void load_thread::publish(bool force) {

@@ -10,6 +10,7 @@
 #include "loadgen/live_progress.hpp"
 #include "loadgen/run_result.hpp"
 #include "loadgen/target_address.hpp"
+#include "loadgen/tls_client.hpp"
 #include "net/unique_fd.hpp"
 
 #include <sys/types.h>
@@ -45,6 +46,8 @@ public:
     // Connect, meet at the gate twice, load, drain, close. Runs on its own thread.
     void run(run_sync& sync);
     [[nodiscard]] const run_result& result() const noexcept { return result_; }
+    // Connections ready to carry messages; read by main between the two gate passes.
+    [[nodiscard]] std::size_t ready_connections() const noexcept;
 
 private:
     struct connection {
@@ -56,12 +59,22 @@ private:
         std::uint64_t rng;
         std::uint32_t done = 0;  // messages echoed on this connection (for churn)
         bool connecting = false;
-        bool open = false;
+        bool open = false;         // ready for messages: connected, and TLS finished
+        bool handshaking = false;  // TLS targets: connected, handshake under way
+        std::int64_t connect_ns = 0;  // when connect() was called
+        tls_stream tls;            // declared after fd: freed before the socket closes
     };
 
     void connect_all();
     void start_connect(connection& c);
     void finish_connect(connection& c);
+    void on_connected(connection& c);
+    void continue_handshake(connection& c);
+    [[nodiscard]] static bool settling(const connection& c) noexcept {
+        return c.connecting || c.handshaking;
+    }
+    void advance_setup(connection& c);
+    void close_connection(connection& c) noexcept;
     void start_load();
     void fill_pipeline(connection& c, std::int64_t now);
     void reconnect(connection& c, std::int64_t now);
@@ -71,6 +84,7 @@ private:
     [[nodiscard]] ssize_t receive(connection& c);
     [[nodiscard]] bool settle(connection& c, std::span<const std::byte> got);
     void flush(connection& c);
+    void flush_tls(connection& c);
     void push_message(connection& c, std::int64_t sent_ns);
     void send_datagram(connection& c, std::uint32_t size, std::int64_t sent_ns);
     void read_datagrams(connection& c);
@@ -92,6 +106,8 @@ private:
     net::unique_fd epoll_;
     std::vector<connection> conns_;
     std::vector<std::byte> scratch_;
+    std::optional<tls_client_context> tls_;  // tls:// and unix+tls: targets
+    std::vector<std::byte> tls_out_;         // small messages gathered into one record
     load_role role_;
     live_progress* progress_ = nullptr;  // in the run_sync given to run()
     timeline times_;

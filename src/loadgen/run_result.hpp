@@ -17,10 +17,11 @@ struct error_counts {
     std::uint64_t lost = 0;            // UDP: no reply within the loss timeout
     std::uint64_t late = 0;            // UDP: a reply after its loss, or a second one
     std::uint64_t other = 0;           // any other socket error
+    std::uint64_t tls = 0;             // a TLS handshake failed, or a record was bad
 
     [[nodiscard]] std::uint64_t total() const noexcept {
         return mismatch + early_close + reset + connect_failed + unanswered + lost + late +
-               other;
+               other + tls;
     }
     void merge(const error_counts& o) noexcept {
         mismatch += o.mismatch;
@@ -31,6 +32,7 @@ struct error_counts {
         lost += o.lost;
         late += o.late;
         other += o.other;
+        tls += o.tls;
     }
 };
 
@@ -44,6 +46,13 @@ struct run_result {
     std::uint64_t connections = 0;  // --messages-per-conn: connections done in the window
     error_counts errors;
     std::string first_error;  // the first problem seen, in words
+    // TLS targets: every handshake, warm-up and reconnects included, and the first's
+    // negotiated parameters.
+    core::latency_histogram handshake_latency;  // from the TCP connect to TLS finished
+    std::uint64_t handshakes = 0;
+    std::uint64_t resumed = 0;
+    std::uint64_t window_handshakes = 0;  // those completed inside the measured window
+    std::string tls_version, tls_cipher, tls_alpn;
 
     void merge(const run_result& o) {
         latency.merge(o.latency);
@@ -56,6 +65,15 @@ struct run_result {
         errors.merge(o.errors);
         if (first_error.empty()) {
             first_error = o.first_error;
+        }
+        handshake_latency.merge(o.handshake_latency);
+        handshakes += o.handshakes;
+        resumed += o.resumed;
+        window_handshakes += o.window_handshakes;
+        if (tls_version.empty()) {
+            tls_version = o.tls_version;
+            tls_cipher = o.tls_cipher;
+            tls_alpn = o.tls_alpn;
         }
     }
 };

@@ -3,6 +3,7 @@
 #include "net/reuseport_group.hpp"
 
 #include "net/setup_error.hpp"
+#include "net/socket_options.hpp"
 
 #include <netinet/in.h>
 
@@ -39,18 +40,21 @@ void set_flag(int fd, int level, int name, const char* what, const endpoint& at)
     }
 }
 
-unique_fd bound_socket(const endpoint& at, int type, bool reuseport, bool v6only) {
+unique_fd bound_socket(const endpoint& at, int type, bool reuseport,
+                       const listen_options& options) {
     unique_fd fd{::socket(at.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (!fd) {
         fail("socket", at, errno);
     }
+    // The probe socket too: without freebind it could not bind a non-local address.
+    apply_listener_options(fd.get(), at.family(), options.socket, options.url);
     // SO_REUSEADDR only lets a restart bind over connections in TIME_WAIT; it never
     // lets two listeners share a port.
     set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", at);
     if (reuseport) {
         set_flag(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT", at);
     }
-    if (v6only && at.family() == AF_INET6) {
+    if (options.v6only && at.family() == AF_INET6) {
         set_flag(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", at);
     }
     if (::bind(fd.get(), at.sockaddr_ptr(), at.sockaddr_len()) != 0) {
@@ -76,15 +80,16 @@ endpoint local_endpoint(int fd) {
 
 namespace {
 
-std::vector<unique_fd> bind_group(endpoint at, int type, unsigned count, bool v6only) {
+std::vector<unique_fd> bind_group(endpoint at, int type, unsigned count,
+                                  const listen_options& options) {
     if (at.port() != 0) {
         // A socket without SO_REUSEPORT cannot bind where anyone else is bound,
         // whoever they are; it is closed again before the group binds.
-        (void)bound_socket(at, type, false, v6only);
+        (void)bound_socket(at, type, false, options);
     }
     std::vector<unique_fd> fds;
     for (unsigned i = 0; i < count; ++i) {
-        fds.push_back(bound_socket(at, type, true, v6only));
+        fds.push_back(bound_socket(at, type, true, options));
         if (at.port() == 0) {
             at = local_endpoint(fds.back().get());  // the rest join the port we got
         }
@@ -96,7 +101,7 @@ std::vector<unique_fd> bind_group(endpoint at, int type, unsigned count, bool v6
 
 std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
                                           const listen_options& options) {
-    auto fds = bind_group(at, SOCK_STREAM, count, options.v6only);
+    auto fds = bind_group(at, SOCK_STREAM, count, options);
     for (auto& fd : fds) {
         if (::listen(fd.get(), options.backlog) != 0) {
             fail("listen", local_endpoint(fd.get()), errno);
@@ -105,14 +110,17 @@ std::vector<unique_fd> open_tcp_listeners(endpoint at, unsigned count,
     return fds;
 }
 
-std::vector<unique_fd> open_udp_sockets(endpoint at, unsigned count, bool v6only) {
-    auto fds = bind_group(at, SOCK_DGRAM, count, v6only);
+std::vector<unique_fd> open_udp_sockets(endpoint at, unsigned count,
+                                        const listen_options& options) {
+    auto fds = bind_group(at, SOCK_DGRAM, count, options);
     // A burst of small datagrams overflows the default 208 KiB (each costs ~1 KiB
     // of buffer accounting) long before the loop is busy; the kernel caps the
-    // request at net.core.rmem_max, which is fine.
+    // request at net.core.rmem_max, which is fine. A URL's ?rcvbuf= overrides it.
     const int bytes = 4 << 20;
     for (auto& fd : fds) {
-        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+        if (!options.socket.rcvbuf) {
+            ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+        }
         // Each datagram then says which of our addresses it was sent to, so the echo
         // leaves from that address: on a wildcard socket the kernel would otherwise
         // pick the route's source, which a client of a VIP or a second address drops.

@@ -190,7 +190,9 @@ void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, sockl
 }
 
 // Nagle's algorithm holds back a short echo until the previous one is acknowledged,
-// and the client's delayed ACK then stalls bulk echo for tens of milliseconds.
+// and the client's delayed ACK then stalls bulk echo for tens of milliseconds. The
+// other options of a URL are set on the listener, and Linux copies them to each
+// connection it accepts (tests/e2e/test_socket_options.py reads each one back).
 void worker::tune(std::size_t listener, int fd) noexcept {
     if (sockets_[listener].kind == core::transport::tcp && sockets_[listener].nodelay) {
         const int one = 1;

@@ -69,8 +69,11 @@ int ticket_keys::callback(SSL* ssl, unsigned char* name, unsigned char* iv,
     return self->seal_or_open(name, iv, cipher, mac, enc);
 }
 
-// Returns, as OpenSSL wants: 1 done, 2 done but reissue with the current key,
-// 0 unknown key (full handshake), -1 error.
+// Returns, as OpenSSL wants: 1 done, 2 done and issue a fresh ticket, 0 unknown key
+// (full handshake), -1 error. An opened ticket always gets a fresh one: TLS 1.3
+// clients use a ticket once (RFC 8446, C.4), so without it every other resumption
+// would fall back to a full handshake; and a ticket under the previous key moves
+// to the current one.
 int ticket_keys::seal_or_open(unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
                               EVP_MAC_CTX* mac, int enc) {
     const std::lock_guard lock{mutex_};
@@ -78,7 +81,7 @@ int ticket_keys::seal_or_open(unsigned char* name, unsigned char* iv, EVP_CIPHER
         rotate_locked();
     }
     const key* k = &current_;
-    int result = 1;
+    const int result = enc == 0 ? 2 : 1;
     if (enc == 1) {
         if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1) {
             return -1;
@@ -94,7 +97,6 @@ int ticket_keys::seal_or_open(unsigned char* name, unsigned char* iv, EVP_CIPHER
                 return 0;
             }
             k = &previous_;
-            result = 2;
         }
         if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, k->aes.data(), iv) != 1) {
             return -1;

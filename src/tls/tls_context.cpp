@@ -84,6 +84,9 @@ std::shared_ptr<const tls_context> tls_context::load(const core::tls_settings& s
             fail(url, "cert " + id.cert + ": " + last_error_text());
         }
         if (SSL_CTX_use_PrivateKey_file(c, id.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+            if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+                fail(url, "key " + id.key + " does not match cert " + id.cert);
+            }
             fail(url, "key " + id.key + ": " + last_error_text());
         }
         if (SSL_CTX_check_private_key(c) != 1) {

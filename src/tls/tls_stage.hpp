@@ -22,6 +22,12 @@ struct session_facts {
     bool resumed = false;
 };
 
+// What one peer can hold: the chunks in in_ and wire_ (counted by held(), which
+// the worker adds to the echo's chunks against --max-buffer and stops reading at),
+// plus OpenSSL's own per-connection state: about 34 KiB of record buffers once the
+// handshake starts, fixed whatever the peer sends. A peer that stalls its
+// handshake keeps that until handshake_timeout; CPU goes to handshakes only as
+// fast as the accept limits let connections in.
 class tls_stage final : public pipeline::stage {
 public:
     // Null when OpenSSL cannot make the connection's state (out of memory).

@@ -2,6 +2,8 @@
 
 Every wait here is a condition polled against a deadline; nothing sleeps to let
 something happen."""
+import contextlib
+import ctypes
 import json
 import os
 import selectors
@@ -139,6 +141,62 @@ class Server:
         with open(f"/proc/{self.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_PIDFD_OPEN, _SYS_PIDFD_GETFD = 434, 438
+
+
+def server_socket(server, matches, what):
+    """The first socket of the server process for which `matches(sock)` holds,
+    duplicated into this process with pidfd_getfd(2), so its options are read with
+    getsockopt. The caller closes it."""
+    pidfd = _libc.syscall(_SYS_PIDFD_OPEN, server.pid, 0)
+    if pidfd < 0:
+        raise OSError(ctypes.get_errno(), "pidfd_open")
+    try:
+        for name in os.listdir(f"/proc/{server.pid}/fd"):
+            with contextlib.suppress(FileNotFoundError):
+                if not os.readlink(f"/proc/{server.pid}/fd/{name}").startswith("socket:"):
+                    continue
+            fd = _libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(name), 0)
+            if fd < 0:
+                continue
+            s = socket.socket(fileno=fd)
+            try:
+                if matches(s):
+                    return s
+            except OSError:
+                pass
+            s.close()
+    finally:
+        os.close(pidfd)
+    raise AssertionError(f"the server holds no {what}")
+
+
+def server_side_socket(server, client):
+    """The server's own descriptor for `client`'s TCP connection."""
+    want = client.getsockname()[:2]
+
+    def matches(s):
+        # A dual-stack listener sees an IPv4 client as ::ffff:a.b.c.d.
+        if s.type != socket.SOCK_STREAM or s.family not in (socket.AF_INET, socket.AF_INET6):
+            return False
+        host, port = s.getpeername()[:2]
+        return (host.removeprefix("::ffff:"), port) == want
+    return server_socket(server, matches, "socket for this client")
+
+
+def server_bound_socket(server, kind, address):
+    """One of the server's listening (SOCK_STREAM) or UDP (SOCK_DGRAM) sockets bound
+    to `address`, as getsockname gives it."""
+    def matches(s):
+        if s.type != kind or s.getsockname() != address:
+            return False
+        # Accepted TCP connections share the listener's local address; they have a peer.
+        return kind != socket.SOCK_STREAM or s.getsockopt(socket.SOL_SOCKET,
+                                                          socket.SO_ACCEPTCONN) == 1
+    return server_socket(server, matches, f"socket bound to {address}")
 
 
 def run_server(*args, timeout=10, user_prefix=()):

@@ -2,7 +2,6 @@
 testing found (Nagle on bulk echo, a streamer starving its loop, hogs pinning the
 receive buffers, a timeout that wraps, a missing eventfd), each shown reached."""
 import contextlib
-import ctypes
 import os
 import socket
 import subprocess
@@ -11,36 +10,7 @@ import time
 import unittest
 
 from harness import (BINARY, ENGINE, SANITIZED, SLOW, Server, echo_while_sending, metric,
-                     parse_metrics, run_bench, scrape, wait_until)
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_SYS_PIDFD_OPEN, _SYS_PIDFD_GETFD = 434, 438
-
-
-def server_side_socket(server, client):
-    """The server's own descriptor for `client`'s connection, duplicated into this
-    process with pidfd_getfd(2), so its options are read with getsockopt."""
-    pidfd = _libc.syscall(_SYS_PIDFD_OPEN, server.pid, 0)
-    if pidfd < 0:
-        raise OSError(ctypes.get_errno(), "pidfd_open")
-    try:
-        want = client.getsockname()
-        for name in os.listdir(f"/proc/{server.pid}/fd"):
-            if not os.readlink(f"/proc/{server.pid}/fd/{name}").startswith("socket:"):
-                continue
-            fd = _libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(name), 0)
-            if fd < 0:
-                continue
-            s = socket.socket(fileno=fd)
-            try:
-                if s.type == socket.SOCK_STREAM and s.getpeername() == want:
-                    return s
-            except OSError:
-                pass
-            s.close()
-    finally:
-        os.close(pidfd)
-    raise AssertionError("the server holds no socket for this client")
+                     parse_metrics, run_bench, scrape, server_side_socket, wait_until)
 
 
 def cpu_seconds(pid):

@@ -43,7 +43,7 @@ TEST(BenchCli, ReadsTheLoadShape) {
     EXPECT_DOUBLE_EQ(c.duration.count(), 2.0);
     EXPECT_TRUE(c.json);
     EXPECT_FALSE(c.live) << "no live line mixed into JSON";
-    EXPECT_EQ(c.server_pid, 42);
+    EXPECT_EQ(c.server_pids, std::vector<int>{42});
 }
 
 TEST(BenchCli, AntagonistsAreOffByDefaultAndReadFromTheirFlags) {
@@ -81,5 +81,59 @@ TEST(BenchCli, BadInputExitsTwo) {
         const auto& e = std::get<cli_exit>(r);
         EXPECT_EQ(e.code, 2);
         EXPECT_EQ(e.text.rfind("echo-bench: ", 0), 0U) << e.text;
+    }
+}
+
+TEST(BenchCli, ServerPidsAreAListToSum) {
+    const auto c = std::get<bench_config>(parse({"--server-pid", "42,43", "--server-pid", "7"}));
+    EXPECT_EQ(c.server_pids, (std::vector<int>{42, 43, 7}));
+    EXPECT_TRUE(std::get<bench_config>(parse({})).server_pids.empty());
+    EXPECT_TRUE(std::holds_alternative<cli_exit>(parse({"--server-pid", "42,0"})));
+}
+
+TEST(BenchCli, ReadsTheTlsOptions) {
+    const auto c = std::get<bench_config>(parse(
+        {"tls://localhost:8443", "--ca", "/etc/ca.pem", "--sni", "echo.example", "--alpn",
+         "echo,h2", "--cert", "c.pem", "--key", "c.key", "--tls-min", "1.2", "--tls-max", "1.3",
+         "--ciphersuites", "TLS_AES_128_GCM_SHA256", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256",
+         "--resume"}));
+    EXPECT_TRUE(c.target.tls);
+    EXPECT_EQ(c.tls.ca_file, "/etc/ca.pem");
+    EXPECT_FALSE(c.tls.insecure);
+    EXPECT_EQ(c.tls.sni, "echo.example");
+    EXPECT_EQ(c.tls.alpn, (std::vector<std::string>{"echo", "h2"}));
+    EXPECT_EQ(c.tls.cert_file, "c.pem");
+    EXPECT_EQ(c.tls.key_file, "c.key");
+    EXPECT_EQ(c.tls.min_version, 12);
+    EXPECT_EQ(c.tls.max_version, 13);
+    EXPECT_EQ(c.tls.ciphersuites, "TLS_AES_128_GCM_SHA256");
+    EXPECT_EQ(c.tls.ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
+    EXPECT_TRUE(c.tls.resume);
+    const auto d = std::get<bench_config>(parse({"unix+tls:@echo", "--insecure"}));
+    EXPECT_TRUE(d.tls.insecure);
+    EXPECT_FALSE(d.tls.resume) << "full handshakes unless --resume";
+    EXPECT_EQ(d.tls.min_version, 0) << "OpenSSL's defaults unless told";
+}
+
+TEST(BenchCli, TlsOptionsAreCheckedAgainstTheTarget) {
+    const std::string long_name(256, 'a');  // ALPN names are length-prefixed by one byte
+    const std::vector<std::pair<std::vector<const char*>, const char*>> cases = {
+        {{"tls://h:1"}, "needs --ca PATH"},
+        {{"tls://h:1", "--insecure", "--ca", "x"}, "exclude each other"},
+        {{"tcp://h:1", "--insecure"}, "need a tls:// or unix+tls: target"},
+        {{"--resume"}, "need a tls:// or unix+tls: target"},
+        {{"tls://h:1", "--insecure", "--cert", "c.pem"}, "--cert and --key go together"},
+        {{"tls://h:1", "--insecure", "--key", "c.key"}, "--cert and --key go together"},
+        {{"tls://h:1", "--insecure", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
+        {{"tls://h:1", "--insecure", "--tls-min", "1.1"}, "--tls-min"},
+        {{"tls://h:1", "--insecure", "--alpn", long_name.c_str()}, "--alpn"},
+        {{"tls://h:1", "--insecure", "--hogs", "1"}, "not for TLS targets"},
+    };
+    for (const auto& [args, why] : cases) {
+        const auto r = parse(args);
+        ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << why;
+        const auto& e = std::get<cli_exit>(r);
+        EXPECT_EQ(e.code, 2);
+        EXPECT_NE(e.text.find(why), std::string::npos) << e.text;
     }
 }

@@ -56,3 +56,29 @@ TEST(TargetUrl, ToStringParsesBackToTheSameTarget) {
         EXPECT_EQ(again.path, t.path) << good;
     }
 }
+
+// TLS is a layer over a stream transport: the scheme keeps naming the transport, so
+// everything that asks "unix?" or "udp?" answers the same for the TLS forms.
+TEST(TargetUrl, TlsOverTcpAndUnix) {
+    auto t = std::get<target_url>(parse_target_url("tls://localhost:8443"));
+    EXPECT_EQ(t.scheme, "tcp");
+    EXPECT_TRUE(t.tls);
+    EXPECT_EQ(t.host, "localhost");
+    EXPECT_EQ(t.port, 8443);
+    EXPECT_EQ(t.to_string(), "tls://localhost:8443");
+    t = std::get<target_url>(parse_target_url("tls://[::1]:7"));
+    EXPECT_EQ(t.to_string(), "tls://[::1]:7");
+    t = std::get<target_url>(parse_target_url("unix+tls:/run/e.sock"));
+    EXPECT_EQ(t.scheme, "unix");
+    EXPECT_TRUE(t.tls);
+    EXPECT_EQ(t.path, "/run/e.sock");
+    EXPECT_EQ(t.to_string(), "unix+tls:/run/e.sock");
+    t = std::get<target_url>(parse_target_url("unix+tls:@echo"));
+    EXPECT_TRUE(t.abstract);
+    EXPECT_EQ(t.to_string(), "unix+tls:@echo");
+    EXPECT_FALSE(std::get<target_url>(parse_target_url("tcp://h:1")).tls);
+    EXPECT_FALSE(std::get<target_url>(parse_target_url("unix:/x")).tls);
+    for (const char* bad : {"tls://h", "tls://:1", "unix+tls:", "dtls://h:1", "udp+tls://h:1"}) {
+        EXPECT_TRUE(std::holds_alternative<url_error>(parse_target_url(bad))) << bad;
+    }
+}

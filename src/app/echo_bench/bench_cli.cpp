@@ -17,12 +17,73 @@ struct raw_bench_options {
     std::string target = "tcp://127.0.0.1:65432";
     std::vector<std::string> sizes{"64"};
     double duration = 10, warmup = 1, drain = 10, loss_timeout = 1;
-    int server_pid = 0;
+    std::vector<int> server_pids;
+    std::string tls_min, tls_max;
     bool no_live = false;
 };
 
+void declare_tls(CLI::App& app, loadgen::tls_settings& t, raw_bench_options& raw) {
+    const std::string group = "TLS (tls:// and unix+tls: targets)";
+    app.add_flag("--insecure", t.insecure, "do not verify the server's certificate")
+        ->group(group);
+    app.add_option("--ca", t.ca_file, "verify the server's certificate and name against "
+                                      "these CAs (PEM); this or --insecure is required")
+        ->group(group);
+    app.add_option("--sni", t.sni, "server name to send and verify (default: the host, when "
+                                   "it is a name)")->group(group);
+    app.add_option("--alpn", t.alpn, "protocols to offer, comma-separated")->delimiter(',')
+        ->group(group);
+    app.add_option("--cert", t.cert_file, "client certificate chain (PEM)")->group(group);
+    app.add_option("--key", t.key_file, "the client certificate's key (PEM)")->group(group);
+    app.add_option("--tls-min", raw.tls_min, "lowest version: 1.2 or 1.3")
+        ->check(CLI::IsMember({"1.2", "1.3"}))->group(group);
+    app.add_option("--tls-max", raw.tls_max, "highest version: 1.2 or 1.3")
+        ->check(CLI::IsMember({"1.2", "1.3"}))->group(group);
+    app.add_option("--ciphers", t.ciphers, "TLS 1.2 cipher list (OpenSSL syntax)")->group(group);
+    app.add_option("--ciphersuites", t.ciphersuites, "TLS 1.3 cipher suites (OpenSSL syntax)")
+        ->group(group);
+    app.add_flag("--resume", t.resume, "each new connection resumes the last session of its "
+                                       "thread (default: full handshakes)")->group(group);
+}
+
+// The TLS options against the target: required, exclusive and paired ones.
+std::optional<std::string> check_tls(loadgen::bench_config& c, const raw_bench_options& raw) {
+    auto& t = c.tls;
+    t.min_version = raw.tls_min.empty() ? 0 : raw.tls_min == "1.2" ? 12 : 13;
+    t.max_version = raw.tls_max.empty() ? 0 : raw.tls_max == "1.2" ? 12 : 13;
+    const bool any = t.insecure || !t.ca_file.empty() || !t.sni.empty() || !t.alpn.empty() ||
+                     !t.cert_file.empty() || !t.key_file.empty() || t.min_version ||
+                     t.max_version || !t.ciphers.empty() || !t.ciphersuites.empty() || t.resume;
+    if (!c.target.tls) {
+        return any ? std::optional<std::string>{"TLS options need a tls:// or unix+tls: target"}
+                   : std::nullopt;
+    }
+    if (t.insecure == !t.ca_file.empty()) {
+        return t.insecure ? "--insecure and --ca exclude each other"
+                          : "a TLS target needs --ca PATH (verify the server) or --insecure";
+    }
+    if (t.cert_file.empty() != t.key_file.empty()) {
+        return "--cert and --key go together";
+    }
+    if (t.min_version && t.max_version && t.min_version > t.max_version) {
+        return "--tls-min is above --tls-max";
+    }
+    for (const auto& name : t.alpn) {
+        if (name.empty() || name.size() > 255) {
+            return "--alpn: each protocol name is 1 to 255 bytes";
+        }
+    }
+    if (c.hogs > 0) {
+        return "--hogs send raw bytes and never read: not for TLS targets";
+    }
+    return std::nullopt;
+}
+
 void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
-    app.add_option("target", raw.target, "tcp://HOST:PORT")->capture_default_str();
+    app.add_option("target", raw.target,
+                   "tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, unix:/path, "
+                   "unix+tls:/path (unix:@name for the abstract namespace)")
+        ->capture_default_str();
     app.add_option("-c,--conns", c.conns, "connections")->check(CLI::Range(1, 1'000'000))
         ->capture_default_str();
     app.add_option("-s,--size", raw.sizes,
@@ -60,8 +121,10 @@ void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
                    "antagonists: connections opened before the measured ones that send "
                    "until their send buffer is full and never read, held open for the run")
         ->check(CLI::Range(0, 1'000'000));
-    app.add_option("--server-pid", raw.server_pid,
-                   "report this process's CPU per message and RSS")->check(CLI::PositiveNumber);
+    app.add_option("--server-pid", raw.server_pids,
+                   "report these processes' CPU per message and RSS, summed "
+                   "(comma-separated: a TLS terminator and the server behind it)")
+        ->delimiter(',')->check(CLI::PositiveNumber);
     app.add_flag("--json", c.json, "print one JSON object instead of the table");
     app.add_flag("--no-live", raw.no_live, "no once-a-second line on a terminal");
 }
@@ -98,10 +161,8 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
     c.duration = std::chrono::duration<double>{raw.duration};
     c.warmup = std::chrono::duration<double>{raw.warmup};
     c.drain = std::chrono::duration<double>{raw.drain};
-    if (raw.server_pid > 0) {
-        c.server_pid = raw.server_pid;
-    }
-    return std::nullopt;
+    c.server_pids = raw.server_pids;
+    return check_tls(c, raw);
 }
 
 cli_exit usage_error(const std::string& what) {
@@ -116,6 +177,7 @@ bench_cli_result parse_bench_command_line(int argc, const char* const* argv, boo
     CLI::App app{"echo-bench: load generator that verifies every echoed byte", "echo-bench"};
     app.set_version_flag("--version", std::string{"echo-bench "} + ECHO_VERSION);
     declare(app, c, raw);
+    declare_tls(app, c.tls, raw);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

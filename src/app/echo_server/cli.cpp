@@ -83,7 +83,13 @@ void declare_operations(CLI::App& app, core::server_config& cfg, raw_options& ra
 void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
     app.add_option("--listen", raw.listen,
                    "tcp://HOST:PORT, udp://HOST:PORT, unix:/path or unix:@name, with "
-                   "?backlog=N, ?ipv6only=0|1, ?mode=0660; repeatable; replaces --host/--port");
+                   "?backlog=N, ?ipv6only=0|1, ?mode=0660; tcp and udp also take socket "
+                   "options (see the man page): nodelay, keepalive=IDLE,INTVL,CNT, sndbuf, "
+                   "rcvbuf, tos|dscp, mss, cc, fastopen, defer_accept, user_timeout, mark, "
+                   "freebind; tls://HOST:PORT and unix+tls:/path take cert=PATH&key=PATH "
+                   "(repeat for SNI), ca, verify=none|optional|require, min=1.2|1.3, "
+                   "alpn=LIST, handshake_timeout=SEC, strict=0|1; repeatable; replaces "
+                   "--host/--port");
     app.add_option("--host", cfg.host,
                    "IPv4/IPv6 literal or hostname (all its addresses); \"\" = all IPv4")
         ->capture_default_str();

@@ -57,7 +57,9 @@ core::http_response route(const core::request_line& req, const metrics_routes& r
 metrics_endpoint::metrics_endpoint(const core::listen_url& url, metrics_routes routes)
     : routes_(std::move(routes)), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     const auto addresses = net::resolve_listen_addresses(url.host, url.port, url.scope);
-    auto fds = net::open_tcp_listeners(addresses.front(), 1, {64, false});
+    net::listen_options options;
+    options.backlog = 64;
+    auto fds = net::open_tcp_listeners(addresses.front(), 1, options);
     listener_ = std::move(fds.front());
     url_ = "http://" + net::local_endpoint(listener_.get()).to_string() + "/metrics";
 }

@@ -73,16 +73,17 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
                                     [](const net::endpoint& e) { return e.family() == AF_INET; });
     // [::] alone is dual-stack; beside an IPv4 address of the same name it must not be.
     const bool v6only = url.ipv6only.value_or(has_v4);
+    const bool tcp = url.kind == core::transport::tcp;
+    const net::listen_options options{tcp ? listen_backlog(config, url.backlog) : 0, v6only,
+                                      url.sockopts, url.text};
     for (const auto& address : addresses) {
-        auto fds = url.kind == core::transport::tcp
-                       ? net::open_tcp_listeners(address, config.threads,
-                                                 {listen_backlog(config, url.backlog), v6only})
-                       : net::open_udp_sockets(address, config.threads, v6only);
+        auto fds = tcp ? net::open_tcp_listeners(address, config.threads, options)
+                       : net::open_udp_sockets(address, config.threads, options);
         out.urls.push_back(url_of(url, net::local_endpoint(fds[0].get())));
         const auto recipe = out.stages.recipe_for(url, out.urls.back());
         for (unsigned i = 0; i < config.threads; ++i) {
             out.per_thread[i].push_back(
-                {std::move(fds[i]), url.kind, url.nodelay.value_or(true), recipe});
+                {std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe});
         }
     }
 }
