@@ -58,7 +58,8 @@ void chunk_list::consume_front(std::size_t n) noexcept {
 }
 
 std::size_t chunk_list::append_to_back(std::span<const std::byte> bytes) noexcept {
-    if (tail_ == nullptr) {
+    // An empty span may carry a null pointer, which memcpy must not be given.
+    if (tail_ == nullptr || bytes.empty()) {
         return 0;
     }
     const std::size_t n = std::min<std::size_t>(bytes.size(), tail_->capacity - tail_->end);

@@ -61,3 +61,36 @@ TEST(ChunkList, MoveTransfersOwnership) {
     EXPECT_EQ(a.bytes(), 4U);
     EXPECT_EQ(pool.lent(), 1U);
 }
+
+TEST(ChunkList, AppendToBackFillsTheLastChunkOnly) {
+    chunk_pool pool{8, 8};
+    chunk_list list;
+    const std::byte bytes[12] = {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4},
+                                 std::byte{5}, std::byte{6}, std::byte{7}, std::byte{8},
+                                 std::byte{9}, std::byte{10}, std::byte{11}, std::byte{12}};
+    EXPECT_EQ(list.append_to_back(bytes), 0U);  // no chunk to fill
+    EXPECT_EQ(list.back(), nullptr);
+    list.push_back(filled(pool, 3, std::byte{0}));
+    list.push_back(filled(pool, 2, std::byte{0}));
+    EXPECT_EQ(list.back(), list.front()->next);
+    // 6 free bytes in the back chunk: 6 of the 12 go in, the front chunk is untouched.
+    EXPECT_EQ(list.append_to_back(bytes), 6U);
+    EXPECT_EQ(list.bytes(), 11U);
+    EXPECT_EQ(list.front()->size(), 3U);
+    EXPECT_EQ(list.back()->size(), 8U);
+    EXPECT_EQ(list.back()->data[2], std::byte{1});
+    EXPECT_EQ(list.back()->data[7], std::byte{6});
+    EXPECT_EQ(list.append_to_back(bytes), 0U);  // full
+    // A partly consumed front chunk that is also the back one: appends after its end.
+    (void)list.pop_front();
+    (void)list.pop_front();
+    list.push_back(filled(pool, 4, std::byte{0}));
+    list.consume_front(3);
+    EXPECT_EQ(list.append_to_back(std::span{bytes}.subspan(6, 2)), 2U);
+    EXPECT_EQ(list.bytes(), 3U);
+    EXPECT_EQ(list.front()->size(), 3U);
+    EXPECT_EQ(list.front()->data[4], std::byte{7});
+    EXPECT_EQ(list.front()->data[5], std::byte{8});
+    EXPECT_EQ(list.append_to_back({}), 0U);
+    EXPECT_EQ(list.bytes(), 3U);
+}

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
 using echo::core::listen_url;
 using echo::core::listen_url_error;
 using echo::core::parse_listen_url;
@@ -24,6 +26,15 @@ std::string error_of(const char* text) {
     auto r = parse_listen_url(text);
     return std::holds_alternative<listen_url_error>(r) ? std::get<listen_url_error>(r).message
                                                        : "(accepted)";
+}
+
+// Each URL is refused with a message naming it and containing the reason.
+void expect_refused(std::span<const std::pair<const char*, const char*>> cases) {
+    for (const auto& [url, why] : cases) {
+        const std::string message = error_of(url);
+        EXPECT_NE(message.find(std::string{"--listen '"} + url + "'"), std::string::npos) << message;
+        EXPECT_NE(message.find(why), std::string::npos) << message;
+    }
 }
 
 }  // namespace
@@ -74,11 +85,7 @@ TEST(ListenUrl, RejectsWithTheUrlAndTheReason) {
         {"unix:", "missing socket path"},
         {"tcp://[fe80::1%]:1", "empty IPv6 scope"},
     };
-    for (const auto& [url, why] : cases) {
-        const std::string message = error_of(url);
-        EXPECT_NE(message.find(std::string{"--listen '"} + url + "'"), std::string::npos) << message;
-        EXPECT_NE(message.find(why), std::string::npos) << message;
-    }
+    expect_refused(cases);
 }
 
 TEST(ListenUrl, DuplicatesAreRejectedWhateverTheSpelling) {
@@ -115,4 +122,80 @@ TEST(ListenUrl, BracketsAndScopeOnlyInsideBrackets) {
         EXPECT_NE(error_of(text).find("belong in a bracketed address"), std::string::npos)
             << text;
     }
+}
+
+TEST(ListenUrl, TlsOverTcpAndUnixCarryTheirSettings) {
+    auto u = ok("tls://127.0.0.1:0?cert=s.pem&key=s.key&alpn=echo&min=1.3&backlog=5");
+    EXPECT_EQ(u.kind, transport::tcp);
+    EXPECT_EQ(u.port, 0);
+    EXPECT_EQ(u.backlog, 5);
+    ASSERT_TRUE(u.tls.has_value());
+    ASSERT_EQ(u.tls->identities.size(), 1U);
+    EXPECT_EQ(u.tls->identities[0].cert, "s.pem");
+    EXPECT_EQ(u.tls->min, echo::core::tls_version::v1_3);
+    EXPECT_EQ(u.tls->alpn, std::vector<std::string>{"echo"});
+    u = ok("unix+tls:/run/e.sock?cert=a&key=b&ca=c&mode=0600");
+    EXPECT_EQ(u.kind, transport::unix_stream);
+    EXPECT_EQ(u.path, "/run/e.sock");
+    EXPECT_EQ(u.mode, 0600U);
+    ASSERT_TRUE(u.tls.has_value());
+    EXPECT_EQ(u.tls->verify, echo::core::tls_verify::require);  // ca= asks for client certs
+    u = ok("unix+tls:@e?key=b&cert=a");
+    EXPECT_TRUE(u.abstract);
+    ASSERT_TRUE(u.tls.has_value());
+    EXPECT_EQ(u.tls->identities[0].cert, "a");
+    EXPECT_EQ(u.tls->identities[0].key, "b");
+    // Plain listeners carry no TLS settings.
+    EXPECT_FALSE(ok("tcp://127.0.0.1:1").tls.has_value());
+    EXPECT_FALSE(ok("unix:/a").tls.has_value());
+}
+
+TEST(ListenUrl, TlsErrorsNameTheUrlAndTheKey) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"tls://127.0.0.1:1", "needs cert=PATH&key=PATH"},
+        {"tls://127.0.0.1:1?cert=a", "every cert= needs its key="},
+        {"unix+tls:/s?key=a", "every cert= needs its key="},
+        {"tls://127.0.0.1:1?cert=a&key=a&verify=require", "verify=optional|require needs ca=PATH"},
+        {"tls://127.0.0.1:1?cert=a&key=a&min=1.1", "min must be 1.2 or 1.3"},
+        {"tls://127.0.0.1:1?cert=a&key=a&verify=maybe", "verify must be none, optional or require"},
+        {"tls://127.0.0.1:1?cert=a&key=a&alpn=", "alpn is a comma-separated list"},
+        {"tls://127.0.0.1:1?cert=a&key=a&handshake_timeout=0", "handshake_timeout must be"},
+        {"tls://127.0.0.1:1?cert=a&key=a&strict=2", "strict must be 0 or 1"},
+        {"tls://127.0.0.1:1?cert=&key=a", "cert needs a file path"},
+        {"tls://127.0.0.1:1?cert=a&key=a&ca=", "ca needs a file path"},
+        {"tls://127.0.0.1:1?cert=a&key=a&certs=b", "unknown option 'certs'"},
+        {"tls://127.0.0.1:1?cert=a&key=a&mode=0600", "unknown option 'mode'"},
+        {"unix+tls:/s?cert=a&key=a&nodelay=1", "unknown option 'nodelay'"},
+        {"unix+tls:", "missing socket path"},
+        {"tls://x", "expected HOST:PORT"},
+    };
+    expect_refused(cases);
+    // TLS keys mean nothing on a plain listener.
+    for (const char* url : {"tcp://127.0.0.1:1?cert=a", "unix:/s?alpn=h2", "udp://127.0.0.1:1?min=1.3"}) {
+        EXPECT_NE(error_of(url).find("unknown option"), std::string::npos) << url;
+    }
+}
+
+TEST(ListenUrl, TlsAndTcpOnTheSamePortAreDuplicates) {
+    const std::vector<std::vector<std::string>> clashes = {
+        {"tcp://127.0.0.1:5", "tls://127.0.0.1:5?cert=a&key=a"},
+        {"tls://127.0.0.1:5?cert=a&key=a", "tcp://127.0.0.1:5"},
+        {"tls://127.0.0.1:5?cert=a&key=a", "tls://127.0.0.1:5?cert=b&key=b"},
+        {"unix:/s", "unix+tls:/s?cert=a&key=a"},
+        {"unix+tls:@s?cert=a&key=a", "unix:@s"},
+    };
+    for (const auto& urls : clashes) {
+        auto r = parse_listen_urls(urls);
+        ASSERT_TRUE(std::holds_alternative<listen_url_error>(r)) << urls[1];
+        const auto& message = std::get<listen_url_error>(r).message;
+        EXPECT_NE(message.find("--listen '" + urls[1] + "': duplicate of '" + urls[0] + "'"),
+                  std::string::npos)
+            << message;
+    }
+    // Same port, another protocol or address: no clash.
+    auto fine = parse_listen_urls({"tls://127.0.0.1:5?cert=a&key=a", "udp://127.0.0.1:5",
+                                   "tls://127.0.0.2:5?cert=a&key=a", "unix+tls:/s?cert=a&key=a",
+                                   "unix:@s"});
+    ASSERT_TRUE(std::holds_alternative<std::vector<listen_url>>(fine));
+    EXPECT_EQ(std::get<std::vector<listen_url>>(fine).size(), 5U);
 }
