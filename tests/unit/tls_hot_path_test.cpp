@@ -61,7 +61,12 @@ void* operator new(std::size_t n) {
     }
     throw std::bad_alloc{};
 }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    allocations += counting;
+    return std::malloc(n == 0 ? 1 : n);
+}
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 
