@@ -124,7 +124,15 @@ std::unique_ptr<tls_stage> tls_stage::make(std::shared_ptr<const tls_context> co
 tls_stage::tls_stage(std::shared_ptr<const tls_context> context, core::chunk_pool& pool) noexcept
     : context_(std::move(context)), pool_(pool) {}
 
-tls_stage::~tls_stage() { SSL_free(ssl_); }
+tls_stage::~tls_stage() {
+    // OpenSSL drops from its cache the session of a connection freed without a
+    // shutdown; one that ended by a reset or a timeout after a good handshake may
+    // still be resumed.
+    if (ssl_ != nullptr && state_ == pipeline::stage_state::open) {
+        SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    SSL_free(ssl_);
+}
 
 void tls_stage::push_inbound(core::chunk_ptr bytes) noexcept {
     if (bytes && bytes->size() > 0 && state_ != pipeline::stage_state::failed) {
