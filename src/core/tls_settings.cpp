@@ -2,6 +2,8 @@
 // "cert=a&cert=b&key=a&key=b" read the way they look.
 #include "core/tls_settings.hpp"
 
+#include "core/whole_number.hpp"
+
 #include <charconv>
 
 namespace echo::core {
@@ -109,13 +111,11 @@ std::optional<std::string> take_tls_key(std::string_view key, std::string_view v
         }
         out.handshake_timeout = *t;
     } else if (key == "handshakes_per_ip") {
-        unsigned n = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || end != value.data() + value.size() || value.empty() ||
-            n > 65535) {
+        const auto n = whole_number<unsigned>(value);
+        if (!n || *n > 65535) {
             return std::string{"handshakes_per_ip must be 0-65535 (0: no cap)"};
         }
-        out.handshakes_per_ip = n;
+        out.handshakes_per_ip = *n;
     } else if (key == "strict") {
         if (value != "0" && value != "1") {
             return std::string{"strict must be 0 or 1"};

@@ -88,14 +88,8 @@ def tls_echo(server, ctx, data, name="localhost", session=None, port=None):
     return got, facts
 
 
-def metrics_of(server):
-    code, body = scrape(server.urls[-1])
-    assert code == 200, body
-    return parse_metrics(body)
-
-
-class Interop(unittest.TestCase):
-    """Byte-exact echo through TLS stacks we did not write."""
+class WithMaterial(unittest.TestCase):
+    """A CA and a server certificate shared by the tests of a class."""
 
     @classmethod
     def setUpClass(cls):
@@ -104,6 +98,16 @@ class Interop(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.m.cleanup()
+
+
+def metrics_of(server):
+    code, body = scrape(server.urls[-1])
+    assert code == 200, body
+    return parse_metrics(body)
+
+
+class Interop(WithMaterial):
+    """Byte-exact echo through TLS stacks we did not write."""
 
     def test_gnutls_cli_echoes_with_half_close(self):
         # gnutls-cli sends close_notify when its input ends and reads on until the
@@ -380,16 +384,8 @@ class Reload(unittest.TestCase):
             m.cleanup()
 
 
-class Abuse(unittest.TestCase):
+class Abuse(WithMaterial):
     """Hostile handshakes beside an honest client, who must not notice them."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.m = Material()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.cleanup()
 
     def honest_round_trips(self, server, count=20):
         ctx = self.m.client_context()
@@ -492,16 +488,8 @@ class Abuse(unittest.TestCase):
                 s.close()
 
 
-class BadSetup(unittest.TestCase):
+class BadSetup(WithMaterial):
     """Unusable TLS material stops the start with one line naming the listener."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.m = Material()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.m.cleanup()
 
     def refused(self, url, *words):
         code, out, err = run_server("--listen", url)
