@@ -1,5 +1,6 @@
 // The validator's command line: `node check.mjs FOLDER` checks every manifest there
 // (schema, then policy), prints each problem, and exits 1 if there is any.
+import { pathToFileURL } from "node:url";
 import { load_folder } from "./manifests.mjs";
 import { check_policy } from "./policy.mjs";
 import { check_schema } from "./schema.mjs";
@@ -10,7 +11,7 @@ export async function check_folder(folder) {
   return [...problems, ...(await check_schema(docs)), ...check_policy(docs)];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const folder = process.argv[2];
   if (!folder) {
     console.error("usage: node check.mjs FOLDER");
