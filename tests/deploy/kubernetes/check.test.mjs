@@ -37,20 +37,29 @@ test("our manifests pass the schemas and the policy", async () => {
   assert.deepEqual(kinds, ["Deployment", "PodDisruptionBudget", "Service"]);
 });
 
-test("a file with a misspelled field is rejected, naming the field", () => {
+// Checks a copy of our folder whose deployment.yaml had `line` replaced by `broken`.
+async function check_edited_copy(line, broken) {
   const folder = mkdtempSync(join(tmpdir(), "check-kubernetes-"));
   try {
     cpSync(kManifests, folder, { recursive: true });
     const file = join(folder, "deployment.yaml");
     const text = readFileSync(file, "utf8");
-    assert.match(text, /^ {10}readinessProbe:$/m);
-    writeFileSync(file, text.replace(/^( {10})readinessProbe:$/m, "$1readinesProbe:"));
-    return check_folder(folder).then((problems) => {
-      assert.ok(problems.some((p) => /deployment\.yaml#0: schema: .*'"readinesProbe"' does not exist in type 'IContainer'/.test(p)), problems.join("\n"));
-    });
+    assert.match(text, line);
+    writeFileSync(file, text.replace(line, broken));
+    return await check_folder(folder);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+test("a file with a misspelled field is rejected, naming the field", async () => {
+  const problems = await check_edited_copy(/^( {10})readinessProbe:$/m, "$1readinesProbe:");
+  assert.ok(problems.some((p) => /deployment\.yaml#0: schema: .*'"readinesProbe"' does not exist in type 'IContainer'/.test(p)), problems.join("\n"));
+});
+
+test("YAML is read as kubectl reads it: an unquoted yes is a boolean, not a string", async () => {
+  const problems = await check_edited_copy(/^( {8}prometheus\.io\/scrape:) "true"$/m, "$1 yes");
+  assert.ok(problems.some((p) => /deployment\.yaml#0: schema: .*annotations.*(string|boolean)/i.test(p)), problems.join("\n"));
 });
 
 test("schema: a nested unknown field is rejected", () =>

@@ -10,7 +10,9 @@ export function load_folder(folder) {
   const problems = [];
   const files = readdirSync(folder).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   for (const file of files) {
-    const parsed = parseAllDocuments(readFileSync(join(folder, file), "utf8"), { uniqueKeys: true });
+    // YAML 1.1, as kubectl reads it: there `yes` and `on` are booleans, not strings.
+    const text = readFileSync(join(folder, file), "utf8");
+    const parsed = parseAllDocuments(text, { uniqueKeys: true, version: "1.1" });
     parsed.forEach((doc, i) => {
       const where = `${file}#${i}`;
       for (const error of doc.errors) problems.push(`${where}: YAML: ${error.message}`);
