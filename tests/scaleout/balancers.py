@@ -46,10 +46,14 @@ class Balancer:
         self.output = open(os.path.join(run_dir, f"{self.name}.out"), "wb")
         self.proc = subprocess.Popen([*prefix, *self.command()], stdout=self.output,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_until(lambda: self.proc.poll() is not None or listening(prefix, self.port), 10,
-                   f"{self.name} to listen on {self.port}")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"{self.name} exited {self.proc.returncode}: {self.log()}")
+        try:
+            wait_until(lambda: self.proc.poll() is not None or listening(prefix, self.port), 10,
+                       f"{self.name} to listen on {self.port}")
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited {self.proc.returncode}: {self.log()}")
+        except AssertionError:
+            self.stop()
+            raise
 
     def command(self):
         raise NotImplementedError
@@ -101,6 +105,10 @@ class HAProxy(Balancer):
         wait_until(lambda: self.status(server, backend) == want, timeout,
                    f"haproxy to mark {backend}/{server} {want}")
         return time.monotonic() - start
+
+    def server_sessions(self, server, backend="echo_servers"):
+        """Connections HAProxy has sent to `server` since it started."""
+        return int(self.stat()[(backend, server)]["stot"])
 
     def sessions(self, frontend="echo"):
         """Client connections this frontend has accepted since HAProxy started."""

@@ -20,6 +20,7 @@ class Topology:
         self.tag = f"esfleet-{os.getpid()}"
         self.hosts = dict(hosts)
         self.created = []
+        self.processes = []
 
     def ns(self, role):
         return f"{self.tag}-{role}"
@@ -37,9 +38,11 @@ class Topology:
         previous = signal.getsignal(signal.SIGTERM)
 
         def on_term(signum, frame):
-            # ctest's timeout: unwind through every finally, then leave as killed.
+            # ctest's timeout. Unwinding would not do: unittest records an exception
+            # in a test and goes on to the next. Clean up here and leave as killed.
             signal.signal(signal.SIGTERM, previous)
-            raise SystemExit(128 + signum)
+            self.remove()
+            os._exit(128 + signum)
         signal.signal(signal.SIGTERM, on_term)
         try:
             self._create()
@@ -50,6 +53,12 @@ class Topology:
 
     def __exit__(self, *exc):
         self.remove()
+
+    def track(self, proc):
+        """Remembers a process started in one of the namespaces (a subprocess.Popen),
+        so remove() can stop it by its PID first."""
+        self.processes.append(proc)
+        return proc
 
     def _create(self):
         bridge = "bridge"
@@ -79,8 +88,13 @@ class Topology:
             raise RuntimeError(f"ip -n {self.ns(role)} {' '.join(args)}: {p.stderr.strip()}")
 
     def remove(self):
-        """Deletes every namespace created so far (their veths go with them); safe to
-        call twice. Processes must have been stopped by the caller, by PID."""
+        """Kills the tracked processes still running, by PID, then deletes every
+        namespace created so far (their veths go with them); safe to call twice."""
+        while self.processes:
+            proc = self.processes.pop()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         while self.created:
             subprocess.run(["ip", "netns", "delete", self.created.pop()], capture_output=True)
 
