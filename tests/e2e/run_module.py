@@ -8,13 +8,22 @@ import sys
 import unittest
 
 module = sys.argv[1]
+
+
+def leaves(tests):
+    """The test cases inside `tests`, however deeply its suites nest."""
+    for t in tests:
+        yield from leaves(t) if isinstance(t, unittest.TestSuite) else (t,)
+
+
 suite = unittest.defaultTestLoader.loadTestsFromName(module)
+# Counted before the run: a suite drops each test it has run.
+ran = collections.Counter(t.id().rsplit(".", 1)[0] for t in leaves(suite))
 result = unittest.TextTestRunner(verbosity=2).run(suite)
 
 log = os.environ.get("ECHO_SKIP_LOG")
 if log and result.skipped:
     engine = os.environ.get("ECHO_ENGINE", "-")
-    ran = collections.Counter(t.id().rsplit(".", 1)[0] for t in unittest.TestSuite(suite))
     skipped = collections.Counter(t.id().rsplit(".", 1)[0] for t, _ in result.skipped)
     with open(log, "a", encoding="utf-8") as f:
         for test, reason in result.skipped:
