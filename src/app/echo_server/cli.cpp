@@ -1,7 +1,9 @@
-// CLI11 does the parsing; this file only declares the options and turns CLI11's
-// outcomes into the project's exit conventions.
+// CLI11 does the parsing; this file only declares the options, puts the environment
+// and the config file under the command line, and turns CLI11's outcomes into the
+// project's exit conventions.
 #include "app/echo_server/cli.hpp"
 
+#include "app/echo_server/setting_layers.hpp"
 #include "app/finite_range.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,6 +32,7 @@ struct raw_options {
     std::string engine = "auto";
     std::string log_format = "text";
     std::string metrics;
+    std::string config_file;
     double idle_timeout = 0;
     double max_lifetime = 0;
     bool quiet = false;
@@ -81,6 +84,15 @@ void declare_operations(CLI::App& app, core::server_config& cfg, raw_options& ra
 }
 
 void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
+    app.add_option("--config", raw.config_file,
+                   "read settings from this TOML file: one key per option, as in "
+                   "max-buffer = \"1MiB\" or listen = [\"tcp://[::]:7\", \"udp://[::]:7\"]")
+        ->type_name("FILE");
+    app.footer("Every option but --help and --version can also be set by a variable, "
+               "--max-buffer by ECHO_SERVER_MAX_BUFFER (a list separated by spaces), and "
+               "every one but --config by a key of the --config file. The command line "
+               "wins over the environment, which wins over the file; a list comes whole "
+               "from one of them.");
     app.add_option("--listen", raw.listen,
                    "tcp://HOST:PORT, udp://HOST:PORT, unix:/path or unix:@name, with "
                    "?backlog=N, ?ipv6only=0|1, ?mode=0660; tcp and udp also take socket "
@@ -133,18 +145,42 @@ cli_exit usage_error(const std::string& what) {
     return {2, "echo-server: " + what + "\nTry 'echo-server --help' for more information.\n"};
 }
 
+// Puts the environment, then the config file (named on the command line or by
+// ECHO_SERVER_CONFIG), under what CLI11 parsed from argv.
+std::optional<std::string> add_lower_layers(CLI::App& app, const config_sources& sources,
+                                            const raw_options& raw, setting_origins& origins) {
+    if (auto error = apply_environment(app, sources.variable, origins)) {
+        return error;
+    }
+    if (raw.config_file.empty()) {
+        return std::nullopt;
+    }
+    auto text = sources.file(raw.config_file);
+    if (const auto* bad = std::get_if<unreadable_file>(&text)) {
+        return origins.prefix("--config") + "cannot read config file " + raw.config_file + ": " +
+               bad->reason;
+    }
+    return apply_config_file(app, raw.config_file, std::get<std::string>(text), origins);
+}
+
 // What CLI11 cannot check alone: --listen against --host/--port, the URLs, and the
 // raw values turned into the config's types.
-cli_result finish(const CLI::App& app, core::server_config cfg, const raw_options& raw) {
+cli_result finish(const CLI::App& app, core::server_config cfg, const raw_options& raw,
+                  const setting_origins& origins) {
     cfg.port = static_cast<std::uint16_t>(raw.port);
     cfg.udp.extra_denied_ports = raw.udp_deny;
-    if (!raw.listen.empty()) {
-        if (app.count("--host") > 0 || app.count("--port") > 0) {
-            return usage_error("--listen replaces --host/--port; give one or the other");
-        }
+    // --listen and --host/--port say the same thing: from one source they conflict;
+    // from two, the stronger source says where to listen.
+    const auto listen_from = origins.of("--listen");
+    const auto address_from = std::max(origins.of("--host"), origins.of("--port"));
+    if (listen_from == address_from && !raw.listen.empty()) {
+        return usage_error(origins.prefix("--listen") +
+                           "--listen replaces --host/--port; give one or the other");
+    }
+    if (listen_from > address_from) {
         auto parsed = core::parse_listen_urls(raw.listen);
         if (auto* err = std::get_if<core::listen_url_error>(&parsed)) {
-            return usage_error(err->message);
+            return usage_error(origins.prefix("--listen") + err->message);
         }
         cfg.listen = std::get<std::vector<core::listen_url>>(parsed);
     }
@@ -164,7 +200,8 @@ cli_result finish(const CLI::App& app, core::server_config cfg, const raw_option
         auto parsed = core::parse_listen_urls({raw.metrics});
         auto* urls = std::get_if<std::vector<core::listen_url>>(&parsed);
         if (urls == nullptr || urls->front().kind != core::transport::tcp) {
-            return usage_error("--metrics: expected tcp://HOST:PORT, got '" + raw.metrics + "'");
+            return usage_error(origins.prefix("--metrics") +
+                               "--metrics: expected tcp://HOST:PORT, got '" + raw.metrics + "'");
         }
         cfg.metrics = urls->front();
     }
@@ -172,7 +209,8 @@ cli_result finish(const CLI::App& app, core::server_config cfg, const raw_option
     cfg.engine = raw.engine == "epoll"      ? core::engine_choice::epoll
                  : raw.engine == "io_uring" ? core::engine_choice::io_uring
                                             : core::engine_choice::automatic;
-    if (raw.quiet) {
+    // --quiet beats --log-level from the same source, as on one command line.
+    if (raw.quiet && origins.of("--quiet") >= origins.of("--log-level")) {
         cfg.level = core::log_level::error;
     }
     return cfg;
@@ -184,8 +222,10 @@ cli_result finish(const CLI::App& app, core::server_config cfg, const raw_option
 // fixed address (behind command_line's pointer) and are reset by assignment, never
 // replaced.
 struct command_line::parser {
-    parser(unsigned cpus, std::function<std::string()> version)
-        : version_text{std::move(version)}, app{kDescription, "echo-server"} {
+    parser(unsigned cpus, std::function<std::string()> version, config_sources outside)
+        : version_text{std::move(version)},
+          sources{std::move(outside)},
+          app{kDescription, "echo-server"} {
         defaults.threads = cpus;
         cfg = defaults;
         app.set_version_flag("--version", version_text);  // CLI11 calls it only for --version
@@ -198,14 +238,16 @@ struct command_line::parser {
         "echo-server: echoes every byte back to its sender (TCP, UDP, Unix; RFC 862)";
 
     std::function<std::string()> version_text;
+    config_sources sources;
     core::server_config defaults;
     core::server_config cfg;
     raw_options raw;
     CLI::App app;
 };
 
-command_line::command_line(unsigned cpus, std::function<std::string()> version_text)
-    : parser_{std::make_unique<parser>(cpus, std::move(version_text))} {}
+command_line::command_line(unsigned cpus, std::function<std::string()> version_text,
+                           config_sources sources)
+    : parser_{std::make_unique<parser>(cpus, std::move(version_text), std::move(sources))} {}
 command_line::~command_line() = default;
 command_line::command_line(command_line&&) noexcept = default;
 command_line& command_line::operator=(command_line&&) noexcept = default;
@@ -215,7 +257,8 @@ cli_result command_line::parse(int argc, const char* const* argv) {
     // parsed, to grow without bound; a new parser now and then keeps it small.
     if (parser_->app.parse_order().size() > kMaxRememberedOptions) {
         parser_ = std::make_unique<parser>(parser_->defaults.threads,
-                                           std::move(parser_->version_text));
+                                           std::move(parser_->version_text),
+                                           std::move(parser_->sources));
     }
     auto& p = *parser_;
     // CLI11 forgets what it parsed (results, counts, callback state); the values it
@@ -232,7 +275,11 @@ cli_result command_line::parse(int argc, const char* const* argv) {
     } catch (const CLI::ParseError& e) {
         return usage_error(e.what());
     }
-    return finish(p.app, p.cfg, p.raw);
+    setting_origins origins{p.app};
+    if (auto error = add_lower_layers(p.app, p.sources, p.raw, origins)) {
+        return usage_error(*error);
+    }
+    return finish(p.app, p.cfg, p.raw, origins);
 }
 
 std::size_t command_line::remembered_options() const {
@@ -240,8 +287,9 @@ std::size_t command_line::remembered_options() const {
 }
 
 cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
-                              const std::function<std::string()>& version_text) {
-    return command_line{cpus, version_text}.parse(argc, argv);
+                              const std::function<std::string()>& version_text,
+                              config_sources sources) {
+    return command_line{cpus, version_text, std::move(sources)}.parse(argc, argv);
 }
 
 }  // namespace echo::app

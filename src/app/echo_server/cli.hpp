@@ -1,7 +1,9 @@
-// The command line of echo-server, parsed into a server_config or into what to
-// print and the exit status (help, version, usage errors). No I/O here.
+// The command line of echo-server, with the environment and a config file under it,
+// parsed into a server_config or into what to print and the exit status (help,
+// version, usage errors). Its only I/O goes through config_sources.
 #pragma once
 
+#include "app/echo_server/config_sources.hpp"
 #include "core/server_config.hpp"
 
 #include <cstddef>
@@ -28,11 +30,17 @@ inline constexpr std::size_t kMaxRememberedOptions = 1 << 14;
 // the defaults, so a parse never sees what an earlier one set (the fuzz target parses
 // millions of command lines with one object; declaring the options is most of the cost).
 // Not thread-safe: one parse at a time.
+//
+// Each setting comes from the command line, else its ECHO_SERVER_<OPTION> variable,
+// else the --config file (TOML), else its default; a list (--listen) is taken whole
+// from one source, never merged.
 class command_line {
 public:
     // `cpus` is the default for --threads; `version_text` makes what --version prints,
-    // called only then (it probes the engines).
-    command_line(unsigned cpus, std::function<std::string()> version_text);
+    // called only then (it probes the engines). `sources` are the variables and files
+    // the parser may read: none unless main passes the process's.
+    command_line(unsigned cpus, std::function<std::string()> version_text,
+                 config_sources sources = no_config_sources());
     ~command_line();
     command_line(command_line&&) noexcept;
     command_line& operator=(command_line&&) noexcept;
@@ -50,6 +58,7 @@ private:
 
 // One command_line, one parse: what main does.
 [[nodiscard]] cli_result parse_command_line(int argc, const char* const* argv, unsigned cpus,
-                                            const std::function<std::string()>& version_text);
+                                            const std::function<std::string()>& version_text,
+                                            config_sources sources = no_config_sources());
 
 }  // namespace echo::app

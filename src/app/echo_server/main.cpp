@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
         return std::string{"echo-server " ECHO_SERVER_VERSION " (engines: epoll"} +
                (io::uring_unavailable() ? ")" : ", io_uring)");
     };
-    const auto parsed = app::parse_command_line(argc, argv, app::usable_cpus(), version);
+    const auto parsed = app::parse_command_line(argc, argv, app::usable_cpus(), version,
+                                                app::process_config_sources());
     if (const auto* done = std::get_if<app::cli_exit>(&parsed)) {
         std::fputs(done->text.c_str(), done->code == 0 ? stdout : stderr);
         return done->code;
