@@ -20,14 +20,23 @@ std::optional<refusal> admission::admit(const std::optional<peer_address>& peer,
     if (limits_.max_connections > 0 && open_ >= limits_.max_connections) {
         return refusal::max_connections;
     }
-    if (peer && limits_.max_connections_per_ip > 0) {
-        auto& count = per_address_[counted_as(*peer)];
+    if (peer) {
+        if (auto r = admit_address(*peer)) {
+            return r;
+        }
+    }
+    ++open_;
+    return std::nullopt;
+}
+
+std::optional<refusal> admission::admit_address(const peer_address& peer) {
+    if (limits_.max_connections_per_ip > 0) {
+        auto& count = per_address_[counted_as(peer)];
         if (count >= limits_.max_connections_per_ip) {
             return refusal::max_connections_per_ip;
         }
         ++count;
     }
-    ++open_;
     return std::nullopt;
 }
 

@@ -24,6 +24,10 @@ public:
     [[nodiscard]] std::optional<refusal> admit(const std::optional<peer_address>& peer,
                                                std::int64_t now_ns);
     void release(const std::optional<peer_address>& peer) noexcept;
+    // For a connection admitted without an address because its client was to be
+    // named later (a PROXY header): counts it under `peer` now. Refused, it stays
+    // counted without an address, and is released so.
+    [[nodiscard]] std::optional<refusal> admit_address(const peer_address& peer);
 
     [[nodiscard]] std::uint64_t open() const noexcept { return open_; }
     [[nodiscard]] std::size_t addresses() const noexcept { return per_address_.size(); }

@@ -73,6 +73,9 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
         out.mode = *v;
     } else if (auto taken = out.tls ? take_tls_key(key, value, *out.tls) : std::nullopt) {
         return taken->empty() ? std::nullopt : taken;
+    } else if (auto took = out.kind != transport::udp ? take_proxy_key(key, value, out.proxy)
+                                                      : std::nullopt) {
+        return took->empty() ? std::nullopt : took;
     } else {
         return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
     }
@@ -147,6 +150,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem && out.tls) {
         problem = finish_tls_settings(*out.tls);
+    }
+    if (!problem) {
+        problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);
     }
     if (problem) {
         return bad(url, *problem);

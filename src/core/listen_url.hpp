@@ -2,6 +2,7 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/proxy_settings.hpp"
 #include "core/socket_options.hpp"
 #include "core/tls_settings.hpp"
 #include "core/transport.hpp"
@@ -27,6 +28,7 @@ struct listen_url {
     std::optional<unsigned> mode;     // unix file sockets: permission bits
     socket_options sockopts;          // tcp, udp: nodelay, keepalive, sndbuf, tos, mark, ...
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
+    std::optional<proxy_settings> proxy;  // streams: a PROXY header before anything else
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

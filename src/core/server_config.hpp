@@ -33,6 +33,9 @@ struct server_config {
     unsigned threads = 1;
     std::size_t max_buffer = kDefaultMaxBuffer;
     std::chrono::duration<double> drain_timeout = std::chrono::seconds{5};
+    // After SIGTERM, /readyz says 503 at once but accepting goes on this long, so a
+    // balancer's health check sees the backend leave before its port closes.
+    std::chrono::duration<double> drain_delay{0};
     log_level level = log_level::info;
     engine_choice engine = engine_choice::automatic;
     datagram_guard_options udp;

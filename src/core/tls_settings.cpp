@@ -2,6 +2,7 @@
 // "cert=a&cert=b&key=a&key=b" read the way they look.
 #include "core/tls_settings.hpp"
 
+#include "core/seconds_value.hpp"
 #include "core/whole_number.hpp"
 
 #include <charconv>
@@ -46,16 +47,6 @@ std::optional<std::string> alpn_list(std::string_view v, std::vector<std::string
     }
 }
 
-// Seconds, with a fraction: handshake_timeout=2.5.
-std::optional<std::chrono::milliseconds> seconds(std::string_view v) {
-    double s = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
-    if (ec != std::errc{} || end != v.data() + v.size() || !(s > 0) ||
-        s * 1000 > static_cast<double>(kMaxHandshakeMs)) {
-        return std::nullopt;
-    }
-    return std::chrono::milliseconds{std::max<long>(1, static_cast<long>(s * 1000))};
-}
 
 }  // namespace
 
@@ -105,7 +96,7 @@ std::optional<std::string> take_tls_key(std::string_view key, std::string_view v
             return problem;
         }
     } else if (key == "handshake_timeout") {
-        const auto t = seconds(value);
+        const auto t = seconds_value(value, std::chrono::milliseconds{kMaxHandshakeMs});
         if (!t) {
             return std::string{"handshake_timeout must be seconds, above 0 and at most 3600"};
         }

@@ -1,11 +1,13 @@
 // What one echo-bench run does, as plain data parsed from its command line.
 #pragma once
 
+#include "core/proxy_header.hpp"
 #include "core/target_url.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,14 @@ struct tls_settings {
     std::string ciphers;       // TLS 1.2 cipher list
     std::string ciphersuites;  // TLS 1.3 suites
     bool resume = false;       // each new connection resumes its thread's last session
+};
+
+// --proxy: a PROXY protocol header first on every connection, as a balancer sends
+// one, so the server's PROXY listeners are tested and measured without a balancer.
+struct proxy_settings {
+    int version = 0;  // 0: none, 1 or 2
+    // The client the header names; default: the connection's own address.
+    std::optional<core::proxy_endpoint> source;
 };
 
 struct bench_config {
@@ -43,6 +53,7 @@ struct bench_config {
     double connect_rate = 0;  // connections/s; 0 = as fast as they complete
     std::vector<int> server_pids;  // their CPU summed: a TLS terminator plus the server behind it
     tls_settings tls;
+    proxy_settings proxy;
     bool json = false;
     bool live = false;  // the once-a-second line, on by default on a terminal
     std::string command_line;

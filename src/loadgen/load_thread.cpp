@@ -4,6 +4,7 @@
 #include "loadgen/load_thread.hpp"
 
 #include "loadgen/clock.hpp"
+#include "net/datagram_source.hpp"
 #include "net/setup_error.hpp"
 
 #include <netinet/in.h>
@@ -168,7 +169,51 @@ void load_thread::finish_connect(connection& c) {
     on_connected(c);
 }
 
+// --proxy: the header goes out first, before any TLS, as a balancer writes it. It
+// is far smaller than a fresh socket's send buffer, so one send takes it whole.
+bool load_thread::send_proxy_header(connection& c) {
+    sockaddr_storage own{}, server{};
+    socklen_t own_len = sizeof own, server_len = sizeof server;
+    core::proxy_endpoint source, destination;
+    if (config_.proxy.source) {
+        source = *config_.proxy.source;
+        // A Unix socket has no destination address: the other family's "any".
+        destination.ip = source.ip.is_ipv4()
+                             ? core::peer_address::ipv4(std::array<std::uint8_t, 4>{})
+                             : core::peer_address{};
+    }
+    if (target_.family != AF_UNIX &&
+        ::getpeername(c.fd.get(), reinterpret_cast<sockaddr*>(&server), &server_len) == 0) {
+        const auto d = net::datagram_source(reinterpret_cast<sockaddr*>(&server), server_len);
+        destination = {d.address, d.port};
+        if (!config_.proxy.source &&
+            ::getsockname(c.fd.get(), reinterpret_cast<sockaddr*>(&own), &own_len) == 0) {
+            const auto o = net::datagram_source(reinterpret_cast<sockaddr*>(&own), own_len);
+            source = {o.address, o.port};
+        }
+    }
+    if (source.ip.is_ipv4() != destination.ip.is_ipv4()) {
+        // An IPv6 client named to an IPv4 server (or the reverse): the header's one
+        // family is the client's, with the server as its mapped or unspecified form.
+        destination.ip = source.ip.is_ipv4() ? core::peer_address::ipv4(std::array<std::uint8_t, 4>{})
+                                             : core::peer_address{};
+    }
+    const auto header = config_.proxy.version == 1 ? core::encode_proxy_v1(source, destination)
+                                                   : core::encode_proxy_v2(source, destination);
+    const auto sent = ::send(c.fd.get(), header.data(), header.size(), MSG_NOSIGNAL);
+    if (sent != static_cast<ssize_t>(header.size())) {
+        fail(c, &error_counts::connect_failed,
+             "sending the PROXY header to " + target_.text + ": " +
+                 (sent < 0 ? net::errno_text(errno) : std::string{"short write"}));
+        return false;
+    }
+    return true;
+}
+
 void load_thread::on_connected(connection& c) {
+    if (config_.proxy.version != 0 && !send_proxy_header(c)) {
+        return;
+    }
     if (!tls_) {
         c.open = true;
         return;

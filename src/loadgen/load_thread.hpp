@@ -69,6 +69,7 @@ private:
     void start_connect(connection& c);
     void finish_connect(connection& c);
     void on_connected(connection& c);
+    [[nodiscard]] bool send_proxy_header(connection& c);
     void continue_handshake(connection& c);
     [[nodiscard]] static bool settling(const connection& c) noexcept {
         return c.connecting || c.handshaking;

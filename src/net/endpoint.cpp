@@ -26,6 +26,20 @@ std::optional<endpoint> endpoint::from_sockaddr(const sockaddr* sa, socklen_t le
     return e;
 }
 
+endpoint endpoint::from_address(const core::peer_address& a, std::uint16_t port) noexcept {
+    endpoint e;
+    if (a.is_ipv4()) {
+        e.addr_.v4.sin_family = AF_INET;
+        e.addr_.v4.sin_port = htons(port);
+        std::memcpy(&e.addr_.v4.sin_addr, a.bytes.data() + 12, 4);
+    } else {
+        e.addr_.v6.sin6_family = AF_INET6;
+        e.addr_.v6.sin6_port = htons(port);
+        std::memcpy(&e.addr_.v6.sin6_addr, a.bytes.data(), 16);
+    }
+    return e;
+}
+
 std::optional<endpoint> endpoint::from_literal(std::string_view ip, std::uint16_t port,
                                                std::string_view scope) {
     const std::string text{ip};

@@ -3,6 +3,8 @@
 // socket peer its credentials (pid 42 uid 1000), which is all such a peer has.
 #pragma once
 
+#include "core/peer_address.hpp"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -24,6 +26,9 @@ public:
     [[nodiscard]] static std::optional<endpoint> from_literal(std::string_view ip,
                                                               std::uint16_t port,
                                                               std::string_view scope = {});
+    // An address as the core holds it (IPv4-mapped comes out as plain IPv4).
+    [[nodiscard]] static endpoint from_address(const core::peer_address& a,
+                                               std::uint16_t port) noexcept;
     // The peer of a Unix stream socket, known by its credentials.
     [[nodiscard]] static endpoint unix_peer(int pid, unsigned uid) noexcept;
 

@@ -6,42 +6,43 @@
 namespace echo::pipeline {
 
 chain::chain(std::vector<std::unique_ptr<stage>> stages) noexcept
-    : stages_(std::move(stages)), ended_(stages_.size(), false) {}
+    : stages_(std::move(stages)),
+      in_ended_(stages_.size(), false),
+      out_ended_(stages_.size(), false) {}
 
 core::chunk_ptr chain::pull_app() noexcept {
-    for (std::size_t i = 0; i + 1 < stages_.size(); ++i) {
+    for (std::size_t i = first_; i + 1 < stages_.size(); ++i) {
         while (auto c = stages_[i]->pull_inbound()) {
             stages_[i + 1]->push_inbound(std::move(c));
         }
-        if (stages_[i]->inbound_finished() && !ended_[i + 1]) {
-            ended_[i + 1] = true;
+        if (stages_[i]->inbound_finished() && !in_ended_[i + 1]) {
+            in_ended_[i + 1] = true;
             stages_[i + 1]->inbound_ended();
         }
     }
     auto out = stages_.back()->pull_inbound();
     // The top stage may have written (a handshake reply): carry it to the wire.
-    carry_down(stages_.size() - 1);
+    carry_down();
+    skip_transparent();
     return out;
 }
 
 std::size_t chain::push_app(std::span<const std::byte> bytes) noexcept {
     const std::size_t n = stages_.back()->push_outbound(bytes);
-    carry_down(stages_.size() - 1);
+    carry_down();
     return n;
 }
 
 void chain::app_ended() noexcept {
-    stages_.back()->outbound_ended();
-    carry_down(stages_.size() - 1);
-    for (std::size_t i = stages_.size() - 1; i > 0; --i) {
-        if (stages_[i]->wire().empty()) {
-            stages_[i - 1]->outbound_ended();
-        }
+    if (!out_ended_.back()) {
+        out_ended_.back() = true;
+        stages_.back()->outbound_ended();
     }
+    carry_down();
 }
 
-void chain::carry_down(std::size_t from) noexcept {
-    for (std::size_t i = from; i > 0; --i) {
+void chain::carry_down() noexcept {
+    for (std::size_t i = stages_.size() - 1; i > first_; --i) {
         auto& out = stages_[i]->wire();
         while (!out.empty()) {
             const auto n = stages_[i - 1]->push_outbound(out.front()->payload());
@@ -53,6 +54,23 @@ void chain::carry_down(std::size_t from) noexcept {
                 (void)out.pop_front();
             }
         }
+        // A stage's closing bytes (a TLS close_notify) go below before the stage
+        // below is told to close too.
+        if (out_ended_[i] && out.empty() && !out_ended_[i - 1]) {
+            out_ended_[i - 1] = true;
+            stages_[i - 1]->outbound_ended();
+        }
+    }
+}
+
+void chain::skip_transparent() noexcept {
+    while (first_ + 1 < stages_.size()) {
+        const auto& s = *stages_[first_];
+        if (s.state() != stage_state::open || !s.transparent() || s.held() != 0 ||
+            in_ended_[first_ + 1] || s.inbound_finished()) {
+            return;
+        }
+        ++first_;
     }
 }
 
@@ -84,6 +102,34 @@ std::size_t chain::held() const noexcept {
         n += s->held();
     }
     return n;
+}
+
+std::size_t chain::opened() const noexcept {
+    std::size_t n = 0;
+    while (n < stages_.size() && stages_[n]->state() == stage_state::open) {
+        ++n;
+    }
+    return n;
+}
+
+bool chain::transparent() const noexcept {
+    for (const auto& s : stages_) {
+        if (s->state() != stage_state::open || !s->transparent() || s->held() != 0 ||
+            !s->wire().empty()) {
+            return false;
+        }
+    }
+    return true;
+}
+
+peer_claim chain::claim() const noexcept {
+    for (const auto& s : stages_) {
+        const auto c = s->claim();
+        if (c.pending || c.address) {
+            return c;
+        }
+    }
+    return {};
 }
 
 }  // namespace echo::pipeline

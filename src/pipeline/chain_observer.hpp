@@ -23,7 +23,7 @@ public:
     virtual void opened(const chain& c, std::chrono::nanoseconds took, log_fields& fields) = 0;
     // A stage failed before the chain opened.
     virtual void failed(const chain& c, std::string_view reason, std::chrono::nanoseconds took) = 0;
-    // The chain was not open by the recipe's opening_timeout.
+    // A stage was not open by its opening_timeout.
     virtual void timed_out(const chain& c) = 0;
 };
 

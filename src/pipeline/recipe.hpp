@@ -1,14 +1,16 @@
 // What a listener puts between its sockets and the echo: the stages to build for
-// each connection it accepts, and how long they may take to open.
+// each connection it accepts, and how long each may take to open.
 #pragma once
 
 #include "core/chunk_pool.hpp"
+#include "core/peer_address.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/chain_observer.hpp"
 
 #include <chrono>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -18,30 +20,40 @@ namespace echo::pipeline {
 class stage_factory {
 public:
     virtual ~stage_factory() = default;
-    // Null when the stage cannot be made now (out of memory): that connection
-    // is refused, nobody else notices.
-    [[nodiscard]] virtual std::unique_ptr<stage> make(core::chunk_pool& pool) const noexcept = 0;
+    // A stage for a connection from `peer` (none: a Unix peer). Null when the stage
+    // cannot be made now (out of memory): that connection is refused, nobody else
+    // notices.
+    [[nodiscard]] virtual std::unique_ptr<stage> make(
+        core::chunk_pool& pool, const std::optional<core::peer_address>& peer) const noexcept = 0;
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+    // A stage still opening this long after the one below it opened (after the
+    // accept, for the first) is closed: opening costs memory, and a peer that
+    // stalls must not keep it.
+    [[nodiscard]] virtual std::chrono::milliseconds opening_timeout() const noexcept = 0;
+    // Whether a connection from `peer` names its client through this stage (a PROXY
+    // header): the per-address limits then wait for that name.
+    [[nodiscard]] virtual bool names_client(
+        const std::optional<core::peer_address>& /*peer*/) const noexcept {
+        return false;
+    }
 };
 
 struct recipe {
     std::vector<std::shared_ptr<const stage_factory>> stages;  // wire side first
-    // A connection whose stages are not all open by then is closed: a handshake
-    // costs memory, and a peer that stalls one must not keep it.
-    std::chrono::milliseconds opening_timeout{10'000};
-    std::shared_ptr<chain_observer> observer;  // may be null
-    // Per loop and peer address (IPv6 by --ipv6-prefix-len), connections whose
-    // stages are still opening; more are refused at accept. A stalled handshake
-    // holds tens of KiB, so without it one address could pin memory by the GiB.
+    std::vector<std::shared_ptr<chain_observer>> observers;
+    // Per loop and client address (IPv6 by --ipv6-prefix-len), connections whose
+    // stages are still opening; more are refused. A stalled handshake holds tens
+    // of KiB, so without it one address could pin memory by the GiB.
     std::uint32_t max_opening_per_address = 64;  // 0: no cap
 
     // Null when a stage could not be made.
-    [[nodiscard]] std::unique_ptr<chain> make(core::chunk_pool& pool) const noexcept {
+    [[nodiscard]] std::unique_ptr<chain> make(
+        core::chunk_pool& pool, const std::optional<core::peer_address>& peer) const noexcept {
         try {
             std::vector<std::unique_ptr<stage>> made;
             made.reserve(stages.size());
             for (const auto& f : stages) {
-                auto s = f->make(pool);
+                auto s = f->make(pool, peer);
                 if (!s) {
                     return nullptr;
                 }
@@ -51,6 +63,15 @@ struct recipe {
         } catch (const std::bad_alloc&) {
             return nullptr;
         }
+    }
+
+    [[nodiscard]] bool names_client(const std::optional<core::peer_address>& peer) const noexcept {
+        for (const auto& f : stages) {
+            if (f->names_client(peer)) {
+                return true;
+            }
+        }
+        return false;
     }
 };
 

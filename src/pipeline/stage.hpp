@@ -5,8 +5,11 @@
 
 #include "core/chunk.hpp"
 #include "core/chunk_list.hpp"
+#include "core/peer_address.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -15,6 +18,14 @@ namespace echo::pipeline {
 // Where a stage stands. `failed` ends the connection once the stage's last wire
 // bytes (an alert, say) have gone.
 enum class stage_state { opening, open, failed };
+
+// Who the client really is, when a stage learns it from the stream (a PROXY
+// header) rather than the socket: the limits, logs and metrics then use it.
+struct peer_claim {
+    bool pending = false;  // not known yet: the stage is still reading
+    std::optional<core::peer_address> address;  // none: the socket's peer stands
+    std::uint16_t port = 0;
+};
 
 // Ownership: a stage owns the bytes it holds (held()), lends nothing it keeps, and
 // takes chunks for what it produces from the chunk_source it was made with. All
@@ -49,6 +60,12 @@ public:
     [[nodiscard]] virtual std::string_view failure() const noexcept = 0;
     // Chunks held in either direction, counted against the connection's bound.
     [[nodiscard]] virtual std::size_t held() const noexcept = 0;
+
+    // Once open, a stage that passes bytes through unchanged both ways says so, and
+    // the chain then hands bytes past it without a copy.
+    [[nodiscard]] virtual bool transparent() const noexcept { return false; }
+    // What the stage says of the client; most stages say nothing.
+    [[nodiscard]] virtual peer_claim claim() const noexcept { return {}; }
 };
 
 }  // namespace echo::pipeline

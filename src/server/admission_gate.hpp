@@ -17,6 +17,10 @@ public:
         std::lock_guard lock(mutex_);
         return admission_.admit(peer, now_ns);
     }
+    [[nodiscard]] std::optional<core::refusal> admit_address(const core::peer_address& peer) {
+        std::lock_guard lock(mutex_);
+        return admission_.admit_address(peer);
+    }
     void release(const std::optional<core::peer_address>& peer) noexcept {
         std::lock_guard lock(mutex_);
         admission_.release(peer);

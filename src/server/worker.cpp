@@ -184,8 +184,8 @@ void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, sockl
     } else {
         endpoint = net::endpoint::from_sockaddr(peer, peer_len).value_or(net::endpoint{});
     }
-    if (!refused(listener, fd, endpoint)) {
-        open_connection(listener, fd, endpoint);
+    if (const auto counted = admit(listener, fd, endpoint)) {
+        open_connection(listener, fd, endpoint, *counted);
     }
 }
 
@@ -201,56 +201,73 @@ void worker::tune(std::size_t listener, int fd) noexcept {
 }
 
 // Over a limit the connection is accepted and closed at once: leaving it in the
-// accept queue would only fill the queue and stall well-behaved clients.
-bool worker::refused(std::size_t listener, int fd, const net::endpoint& peer) {
+// accept queue would only fill the queue and stall well-behaved clients. When a
+// stage will name the client (a balancer's PROXY header), the per-address limit
+// waits for that name (settle_client): the balancer's own address would stand for
+// every client behind it.
+std::optional<worker::counted_as> worker::admit(std::size_t listener, int fd,
+                                                const net::endpoint& peer) {
+    const auto& recipe = recipes_[listener];
+    const auto address = address_key(peer);
+    counted_as counted;
+    counted.naming_pending = recipe && recipe->names_client(address);
+    counted.gate = counted.naming_pending ? std::nullopt : address;
     std::optional<core::refusal> refusal;
     if (options_.gate) {
-        refusal = options_.gate->admit(address_key(peer), ns_of(clock::now()));
+        refusal = options_.gate->admit(counted.gate, ns_of(clock::now()));
     }
-    const auto& recipe = recipes_[listener];
     if (!refusal && recipe) {
         const auto key = opening_key(peer);
         if (key && !opening_by_address_.try_add(*key, recipe->max_opening_per_address)) {
             refusal = core::refusal::handshakes_per_ip;
-            release(peer);  // the gate had admitted it
+            release(counted);  // the gate had admitted it
+        } else {
+            counted.opening = key;
         }
     }
     if (!refusal) {
-        return false;
+        return counted;
     }
     ::close(fd);
     tallies_[listener].add(core::tally::refused(*refusal));
+    log_refusal(listener, peer, *refusal);
+    return std::nullopt;
+}
+
+void worker::log_refusal(std::size_t listener, const net::endpoint& peer, core::refusal refusal) {
     if (auto suppressed = refusal_warning_.admit(clock::now())) {
         const auto who = peer.to_string();
         log_event(*options_.events, spdlog::level::warn,
                   {.event = "refused", .peer = who, .listener = options_.listener_urls[listener],
-                   .reason = core::name_of(*refusal)},
-                  "refused {} ({}){}", who, core::name_of(*refusal),
+                   .reason = core::name_of(refusal)},
+                  "refused {} ({}){}", who, core::name_of(refusal),
                   *suppressed ? fmt::format(" ({} more since last warning)", *suppressed)
                               : std::string{});
     }
-    return true;
 }
 
-void worker::open_connection(std::size_t listener, int fd, const net::endpoint& peer) {
+void worker::open_connection(std::size_t listener, int fd, const net::endpoint& peer,
+                             const counted_as& counted) {
     const auto now = clock::now();
     tune(listener, fd);
-    const io::conn_token t =
-        conns_.emplace(connection{peer, static_cast<std::uint16_t>(listener), now, {}, {}, false, false, false}).pack();
+    connection fresh;
+    fresh.peer = peer;
+    fresh.listener = static_cast<std::uint16_t>(listener);
+    fresh.opened = now;
+    fresh.counted = counted;
+    const io::conn_token t = conns_.emplace(std::move(fresh)).pack();
     connection& c = *find(t);
     const auto& recipe = recipes_[listener];
     if (recipe) {
-        c.chain = recipe->make(stage_chunks_);
+        c.chain = recipe->make(stage_chunks_, address_key(peer));
     }
     const int err = recipe && !c.chain ? -ENOMEM : engine_->attach(t, fd);
     if (err < 0) {
         // This one connection is refused; the loop and everyone else go on.
+        auto left = c.counted;
         conns_.erase(to_slot(t));
         ::close(fd);
-        release(peer);
-        if (const auto key = recipe ? opening_key(peer) : std::nullopt) {
-            opening_by_address_.remove(*key);
-        }
+        release(left);
         tallies_[listener].add(core::tally::closed(core::close_reason::socket_error));
         if (auto suppressed = accept_warning_.admit(now)) {
             spdlog::warn("closed {}: cannot watch its socket: {}{}", peer.to_string(),
@@ -270,7 +287,8 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
     }
     if (recipe) {
-        opening_[listener].touch(to_slot(t).index, ns_of(now) + ns_of(recipe->opening_timeout));
+        opening_[listener].touch(to_slot(t).index,
+                                 ns_of(now) + ns_of(recipe->stages.front()->opening_timeout()));
     }
     touch(t);
     engine_->set_receiving(t, true);
@@ -454,8 +472,23 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         close_connection(t, c, core::close_reason::max_connection_bytes);
         return;
     }
-    if (!c.stages_open && chain.state() == pipeline::stage_state::open) {
-        on_stages_open(t, c);
+    if (c.counted.naming_pending) {
+        const auto claim = chain.claim();
+        if (!claim.pending && !settle_client(t, c, claim)) {
+            return;
+        }
+    }
+    if (!c.stages_open) {
+        const auto opened = chain.opened();
+        if (opened == chain.size()) {
+            on_stages_open(t, c);
+        } else if (opened != c.stages_opened) {
+            // The next stage's deadline runs from when the one below it opened.
+            c.stages_opened = static_cast<std::uint8_t>(opened);
+            const auto& next = *recipes_[c.listener]->stages[opened];
+            opening_[c.listener].touch(to_slot(t).index,
+                                       ns_of(clock::now()) + ns_of(next.opening_timeout()));
+        }
     }
     if (chain.app_input_finished()) {
         c.stream.on_peer_eof();
@@ -480,9 +513,54 @@ void worker::pump_chain(io::conn_token t, connection& c) {
             return;
         }
     }
+    if (c.stages_open && !c.wire_sending && chain.transparent()) {
+        // Nothing left for the stages to do (a PROXY header read, no TLS): the rest
+        // is raw echo, at raw echo's speed.
+        c.chain.reset();
+        pump(t, c);
+        return;
+    }
     const bool failed = chain.state() == pipeline::stage_state::failed;
     engine_->set_receiving(t, !failed && !chain.app_input_finished() &&
                                   c.stream.held_chunks() + chain.held() < bound);
+}
+
+// The header named the client (or said there is none to name): the limits that
+// waited for it count the connection now, under the client's address.
+bool worker::settle_client(io::conn_token t, connection& c, const pipeline::peer_claim& claim) {
+    c.counted.naming_pending = false;
+    if (claim.address) {
+        c.via = c.peer;
+        c.peer = net::endpoint::from_address(*claim.address, claim.port);
+    }
+    const auto address = address_key(c.peer);
+    std::optional<core::refusal> refusal;
+    if (options_.gate && address) {
+        refusal = options_.gate->admit_address(*address);
+        if (!refusal) {
+            c.counted.gate = address;
+        }
+    }
+    if (!refusal && c.chain->state() == pipeline::stage_state::opening && claim.address) {
+        // Still opening (TLS after the header): its handshake counts as the client's.
+        if (c.counted.opening) {
+            opening_by_address_.remove(*c.counted.opening);
+            c.counted.opening.reset();
+        }
+        const auto key = opening_key(c.peer);
+        if (key && !opening_by_address_.try_add(*key, recipes_[c.listener]->max_opening_per_address)) {
+            refusal = core::refusal::handshakes_per_ip;
+        } else {
+            c.counted.opening = key;
+        }
+    }
+    if (!refusal) {
+        return true;
+    }
+    tallies_[c.listener].add(core::tally::refused(*refusal));
+    log_refusal(c.listener, c.peer, *refusal);
+    close_connection(t, c, std::nullopt);
+    return false;
 }
 
 // Counted by the per-IP limits' network (IPv6 by --ipv6-prefix-len); none for Unix.
@@ -494,15 +572,21 @@ std::optional<core::peer_address> worker::opening_key(const net::endpoint& peer)
 void worker::on_stages_open(io::conn_token t, connection& c) {
     c.stages_open = true;
     opening_[c.listener].remove(to_slot(t).index);
-    if (const auto key = opening_key(c.peer)) {
-        opening_by_address_.remove(*key);
+    if (c.counted.opening) {
+        opening_by_address_.remove(*c.counted.opening);
+        c.counted.opening.reset();
     }
     const auto& recipe = *recipes_[c.listener];
-    if (!recipe.observer) {
+    if (recipe.observers.empty()) {
         return;
     }
     pipeline::log_fields fields;
-    recipe.observer->opened(*c.chain, clock::now() - c.opened, fields);
+    if (c.via) {
+        fields.emplace_back("via", c.via->to_string());
+    }
+    for (const auto& observer : recipe.observers) {
+        observer->opened(*c.chain, clock::now() - c.opened, fields);
+    }
     if (options_.events->wants(spdlog::level::info)) {
         const auto who = c.peer.to_string();
         std::string text;
@@ -530,28 +614,36 @@ void worker::pump(io::conn_token t, connection& c) {
     engine_->set_receiving(t, c.stream.wants_receive(options_.max_chunks));
 }
 
-void worker::close_connection(io::conn_token t, connection& c, core::close_reason reason) {
+void worker::close_connection(io::conn_token t, connection& c,
+                              std::optional<core::close_reason> reason) {
     if (!engine_->is_open(t)) {
         return;  // already closing: on_closed will follow
     }
-    tallies_[c.listener].add(core::tally::closed(reason));
     idle_.remove(to_slot(t).index);
     lifetime_.remove(to_slot(t).index);
     if (c.chain && !c.stages_open) {
         opening_[c.listener].remove(to_slot(t).index);
-        if (const auto key = opening_key(c.peer)) {
-            opening_by_address_.remove(*key);
+        if (c.counted.opening) {
+            opening_by_address_.remove(*c.counted.opening);
+            c.counted.opening.reset();
         }
-        report_unopened(c, reason);
+        if (reason) {
+            report_unopened(c, *reason);
+        }
     }
+    if (!reason) {
+        engine_->close(t);  // refused: counted and logged as such
+        return;
+    }
+    tallies_[c.listener].add(core::tally::closed(*reason));
     if (options_.events->wants(spdlog::level::info)) {
         const std::chrono::duration<double> age = clock::now() - c.opened;
         const auto who = c.peer.to_string();
         log_event(*options_.events, spdlog::level::info,
                   {.event = "closed", .peer = who, .listener = options_.listener_urls[c.listener],
                    .bytes_in = c.stream.bytes_received(), .bytes_out = c.stream.bytes_echoed(),
-                   .duration_ms = age.count() * 1000, .reason = core::name_of(reason)},
-                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(reason),
+                   .duration_ms = age.count() * 1000, .reason = core::name_of(*reason)},
+                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(*reason),
                   c.stream.bytes_echoed(), age.count());
     }
     engine_->close(t);
@@ -560,29 +652,31 @@ void worker::close_connection(io::conn_token t, connection& c, core::close_reaso
 // A connection that ends before its stages opened is a failed or timed-out
 // handshake, whoever ended it.
 void worker::report_unopened(const connection& c, core::close_reason reason) {
-    const auto& observer = recipes_[c.listener]->observer;
-    if (!observer) {
-        return;
-    }
-    if (reason == core::close_reason::stage_timeout) {
-        observer->timed_out(*c.chain);
-    } else {
-        observer->failed(*c.chain,
-                         reason == core::close_reason::stage_failed ? c.chain->failure()
-                                                                    : core::name_of(reason),
-                         clock::now() - c.opened);
+    for (const auto& observer : recipes_[c.listener]->observers) {
+        if (reason == core::close_reason::stage_timeout) {
+            observer->timed_out(*c.chain);
+        } else {
+            observer->failed(*c.chain,
+                             reason == core::close_reason::stage_failed ? c.chain->failure()
+                                                                        : core::name_of(reason),
+                             clock::now() - c.opened);
+        }
     }
 }
 
-void worker::release(const net::endpoint& peer) noexcept {
+void worker::release(counted_as& counted) noexcept {
     if (options_.gate) {
-        options_.gate->release(address_key(peer));
+        options_.gate->release(counted.gate);
+    }
+    if (counted.opening) {
+        opening_by_address_.remove(*counted.opening);
+        counted.opening.reset();
     }
 }
 
 void worker::on_closed(io::conn_token t) {
-    if (const connection* c = find(t)) {
-        release(c->peer);
+    if (connection* c = find(t)) {
+        release(c->counted);
     }
     conns_.erase(to_slot(t));
     if (!accepting_ && !draining_) {

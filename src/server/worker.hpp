@@ -73,12 +73,22 @@ public:
 private:
     // Every idle connection costs one of these. Whether it is receiving or closing
     // is the engine's to know (engine::is_open), not copied here.
+    // How a connection is counted by the per-address limits, to be released so.
+    struct counted_as {
+        std::optional<core::peer_address> gate;     // the admission gate's key
+        std::optional<core::peer_address> opening;  // opening_by_address_'s key
+        bool naming_pending = false;  // a stage will name the client (a PROXY header)
+    };
+
     struct connection {
-        net::endpoint peer;
+        net::endpoint peer;  // the client: the socket's peer, or whom a header named
         std::uint16_t listener = 0;
         clock::time_point opened;
         core::echo_stream stream;
-        std::unique_ptr<pipeline::chain> chain;  // null for raw echo
+        std::unique_ptr<pipeline::chain> chain;  // null for raw echo (or once transparent)
+        counted_as counted;
+        std::optional<net::endpoint> via;  // the balancer, when a header named the client
+        std::uint8_t stages_opened = 0;  // chain: stages open, for their deadlines
         bool wire_sending = false;  // chain: a send of its wire bytes is in flight
         bool stages_open = false;   // chain: every stage opened (and was reported)
         bool app_ended = false;     // chain: told the stages the echo is done
@@ -95,9 +105,14 @@ private:
     void on_notify() override;
 
     connection* find(io::conn_token t) noexcept;
-    void open_connection(std::size_t listener, int fd, const net::endpoint& peer);
-    [[nodiscard]] bool refused(std::size_t listener, int fd, const net::endpoint& peer);
-    void release(const net::endpoint& peer) noexcept;
+    void open_connection(std::size_t listener, int fd, const net::endpoint& peer,
+                         const counted_as& counted);
+    // How the connection is counted, or nothing when a limit refused it.
+    [[nodiscard]] std::optional<counted_as> admit(std::size_t listener, int fd,
+                                                  const net::endpoint& peer);
+    void log_refusal(std::size_t listener, const net::endpoint& peer, core::refusal r);
+    void release(counted_as& counted) noexcept;
+    [[nodiscard]] bool settle_client(io::conn_token t, connection& c, const pipeline::peer_claim& claim);
     void tune(std::size_t listener, int fd) noexcept;
     void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
@@ -107,7 +122,9 @@ private:
     void on_stages_open(io::conn_token t, connection& c);
     void report_unopened(const connection& c, core::close_reason reason);
     [[nodiscard]] std::optional<core::peer_address> opening_key(const net::endpoint& peer) const;
-    void close_connection(io::conn_token t, connection& c, core::close_reason reason);
+    // `reason` none: refused by a limit once its client was named, counted as refused.
+    void close_connection(io::conn_token t, connection& c,
+                          std::optional<core::close_reason> reason);
     void out_of_descriptors(std::size_t listener, int err);
     void set_accepting(bool on);
     void begin_drain();

@@ -48,8 +48,12 @@ void tls_observer::opened(const pipeline::chain& c, std::chrono::nanoseconds too
                         !f.client_cert ? "none" : f.client_verified ? "ok" : "failed");
 }
 
-void tls_observer::failed(const pipeline::chain& /*c*/, std::string_view reason,
+// A connection that failed below TLS (a bad PROXY header) never reached a handshake.
+void tls_observer::failed(const pipeline::chain& c, std::string_view reason,
                           std::chrono::nanoseconds /*took*/) {
+    if (!c.reached<tls_stage>()) {
+        return;
+    }
     constexpr std::size_t kOther = std::size(kFailureReasons) - 1;
     const std::size_t i = static_cast<std::size_t>(
         std::find(std::begin(kFailureReasons), std::end(kFailureReasons), reason) -
@@ -57,7 +61,11 @@ void tls_observer::failed(const pipeline::chain& /*c*/, std::string_view reason,
     add(failures_[std::min(i, kOther)]);
 }
 
-void tls_observer::timed_out(const pipeline::chain& /*c*/) { add(timed_out_); }
+void tls_observer::timed_out(const pipeline::chain& c) {
+    if (c.reached<tls_stage>()) {
+        add(timed_out_);
+    }
+}
 
 std::string tls_observer::metrics_header() {
     return "# HELP echo_tls_handshakes_total TLS handshakes that ended, by result.\n"

@@ -13,7 +13,8 @@ tls_stage_factory::tls_stage_factory(core::tls_settings settings, std::string ur
       keys_(std::make_shared<ticket_keys>()),
       current_(tls_context::load(settings_, url_, keys_, warnings)) {}
 
-std::unique_ptr<pipeline::stage> tls_stage_factory::make(core::chunk_pool& pool) const noexcept {
+std::unique_ptr<pipeline::stage> tls_stage_factory::make(
+    core::chunk_pool& pool, const std::optional<core::peer_address>& /*peer*/) const noexcept {
     return tls_stage::make(current_.load(std::memory_order_acquire), pool);
 }
 

@@ -23,8 +23,12 @@ public:
     tls_stage_factory(core::tls_settings settings, std::string url,
                       std::vector<std::string>& warnings);
 
-    [[nodiscard]] std::unique_ptr<pipeline::stage> make(core::chunk_pool& pool) const noexcept override;
+    [[nodiscard]] std::unique_ptr<pipeline::stage> make(
+        core::chunk_pool& pool, const std::optional<core::peer_address>& peer) const noexcept override;
     [[nodiscard]] std::string_view name() const noexcept override { return "tls"; }
+    [[nodiscard]] std::chrono::milliseconds opening_timeout() const noexcept override {
+        return settings_.handshake_timeout;
+    }
 
     // Reads every file again. On success new handshakes use it and the result is
     // the certificates' serials; on failure the old material stays and the

@@ -3,7 +3,7 @@ a private CA, server certificates with chosen names and serials, client certific
 Nothing is checked in, so nothing expires in the tree.
 
 Usage: pki = Pki(directory); cert, key = pki.server("localhost", serial=0x1001)
-Also a command: `python3 tls_material.py DIR` writes ca.pem, server.pem, server.key,
+Also a command: `python3 tls_material.py DIR [ec|rsa]` writes ca.pem, server.pem, server.key,
 client.pem, client.key into DIR (for benches and by-hand runs)."""
 import os
 import subprocess
@@ -97,8 +97,8 @@ def _is_ip(text):
     return text.replace(".", "").isdigit() or ":" in text
 
 
-def main(directory):
-    pki = Pki(directory)
+def main(directory, key_type="ec"):
+    pki = Pki(directory, key_type=key_type)
     os.replace(pki.ca_cert, os.path.join(directory, "ca.pem"))
     pki.ca_cert = os.path.join(directory, "ca.pem")
     cert, key = pki.server("localhost")
@@ -110,6 +110,6 @@ def main(directory):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: tls_material.py DIR")
-    main(sys.argv[1])
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["ec"], ["rsa"]):
+        sys.exit("usage: tls_material.py DIR [ec|rsa]")
+    main(*sys.argv[1:])

@@ -247,10 +247,11 @@ class FleetTest(unittest.TestCase):
         self.results.append(line)
         sys.stderr.write(f"fleet[{self.balancer.name}] {line}\n")
 
-    def run_bench(self, phase, duration, during=None, port=LB_PORT, **extra):
+    def run_bench(self, phase, duration, during=None, port=LB_PORT, frontend="echo", **extra):
         """echo-bench for `duration` s while `during()` runs; returns (report, during's
-        result). The load balancer's own count of client connections is 'attempted'."""
-        before = self.balancer.sessions()
+        result). The load balancer's own count of client connections (on `frontend`, for
+        HAProxy) is 'attempted'."""
+        before = self.balancer.sessions(frontend)
         bench = Bench(duration, port)
         try:
             result = during() if during else None
@@ -259,7 +260,7 @@ class FleetTest(unittest.TestCase):
             report = bench.report()
         finally:
             bench.stop()
-        attempted = wait_until(lambda: self.balancer.sessions() - before, 5,
+        attempted = wait_until(lambda: self.balancer.sessions(frontend) - before, 5,
                                "the load balancer to count the phase's connections")
         self.record(phase, report, attempted, **extra)
         self.assertGreater(report["verified_bytes"], 0, f"{phase}: nothing echoed")
@@ -404,7 +405,8 @@ class FleetTest(unittest.TestCase):
         self.start_fleet(optional_listener=True)
         for role in BACKENDS:
             self.balancer.wait_status(role, "UP", 5, backend="echo_servers_optional")
-        report, _ = self.run_bench("checks-without-header", 2, port=LB_PORT_OPTIONAL)
+        report, _ = self.run_bench("checks-without-header", 2, port=LB_PORT_OPTIONAL,
+                                   frontend="echo_optional")
         self.assertEqual(report["errors"]["total"], 0, report["first_error"])
         client, lb = HOSTS[CLIENT], HOSTS[LB]
         for role, backend in self.backends.items():

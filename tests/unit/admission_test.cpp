@@ -149,4 +149,27 @@ TEST(Admission, AMappedIPv6PeerIsItsIPv4Address) {
     EXPECT_FALSE(a.admit(host(2), 0)) << "another IPv4 host, despite the short prefix";
 }
 
+TEST(Admission, AConnectionNamedLaterIsCountedUnderTheClientItNames) {
+    connection_limits limits;
+    limits.max_connections_per_ip = 2;
+    limits.max_connections = 10;
+    admission a{limits};
+    // A balancer's connections: admitted without an address, then named.
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_FALSE(a.admit(std::nullopt, 0));
+    }
+    EXPECT_FALSE(a.admit_address(host(7)));
+    EXPECT_FALSE(a.admit_address(host(7)));
+    EXPECT_EQ(a.admit_address(host(7)), refusal::max_connections_per_ip);
+    EXPECT_FALSE(a.admit_address(host(8))) << "another client behind the same balancer";
+    EXPECT_EQ(a.open(), 3U);
+    // Each is released as it is counted: the refused one with no address.
+    a.release(host(7));
+    a.release(host(8));
+    a.release(std::nullopt);
+    EXPECT_EQ(a.addresses(), 1U);
+    EXPECT_FALSE(a.admit_address(host(7)));
+    EXPECT_EQ(a.open(), 0U) << "open counts admit(), not admit_address()";
+}
+
 }  // namespace

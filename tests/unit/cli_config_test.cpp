@@ -173,6 +173,7 @@ TEST(CliConfig, EveryOptionIsReachableFromAllThreeSources) {
         {{"--threads", "2"}, "2", "2"},
         {{"--max-buffer", "1MiB"}, "1MiB", R"("1MiB")"},
         {{"--drain-timeout", "0.5"}, "0.5", "0.5"},
+        {{"--drain-delay", "1.5"}, "1.5", "1.5"},
         {{"--log-level", "debug"}, "debug", R"("debug")"},
         {{"--quiet"}, "true", "true"},
         {{"--engine", "epoll"}, "epoll", R"("epoll")"},

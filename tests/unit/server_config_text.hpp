@@ -23,7 +23,7 @@ inline std::string describe(const echo::app::cli_result& r) {
         out << url.text << "|" << url.canonical() << ",";
     }
     out << " backlog=" << c.backlog.value_or(-1) << " threads=" << c.threads
-        << " max_buffer=" << c.max_buffer << " drain=" << c.drain_timeout.count()
+        << " max_buffer=" << c.max_buffer << " drain=" << c.drain_timeout.count() << " drain_delay=" << c.drain_delay.count()
         << " level=" << static_cast<int>(c.level) << " engine=" << static_cast<int>(c.engine)
         << " udp_deny=";
     for (auto port : c.udp.extra_denied_ports) {

@@ -4,9 +4,12 @@
 
 #include "app/finite_range.hpp"
 #include "core/message_pattern.hpp"
+#include "core/whole_number.hpp"
 
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
 
 namespace echo::app {
@@ -19,8 +22,73 @@ struct raw_bench_options {
     double duration = 10, warmup = 1, drain = 10, loss_timeout = 1;
     std::vector<int> server_pids;
     std::string tls_min, tls_max;
+    std::string proxy, proxy_source;
     bool no_live = false;
 };
+
+// ADDR:PORT with an IP literal, [v6]:port for IPv6.
+std::optional<core::proxy_endpoint> ip_and_port(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view ip = text.substr(0, colon);
+    const bool bracketed = ip.size() >= 2 && ip.front() == '[' && ip.back() == ']';
+    if (bracketed) {
+        ip = ip.substr(1, ip.size() - 2);
+    }
+    const auto port = core::whole_number<std::uint16_t>(text.substr(colon + 1));
+    const std::string literal{ip};
+    std::array<std::uint8_t, 16> raw{};
+    core::proxy_endpoint e;
+    if (!bracketed && ::inet_pton(AF_INET, literal.c_str(), raw.data()) == 1) {
+        e.ip = core::peer_address::ipv4(std::span<const std::uint8_t, 4>{raw.data(), 4});
+    } else if (bracketed && ::inet_pton(AF_INET6, literal.c_str(), raw.data()) == 1) {
+        e.ip = core::peer_address::ipv6(raw);
+    } else {
+        return std::nullopt;
+    }
+    if (!port) {
+        return std::nullopt;
+    }
+    e.port = *port;
+    return e;
+}
+
+void declare_proxy(CLI::App& app, raw_bench_options& raw) {
+    const std::string group = "PROXY protocol (tcp://, tls://, unix: targets)";
+    app.add_option("--proxy", raw.proxy, "send a PROXY protocol header first: v1 or v2")
+        ->check(CLI::IsMember({"v1", "v2"}))
+        ->group(group);
+    app.add_option("--proxy-source", raw.proxy_source,
+                   "the client the header names, ADDR:PORT or [V6]:PORT (default: the "
+                   "connection's own address)")
+        ->group(group);
+}
+
+std::optional<std::string> check_proxy(loadgen::bench_config& c, const raw_bench_options& raw) {
+    if (raw.proxy.empty()) {
+        return raw.proxy_source.empty() ? std::nullopt
+                                        : std::optional<std::string>{"--proxy-source needs --proxy"};
+    }
+    c.proxy.version = raw.proxy == "v1" ? 1 : 2;
+    if (c.target.scheme == "udp") {
+        return "--proxy is for stream targets (tcp://, tls://, unix:)";
+    }
+    if (!raw.proxy_source.empty()) {
+        c.proxy.source = ip_and_port(raw.proxy_source);
+        if (!c.proxy.source) {
+            return "--proxy-source: '" + raw.proxy_source +
+                   "' is not ADDR:PORT (an IP literal, [V6]:PORT for IPv6)";
+        }
+    } else if (c.target.scheme == "unix") {
+        return "--proxy on a unix: target needs --proxy-source (the socket has no address)";
+    }
+    if (c.hogs > 0) {
+        return "--hogs send raw bytes and never read: not with --proxy";
+    }
+    return std::nullopt;
+}
 
 void declare_tls(CLI::App& app, loadgen::tls_settings& t, raw_bench_options& raw) {
     const std::string group = "TLS (tls:// and unix+tls: targets)";
@@ -162,6 +230,9 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
     c.warmup = std::chrono::duration<double>{raw.warmup};
     c.drain = std::chrono::duration<double>{raw.drain};
     c.server_pids = raw.server_pids;
+    if (auto problem = check_proxy(c, raw)) {
+        return problem;
+    }
     return check_tls(c, raw);
 }
 
@@ -180,6 +251,7 @@ struct bench_command_line::parser {
         app.set_version_flag("--version", std::string{kVersion});
         declare(app, c, raw);
         declare_tls(app, c.tls, raw);
+        declare_proxy(app, raw);
     }
 
     static constexpr const char* kVersion = "echo-bench " ECHO_VERSION;

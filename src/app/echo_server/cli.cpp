@@ -28,6 +28,7 @@ struct raw_options {
     int backlog = 0;
     std::size_t max_buffer = 0;
     double drain_timeout = 0;
+    double drain_delay = 0;
     std::string level = "info";
     std::string engine = "auto";
     std::string log_format = "text";
@@ -122,6 +123,11 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
                    "seconds to keep serving open connections after SIGTERM/SIGINT")
         ->check(finite_range(0.0, 86400.0))
         ->default_str("5");
+    app.add_option("--drain-delay", raw.drain_delay,
+                   "seconds between SIGTERM making /readyz answer 503 and the server no longer "
+                   "accepting, for balancers to notice")
+        ->check(finite_range(0.0, 3600.0))
+        ->default_str("0");
     app.add_option("--log-level", raw.level, "error|warn|info|debug")
         ->transform(CLI::IsMember(kLevels, CLI::ignore_case))
         ->capture_default_str();
@@ -193,6 +199,7 @@ cli_result finish(const CLI::App& app, core::server_config cfg, const raw_option
     if (app.count("--drain-timeout") > 0) {
         cfg.drain_timeout = std::chrono::duration<double>{raw.drain_timeout};
     }
+    cfg.drain_delay = std::chrono::duration<double>{raw.drain_delay};
     cfg.limits.idle_timeout = std::chrono::duration<double>{raw.idle_timeout};
     cfg.limits.max_lifetime = std::chrono::duration<double>{raw.max_lifetime};
     cfg.format = raw.log_format == "json" ? core::log_format::json : core::log_format::text;

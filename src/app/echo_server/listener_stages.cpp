@@ -1,8 +1,9 @@
 // Adding a protocol stage means a branch here, where URLs become recipes, and
-// none in the worker.
+// none in the worker. Stages go in wire order: PROXY, then TLS.
 #include "app/echo_server/listener_stages.hpp"
 
 #include "net/setup_error.hpp"
+#include "proxy/proxy_stage_factory.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -24,27 +25,36 @@ std::string joined(const std::vector<std::string>& items) {
 
 std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::listen_url& url,
                                                                     const std::string& announced) {
-    if (!url.tls) {
+    if (!url.tls && !url.proxy) {
         return nullptr;
     }
-    std::vector<std::string> warnings;
-    std::shared_ptr<tls::tls_stage_factory> factory;
-    try {
-        factory = std::make_shared<tls::tls_stage_factory>(*url.tls, url.text, warnings);
-    } catch (const std::runtime_error& e) {
-        throw net::setup_error(e.what());
-    }
-    for (const auto& w : warnings) {
-        spdlog::warn("{}", w);
-    }
-    auto observer = std::make_shared<tls::tls_observer>(announced);
     auto recipe = std::make_shared<pipeline::recipe>();
-    recipe->stages.push_back(factory);
-    recipe->opening_timeout = url.tls->handshake_timeout;
-    recipe->max_opening_per_address = url.tls->handshakes_per_ip;
-    recipe->observer = observer;
-    tls_.push_back(std::move(factory));
-    observers_.push_back(std::move(observer));
+    // The header comes first on the wire: a balancer writes it before the client's
+    // TLS ClientHello.
+    if (url.proxy) {
+        auto observer = std::make_shared<proxy::proxy_observer>(announced);
+        recipe->stages.push_back(std::make_shared<proxy::proxy_stage_factory>(*url.proxy));
+        recipe->observers.push_back(observer);
+        proxy_observers_.push_back(std::move(observer));
+    }
+    if (url.tls) {
+        std::vector<std::string> warnings;
+        std::shared_ptr<tls::tls_stage_factory> factory;
+        try {
+            factory = std::make_shared<tls::tls_stage_factory>(*url.tls, url.text, warnings);
+        } catch (const std::runtime_error& e) {
+            throw net::setup_error(e.what());
+        }
+        for (const auto& w : warnings) {
+            spdlog::warn("{}", w);
+        }
+        auto observer = std::make_shared<tls::tls_observer>(announced);
+        recipe->stages.push_back(factory);
+        recipe->max_opening_per_address = url.tls->handshakes_per_ip;
+        recipe->observers.push_back(observer);
+        tls_.push_back(std::move(factory));
+        observers_.push_back(std::move(observer));
+    }
     return recipe;
 }
 
@@ -65,12 +75,18 @@ void listener_stages::reload() {
 }
 
 std::string listener_stages::metrics_text() const {
-    if (observers_.empty()) {
-        return {};
+    std::string out;
+    if (!observers_.empty()) {
+        out += tls::tls_observer::metrics_header();
+        for (const auto& o : observers_) {
+            o->append_metrics(out);
+        }
     }
-    std::string out = tls::tls_observer::metrics_header();
-    for (const auto& o : observers_) {
-        o->append_metrics(out);
+    if (!proxy_observers_.empty()) {
+        out += proxy::proxy_observer::metrics_header();
+        for (const auto& o : proxy_observers_) {
+            o->append_metrics(out);
+        }
     }
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include "core/listen_url.hpp"
 #include "pipeline/recipe.hpp"
+#include "proxy/proxy_observer.hpp"
 #include "tls/tls_observer.hpp"
 #include "tls/tls_stage_factory.hpp"
 
@@ -28,6 +29,7 @@ public:
 private:
     std::vector<std::shared_ptr<tls::tls_stage_factory>> tls_;
     std::vector<std::shared_ptr<tls::tls_observer>> observers_;
+    std::vector<std::shared_ptr<proxy::proxy_observer>> proxy_observers_;
 };
 
 }  // namespace echo::app

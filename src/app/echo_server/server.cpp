@@ -30,6 +30,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <optional>
 #include <cstdio>
 #include <thread>
 
@@ -196,13 +198,35 @@ constexpr int kStatusIntervalMs = 5000;
 // a second one exits at once. SIGHUP and SIGUSR1 are served on the way. Returns
 // whether a worker failed.
 bool supervise(supervision& s) {
+    using clock = std::chrono::steady_clock;
     const bool notify = net::systemd_notify_wanted();
     std::uint64_t finished = 0;
     bool stopping = false;
+    std::optional<clock::time_point> stop_accepting_at;  // during --drain-delay
+    const auto stop_workers = [&s] {
+        for (auto& w : s.workers) {
+            w->request_stop();
+        }
+    };
     while (finished < s.workers.size()) {
-        const int sig = s.signals.wait(s.exited_fd, notify ? kStatusIntervalMs : -1);
+        int timeout_ms = notify ? kStatusIntervalMs : -1;
+        if (stop_accepting_at) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*stop_accepting_at -
+                                                                           clock::now());
+            const int ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+            timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+        }
+        const int sig = s.signals.wait(s.exited_fd, timeout_ms);
+        if (stop_accepting_at && clock::now() >= *stop_accepting_at) {
+            stop_accepting_at.reset();
+            spdlog::info("drain delay over: no longer accepting; draining open connections "
+                         "(up to {} s)", s.config.drain_timeout.count());
+            stop_workers();
+        }
         if (sig == -1) {
-            net::notify_systemd(core::notify_status(s.status()));
+            if (notify) {
+                net::notify_systemd(core::notify_status(s.status()));
+            }
             continue;
         }
         if (sig == SIGHUP) {
@@ -224,16 +248,24 @@ bool supervise(supervision& s) {
             spdlog::warn("second SIG{}: exiting at once", ::sigabbrev_np(sig));
             spdlog::shutdown();
             std::_Exit(128 + sig);
+        } else if (s.config.drain_delay.count() > 0) {
+            spdlog::info("SIG{}: /readyz now answers 503; accepting for {} s more, then draining "
+                         "open connections (up to {} s)",
+                         ::sigabbrev_np(sig), s.config.drain_delay.count(),
+                         s.config.drain_timeout.count());
         } else {
             spdlog::info("SIG{}: no longer accepting; draining open connections (up to {} s)",
                          ::sigabbrev_np(sig), s.config.drain_timeout.count());
         }
         if ((sig != 0 || s.failed) && !stopping) {
             stopping = true;
-            s.draining = true;
+            s.draining = true;  // /readyz: 503 from now on
             net::notify_systemd("STOPPING=1");
-            for (auto& w : s.workers) {
-                w->request_stop();
+            if (sig != 0 && s.config.drain_delay.count() > 0) {
+                stop_accepting_at = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                                       s.config.drain_delay);
+            } else {
+                stop_workers();
             }
         }
     }
