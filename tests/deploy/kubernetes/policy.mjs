@@ -66,10 +66,13 @@ function check_confinement(where, pod, container, problems) {
 function check_stop(where, pod, container, options, problems) {
   const rule = (ok, text) => ok || problems.push(`${where}: policy: ${text}`);
   const pre_stop = container.lifecycle?.preStop;
+  rule(pre_stop !== undefined, "a preStop sleep as long as --drain-delay is required (endpoints leave the kube-proxies before SIGTERM)");
   rule(pre_stop === undefined || (pre_stop.sleep && Object.keys(pre_stop).length === 1),
     "a preStop hook must be a sleep (an exec needs a shell in the image)");
   const pre_stop_sleep = pre_stop?.sleep?.seconds ?? 0;
   const delay = seconds(options.get("drain-delay")?.at(-1), kDefaultDrainDelay);
+  rule(pre_stop?.sleep === undefined || pre_stop_sleep === delay,
+    `the preStop sleep (${pre_stop_sleep} s) must match --drain-delay (${delay} s)`);
   const timeout = seconds(options.get("drain-timeout")?.at(-1), kDefaultDrainTimeout);
   rule(Number.isFinite(delay) && Number.isFinite(timeout), "--drain-delay and --drain-timeout must be numbers");
   const grace = pod.terminationGracePeriodSeconds ?? kDefaultGraceSeconds;
