@@ -67,6 +67,22 @@ void check_tls(const core::listen_url& url, std::string_view text) {
     }
 }
 
+void check_proxy(const core::listen_url& url) {
+    if (!url.proxy) {
+        return;
+    }
+    const auto& p = *url.proxy;
+    require(url.kind != core::transport::udp, "no PROXY header on UDP");
+    require(p.mode_given, "PROXY keys alone enable nothing");
+    require((p.mode == core::proxy_mode::optional) == !p.from.empty(),
+            "proxy_from exactly with proxy=optional");
+    require(p.from.size() <= 64, "at most 64 proxy_from networks");
+    require(p.timeout.count() >= 1 && p.timeout.count() <= 3'600'000, "proxy_timeout is 1 ms-1 h");
+    for (const auto& r : p.from) {
+        require(r.bits <= 128 && r.contains(r.network), "a network holds its own address");
+    }
+}
+
 void check_one(std::string_view text) {
     auto parsed = core::parse_listen_url(text);
     if (const auto* err = std::get_if<core::listen_url_error>(&parsed)) {
@@ -85,6 +101,7 @@ void check_one(std::string_view text) {
     require(!url.mode || *url.mode <= 0777, "a mode is permission bits");
     check_socket_options(url);
     check_tls(url, text);
+    check_proxy(url);
 
     const auto canonical = url.canonical();
     auto again = core::parse_listen_url(canonical);
