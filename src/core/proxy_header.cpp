@@ -577,6 +577,7 @@ void describe_proxy_header(const proxy_header& header, proxy_log_fields& out) {
         out.emplace_back("proxy_dst", to_string(header.destination));
     }
     unknown_tlvs unknown;
+    const std::size_t first_tlv_field = out.size();
     for_each_tlv(header.tlvs, [&](const tlv& t) {
         switch (t.type) {
         case kTlvAlpn: out.emplace_back("proxy_alpn", logged_text(t.value)); break;
@@ -597,6 +598,28 @@ void describe_proxy_header(const proxy_header& header, proxy_log_fields& out) {
             }
         }
     });
+    // A header may repeat a TLV a thousand times: each key is logged once (the first),
+    // so the line stays short and its JSON keys unique; the repeats are only counted.
+    std::size_t kept = first_tlv_field;
+    std::size_t repeats = 0;
+    for (std::size_t i = first_tlv_field; i < out.size(); ++i) {
+        bool seen = false;
+        for (std::size_t j = first_tlv_field; j < kept && !seen; ++j) {
+            seen = out[j].first == out[i].first;
+        }
+        if (seen) {
+            ++repeats;
+        } else {
+            if (kept != i) {
+                out[kept] = std::move(out[i]);
+            }
+            ++kept;
+        }
+    }
+    out.resize(kept);
+    if (repeats > 0) {
+        out.emplace_back("proxy_tlv_repeats", std::to_string(repeats));
+    }
     unknown.emit(out);
 }
 

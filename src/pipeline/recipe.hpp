@@ -7,6 +7,7 @@
 #include "pipeline/chain.hpp"
 #include "pipeline/chain_observer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <new>
@@ -33,6 +34,13 @@ public:
     // Whether a connection from `peer` names its client through this stage (a PROXY
     // header): the per-address limits then wait for that name.
     [[nodiscard]] virtual bool names_client(
+        const std::optional<core::peer_address>& /*peer*/) const noexcept {
+        return false;
+    }
+    // Whether `peer` is a listed balancer: it stands for many clients, so its
+    // connections are not capped per address while their header is on its way
+    // (the header's deadline and size still bound them).
+    [[nodiscard]] virtual bool trusts(
         const std::optional<core::peer_address>& /*peer*/) const noexcept {
         return false;
     }
@@ -66,12 +74,12 @@ struct recipe {
     }
 
     [[nodiscard]] bool names_client(const std::optional<core::peer_address>& peer) const noexcept {
-        for (const auto& f : stages) {
-            if (f->names_client(peer)) {
-                return true;
-            }
-        }
-        return false;
+        return std::any_of(stages.begin(), stages.end(),
+                           [&peer](const auto& f) { return f->names_client(peer); });
+    }
+    [[nodiscard]] bool trusts(const std::optional<core::peer_address>& peer) const noexcept {
+        return std::any_of(stages.begin(), stages.end(),
+                           [&peer](const auto& f) { return f->trusts(peer); });
     }
 };
 

@@ -61,41 +61,62 @@ void proxy_stage::push_inbound(core::chunk_ptr bytes) noexcept {
     if (state_ == pipeline::stage_state::failed) {
         return;
     }
-    if (!partial_) {
-        if (decide(bytes->payload(), bytes, 0)) {
+    if (partial_.empty()) {
+        // Usually the whole header is in the first read: parsed where it lies.
+        const std::size_t size = bytes->size();
+        bytes->begin = bytes->end;
+        if (decide({bytes->data + bytes->end - size, size}, bytes, size)) {
             return;
         }
-        try {
-            partial_ = pool_.acquire();
-        } catch (const std::bad_alloc&) {
-            fail("no_memory");
-            return;
-        }
+        bytes->begin = bytes->end - static_cast<std::uint32_t>(size);
     }
-    // Never more than a header's worth: past that the parser has decided.
-    auto& p = *partial_;
-    const std::size_t room = std::min<std::size_t>(p.capacity, core::kMaxProxyHeader) - p.end;
-    const std::size_t take = std::min(room, bytes->size());
-    std::memcpy(p.data + p.end, bytes->payload().data(), take);
-    p.end += static_cast<std::uint32_t>(take);
+    // Split across reads: copied, never more than a header's worth (past that the
+    // parser has decided).
+    const std::size_t take = std::min(core::kMaxProxyHeader - partial_.size(), bytes->size());
+    try {
+        partial_.append(reinterpret_cast<const char*>(bytes->payload().data()), take);
+    } catch (const std::bad_alloc&) {
+        fail("no_memory");
+        return;
+    }
     bytes->begin += static_cast<std::uint32_t>(take);
-    if (!decide(p.payload(), bytes, p.size())) {
-        // Undecided with bytes left over cannot happen (a full header's worth always
-        // decides), but were it to, they must not be lost silently.
-        if (bytes->size() > 0) {
-            fail("too_long");
-        }
+    if (!decide(std::as_bytes(std::span{partial_}), bytes, take) && bytes->size() > 0) {
+        fail("too_long");  // cannot happen: a full header's worth always decides
     }
 }
 
 bool proxy_stage::decide(std::span<const std::byte> header, core::chunk_ptr& tail,
-                         std::size_t tail_offset) {
+                         std::size_t from_tail) {
+    // The bytes of `header` before the tail's; what is not header goes on from them.
+    const std::size_t before_tail = header.size() - from_tail;
+    const auto resume_at = [&](std::size_t consumed) {
+        if (consumed < before_tail) {
+            // Only when no header was read: the few signature-like bytes held back
+            // from earlier reads (fewer than 12) go on first, in a chunk of their own.
+            try {
+                auto c = pool_.acquire();
+                const std::size_t n = before_tail - consumed;
+                std::memcpy(c->data, header.data() + consumed, n);
+                c->end = static_cast<std::uint32_t>(n);
+                pass(out_, std::move(c));
+            } catch (const std::bad_alloc&) {
+                fail("no_memory");
+                return false;
+            }
+            consumed = before_tail;
+        }
+        tail->begin -= static_cast<std::uint32_t>(header.size() - consumed);
+        pass(out_, std::move(tail));
+        partial_.clear();
+        partial_.shrink_to_fit();
+        return true;
+    };
     if (!required_) {
         switch (first_bytes(header)) {
             case looks::data:
-                pass(out_, std::move(partial_));
-                pass(out_, std::move(tail));
-                open_as_itself();
+                if (resume_at(0)) {
+                    open_as_itself();
+                }
                 return true;
             case looks::undecided:
                 return false;
@@ -108,7 +129,6 @@ bool proxy_stage::decide(std::span<const std::byte> header, core::chunk_ptr& tai
         return false;
     }
     if (r.status == core::proxy_parse_status::invalid) {
-        partial_.reset();
         fail(r.reason);
         return true;
     }
@@ -127,16 +147,9 @@ bool proxy_stage::decide(std::span<const std::byte> header, core::chunk_ptr& tai
         claim_.address = r.header.source.ip;
         claim_.port = r.header.source.port;
     }
-    // The stream resumes right after the header: in the partial copy, then the tail.
-    if (tail_offset == 0) {
-        tail->begin += static_cast<std::uint32_t>(r.consumed);
-    } else {
-        partial_->begin += static_cast<std::uint32_t>(r.consumed);
-        pass(out_, std::move(partial_));
+    if (resume_at(r.consumed)) {
+        state_ = pipeline::stage_state::open;
     }
-    partial_.reset();
-    pass(out_, std::move(tail));
-    state_ = pipeline::stage_state::open;
     return true;
 }
 
@@ -146,12 +159,22 @@ void proxy_stage::inbound_ended() noexcept {
         return;
     }
     if (required_) {
-        partial_.reset();
         fail("closed_before_header");
         return;
     }
     // A listed balancer that sent too little to be a header sent stream bytes.
-    pass(out_, std::move(partial_));
+    if (!partial_.empty()) {
+        try {
+            auto c = pool_.acquire();
+            std::memcpy(c->data, partial_.data(), partial_.size());
+            c->end = static_cast<std::uint32_t>(partial_.size());
+            pass(out_, std::move(c));
+        } catch (const std::bad_alloc&) {
+            fail("no_memory");
+            return;
+        }
+    }
+    partial_.clear();
     open_as_itself();
 }
 
@@ -186,6 +209,8 @@ void proxy_stage::fail(std::string_view reason) noexcept {
     failure_ = reason;
     state_ = pipeline::stage_state::failed;
     out_.clear();
+    partial_.clear();
+    partial_.shrink_to_fit();
 }
 
 }  // namespace echo::proxy

@@ -19,9 +19,11 @@ struct header_facts {
     core::proxy_log_fields fields;  // destination and TLVs, for the log line
 };
 
-// What one peer can hold here: one pool chunk while the header is incomplete (the
-// header is at most core::kMaxProxyHeader bytes, whatever it claims), for at most
-// proxy_timeout; after the header, nothing of its own.
+// What one peer can hold here: a copy of the header so far while it arrives split
+// across reads (at most core::kMaxProxyHeader bytes, whatever it claims), for at
+// most proxy_timeout; after the header, nothing of its own. That copy is the stage's
+// scratch, not stream bytes: it is left out of held(), so a small --max-buffer never
+// stops the reads that would complete the header.
 class proxy_stage final : public pipeline::stage {
 public:
     enum class reading {
@@ -43,7 +45,7 @@ public:
     [[nodiscard]] pipeline::stage_state state() const noexcept override { return state_; }
     [[nodiscard]] std::string_view failure() const noexcept override { return failure_; }
     [[nodiscard]] std::size_t held() const noexcept override {
-        return out_.count() + wire_.count() + (partial_ ? 1 : 0);
+        return out_.count() + wire_.count();
     }
     [[nodiscard]] bool transparent() const noexcept override {
         return state_ == pipeline::stage_state::open;
@@ -53,15 +55,16 @@ public:
     [[nodiscard]] const header_facts& facts() const noexcept { return facts_; }
 
 private:
-    // Parses `bytes` (the header so far); true when it decided (open or failed).
-    // `tail` is the chunk the last of them came in, passed on past the header.
-    bool decide(std::span<const std::byte> bytes, core::chunk_ptr& tail, std::size_t tail_offset);
+    // Parses `header` (the bytes so far); true when it decided (open or failed).
+    // `tail` is the chunk the last of them came in, its begin just past them;
+    // `from_tail` of them came from it, and what follows the header is passed on.
+    bool decide(std::span<const std::byte> header, core::chunk_ptr& tail, std::size_t from_tail);
     void open_as_itself() noexcept;
     void fail(std::string_view reason) noexcept;
 
     core::chunk_pool& pool_;
     bool required_;
-    core::chunk_ptr partial_;  // the header's bytes so far, when they span chunks
+    std::string partial_;      // the header's bytes so far, when they span reads
     core::chunk_list out_;     // stream bytes after the header, for the stage above
     core::chunk_list wire_;    // outbound bytes, passed through once open
     pipeline::stage_state state_ = pipeline::stage_state::opening;

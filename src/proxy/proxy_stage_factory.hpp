@@ -21,6 +21,11 @@ public:
         const std::optional<core::peer_address>& peer) const noexcept override {
         return settings_.reads_header_from(peer);
     }
+    // Under proxy=require anyone may connect, so the per-address cap stays on until
+    // the header names the client; only a listed balancer is exempt.
+    [[nodiscard]] bool trusts(const std::optional<core::peer_address>& peer) const noexcept override {
+        return settings_.mode == core::proxy_mode::optional && settings_.reads_header_from(peer);
+    }
 
 private:
     core::proxy_settings settings_;

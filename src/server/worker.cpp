@@ -216,7 +216,7 @@ std::optional<worker::counted_as> worker::admit(std::size_t listener, int fd,
     if (options_.gate) {
         refusal = options_.gate->admit(counted.gate, ns_of(clock::now()));
     }
-    if (!refusal && recipe) {
+    if (!refusal && recipe && !recipe->trusts(address)) {
         const auto key = opening_key(peer);
         if (key && !opening_by_address_.try_add(*key, recipe->max_opening_per_address)) {
             refusal = core::refusal::handshakes_per_ip;

@@ -176,7 +176,37 @@ class Headers(unittest.TestCase):
                                     reason="max_connections_per_ip"), 1)
 
 
+    def test_a_long_header_split_across_reads_is_read_with_the_smallest_buffer(self):
+        # 2 000 bytes of header (a NOOP TLV pads it), more than --max-buffer's 1 KiB
+        # chunks: the stage's copy of it must not stop the reads that complete it.
+        header = v2("192.0.2.9", 9999, tlvs=tlv(0x04, bytes(1970)))
+        self.assertGreater(len(header), 1024)
+        with proxy_server("proxy=require", "--max-buffer", "1KiB", log="warn") as server, \
+                server.connect() as c:
+            c.sendall(header[:10])
+            wait_until(lambda: metric(parse_metrics(scrape(server.urls[-1])[1]),
+                                      "echo_connections_accepted_total") == 1, 10, "the accept")
+            c.sendall(header[10:] + b"after")
+            self.assertEqual(recv_exactly(c, 5), b"after")
+
+
 class OptionalHeaders(unittest.TestCase):
+    def test_a_listed_balancers_slow_headers_do_not_lock_out_its_other_clients(self):
+        # 100 connections from the balancer whose headers have not arrived (more than
+        # handshakes_per_ip's 64): the balancer stands for many clients, not one.
+        with proxy_server("proxy=optional&proxy_from=127.0.0.1/32", log="warn") as server:
+            stalled = [server.connect() for _ in range(100)]
+            for s in stalled:
+                s.sendall(b"PROXY TCP4 ")
+            with server.connect() as c:
+                c.sendall(v1("192.0.2.1", 1) + b"ok")
+                self.assertEqual(recv_exactly(c, 2), b"ok")
+            for s in stalled:
+                s.close()
+            m = parse_metrics(scrape(server.urls[-1])[1])
+            self.assertEqual(metric(m, "echo_connections_refused_total"), 0)
+
+
     def test_a_listed_balancer_may_send_a_header_or_none(self):
         with proxy_server("proxy=optional&proxy_from=127.0.0.1/32") as server:
             with server.connect() as check:  # a health check: no header

@@ -398,6 +398,20 @@ TEST(ProxyHeaderDescribe, BoundsWhatItPrints) {
     EXPECT_TRUE(list.ends_with(",..."));
 }
 
+TEST(ProxyHeaderDescribe, ARepeatedTlvIsLoggedOnceAndItsRepeatsCounted) {
+    std::string repeated;
+    for (int i = 0; i < 1000; ++i) {
+        repeated += tlv(0x01, "h");
+    }
+    const auto f = described(v2(0x21, 0x11, kInetBlock + tlv(0x02, "first") + repeated +
+                                                tlv(0x02, "second")));
+    EXPECT_EQ(std::count_if(f.begin(), f.end(), [](const auto& x) { return x.first == "proxy_alpn"; }),
+              1);
+    EXPECT_EQ(field(f, "proxy_authority"), "first");
+    EXPECT_EQ(field(f, "proxy_tlv_repeats"), "1000");
+    EXPECT_LT(f.size(), 10U);
+}
+
 TEST(ProxyHeaderDescribe, UnixAndLocalHeaders) {
     std::string src = "/run/a\nb", dst = "/run/srv";
     src.resize(108, '\0');
