@@ -91,6 +91,7 @@ const kPolicyCases = [
   ["resources limited", (d) => { delete echo_container(d).resources.limits.memory; }, /resources\.limits\.memory must be set/],
   ["grace covers drain-delay + drain-timeout", (d) => { find(d, "Deployment").spec.template.spec.terminationGracePeriodSeconds = 20; }, /terminationGracePeriodSeconds 20 < preStop sleep 5 \+ --drain-delay 5 \+ --drain-timeout 20/],
   ["grace covers the preStop sleep too", (d) => { find(d, "Deployment").spec.template.spec.terminationGracePeriodSeconds = 29; }, /terminationGracePeriodSeconds 29 < preStop sleep 5 \+ --drain-delay 5 \+ --drain-timeout 20/],
+  ["no service links", (d) => { delete find(d, "Deployment").spec.template.spec.enableServiceLinks; }, /enableServiceLinks must be false/],
   ["preStop is required", (d) => { delete echo_container(d).lifecycle; }, /a preStop sleep as long as --drain-delay is required/],
   ["preStop matches drain-delay", (d) => { echo_container(d).lifecycle.preStop.sleep.seconds = 3; }, /the preStop sleep \(3 s\) must match --drain-delay \(5 s\)/],
   ["preStop needs no shell", (d) => { echo_container(d).lifecycle = { preStop: { exec: { command: ["sh", "-c", "sleep 1"] } } }; }, /a preStop hook must be a sleep/],

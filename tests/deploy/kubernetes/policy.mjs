@@ -65,6 +65,8 @@ function check_confinement(where, pod, container, problems) {
 // The stop sequence of deployment.yaml's header comment, as arithmetic.
 function check_stop(where, pod, container, options, problems) {
   const rule = (ok, text) => ok || problems.push(`${where}: policy: ${text}`);
+  rule(pod.enableServiceLinks === false,
+    "enableServiceLinks must be false (a Service named echo-server would set ECHO_SERVER_PORT=tcp://..., read as --port)");
   const pre_stop = container.lifecycle?.preStop;
   rule(pre_stop !== undefined, "a preStop sleep as long as --drain-delay is required (endpoints leave the kube-proxies before SIGTERM)");
   rule(pre_stop === undefined || (pre_stop.sleep && Object.keys(pre_stop).length === 1),
