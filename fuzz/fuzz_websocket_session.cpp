@@ -6,6 +6,7 @@
 // the drain policy change nothing in what it says.
 #include "core/websocket_session.hpp"
 #include "property.hpp"
+#include "support/websocket_caller.hpp"
 #include "support/websocket_frames.hpp"
 
 #include <algorithm>
@@ -21,47 +22,6 @@ using echo::fuzz::require;
 namespace core = echo::core;
 
 constexpr std::size_t kMaxCuts = 8;
-
-struct outcome {
-    std::string output;
-    core::websocket_state state = core::websocket_state::open;
-    std::uint16_t close_code = 0;
-    std::string_view failure;
-    std::uint64_t messages = 0;
-};
-
-outcome run(const core::websocket_settings& settings, std::string_view stream,
-            const std::vector<std::size_t>& cuts, bool drain_when_blocked) {
-    core::websocket_session session{settings};
-    outcome o;
-    std::string backlog;
-    const auto bound = core::websocket_session::max_held_bytes(settings);
-    const auto drain = [&] {
-        const auto out = session.output();
-        o.output.append(reinterpret_cast<const char*>(out.data()), out.size());
-        session.on_sent(out.size());
-    };
-    std::size_t at = 0;
-    for (std::size_t i = 0; i <= cuts.size(); ++i) {
-        const std::size_t end = i < cuts.size() ? cuts[i] : stream.size();
-        backlog.append(stream.substr(at, end - at));
-        at = end;
-        while (!backlog.empty() && session.state() != core::websocket_state::closed) {
-            const auto taken = session.feed(std::as_bytes(std::span{backlog}));
-            require(taken <= backlog.size(), "feed takes no more than it is given");
-            backlog.erase(0, taken);
-            require(session.held_bytes() <= bound, "held bytes within max_held_bytes");
-            if (!drain_when_blocked || !session.wants_input()) drain();
-            if (taken == 0 && session.wants_input()) break;
-        }
-    }
-    drain();
-    o.state = session.state();
-    o.close_code = session.close_code();
-    o.failure = session.failure();
-    o.messages = session.counters().messages;
-    return o;
-}
 
 void require_well_formed(const std::string& output) {
     const auto read = echo::testing::read_server_frames(output);
@@ -102,12 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < kMaxCuts && !stream.empty(); ++i) cuts.push_back(data[1 + i] * stream.size() / 256);
     std::sort(cuts.begin(), cuts.end());
 
-    const auto whole = run(settings, stream, {}, false);
+    const auto bound = core::websocket_session::max_held_bytes(settings);
+    const auto whole = echo::testing::run_session(settings, stream, {}, false);
     require_well_formed(whole.output);
-    const auto cut = run(settings, stream, cuts, drain_when_blocked);
+    const auto cut = echo::testing::run_session(settings, stream, cuts, drain_when_blocked);
+    require(whole.most_held <= bound && cut.most_held <= bound, "held bytes within max_held_bytes");
     require(cut.output == whole.output, "the cuts and the drain policy change no output byte");
     require(cut.state == whole.state && cut.close_code == whole.close_code && cut.failure == whole.failure &&
-                cut.messages == whole.messages,
+                cut.counters.messages == whole.counters.messages,
             "the cuts change no outcome");
     require(whole.failure.empty() || whole.close_code != 0, "a failure sends a close with a code");
     return 0;

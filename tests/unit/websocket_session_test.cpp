@@ -5,6 +5,7 @@
 #include "core/websocket_session.hpp"
 
 #include "core/utf8_validator.hpp"
+#include "support/websocket_caller.hpp"
 #include "support/websocket_frames.hpp"
 
 #include <gtest/gtest.h>
@@ -27,50 +28,13 @@ client_frame_bits more() { return {.fin = false}; }
 
 std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span{s}); }
 
-struct run_result {
-    std::string output;
-    websocket_state state = websocket_state::open;
-    std::uint16_t close_code = 0;
-    std::uint16_t peer_close_code = 0;
-    std::string failure;
-    websocket_counters counters;
-    std::size_t unread = 0;  // input the session never took (after its end)
-};
+using run_result = echo::testing::session_run;
 
-// A caller as the header describes it: offers what it has, keeps what was not
-// taken, sends all output after each feed (or, with `drain_when_blocked`, only
-// once the session stops taking input). Checks the memory bound throughout.
+// The caller of support/websocket_caller, with the memory bound checked.
 run_result run(const websocket_settings& settings, std::string_view input, const std::vector<std::size_t>& cuts,
                bool drain_when_blocked = false) {
-    websocket_session session{settings};
-    run_result r;
-    std::string backlog;
-    const auto bound = websocket_session::max_held_bytes(settings);
-    const auto drain = [&] {
-        const auto out = session.output();
-        r.output.append(reinterpret_cast<const char*>(out.data()), out.size());
-        session.on_sent(out.size());
-    };
-    std::size_t from = 0;
-    for (std::size_t i = 0; i <= cuts.size(); ++i) {
-        const std::size_t to = i < cuts.size() ? cuts[i] : input.size();
-        backlog += input.substr(from, to - from);
-        from = to;
-        while (!backlog.empty() && session.state() != websocket_state::closed) {
-            const auto taken = session.feed(bytes_of(backlog));
-            backlog.erase(0, taken);
-            EXPECT_LE(session.held_bytes(), bound);
-            if (!drain_when_blocked || !session.wants_input()) drain();
-            if (taken == 0 && session.wants_input()) break;
-        }
-    }
-    drain();
-    r.unread = backlog.size();
-    r.state = session.state();
-    r.close_code = session.close_code();
-    r.peer_close_code = session.peer_close_code();
-    r.failure = session.failure();
-    r.counters = session.counters();
+    auto r = echo::testing::run_session(settings, input, cuts, drain_when_blocked);
+    EXPECT_LE(r.most_held, websocket_session::max_held_bytes(settings));
     return r;
 }
 
