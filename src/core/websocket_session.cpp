@@ -37,17 +37,17 @@ constexpr std::size_t kMaxFailureClose = 2 + 32;
 constexpr std::size_t kKeptCapacity = 16 * 1024;
 
 constexpr std::array<std::string_view, 11> kFailures{
-    "framing",           // wslay: oversized or fragmented control frame, non-minimal length
-    "unmasked",          // a client frame without a mask (§5.1)
-    "reserved_bits",     // RSV1-3 set with no extension negotiated
-    "reserved_opcode",   // opcodes 3-7 and B-F
-    "continuation",      // a continuation frame outside a fragmented message
-    "unfinished_message",// a new text/binary frame before the last one's FIN
-    "invalid_utf8",      // in a text message, at the first bad byte
-    "message_too_big",   // over max_message
-    "close_payload",     // a close frame of 1 byte
-    "close_code",        // a close code a peer may not send
-    "close_reason",      // a close reason that is not UTF-8
+    "framing",             // wslay: oversized or fragmented control frame, non-minimal length
+    "unmasked",            // a client frame without a mask (§5.1)
+    "reserved_bits",       // RSV1-3 set with no extension negotiated
+    "reserved_opcode",     // opcodes 3-7 and B-F
+    "continuation",        // a continuation frame outside a fragmented message
+    "unfinished_message",  // a new text/binary frame before the last one's FIN
+    "invalid_utf8",        // in a text message, at the first bad byte
+    "message_too_big",     // over max_message
+    "close_payload",       // a close frame of 1 byte
+    "close_code",          // a close code a peer may not send
+    "close_reason",        // a close reason that is not UTF-8
 };
 
 // The output a session may queue. It takes input only below the high-water mark;
