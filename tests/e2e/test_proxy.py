@@ -338,6 +338,31 @@ class DrainDelay(unittest.TestCase):
             self.assertEqual(server.wait_exit(), 0)
             self.assertIn("drain delay over", server.stderr())
 
+    def test_after_the_delay_no_loop_keeps_the_listener_open(self):
+        # Two loops, one connection: at least one loop has nothing to drain and ends at
+        # once. Its listener must still close (io_uring: an accept in flight holds the
+        # socket until its cancel reaches the kernel), or connects after the delay are
+        # taken into the backlog and left hanging until the drain ends.
+        with Server("--port", "0", "--threads", "2", "--drain-delay", "0.3",
+                    "--drain-timeout", "10", expect_lines=1) as server:
+            held = server.connect()
+            held.sendall(b"a")
+            self.assertEqual(recv_exactly(held, 1), b"a")
+            server.signal()
+            wait_until(lambda: "drain delay over" in server.stderr(), 5, "the delay to end")
+            connected = 0
+            for _ in range(20):  # each connect hashes to one of the loops' listeners
+                try:
+                    socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+                    connected += 1
+                except ConnectionRefusedError:
+                    pass
+            self.assertEqual(connected, 0, "connects taken after the delay")
+            held.sendall(b"b")
+            self.assertEqual(recv_exactly(held, 1), b"b")
+            held.close()
+            self.assertEqual(server.wait_exit(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
