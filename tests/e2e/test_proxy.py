@@ -238,6 +238,24 @@ class OptionalHeaders(unittest.TestCase):
                                    for e in json_events(server)), 10, "the listed source's client")
             self.assertFalse([e for e in json_events(server) if e.get("peer") == "10.9.9.9:1"])
 
+    def test_an_unlisted_client_is_open_from_its_accept(self):
+        # No header is read from it, so nothing of it is opening: it may stay quiet past
+        # proxy_timeout, and keep more quiet connections than the opening cap (64).
+        with proxy_server("proxy=optional&proxy_from=127.0.0.2/32&proxy_timeout=0.5",
+                          log="warn") as server:
+            quiet = [server.connect() for _ in range(70)]
+            wait_until(lambda: metric(parse_metrics(scrape(server.urls[-1])[1]),
+                                      "echo_proxy_headers_total", result="absent") == 70,
+                       5, "70 connections open without a header")
+            time.sleep(1)  # the interval under test: twice proxy_timeout, all quiet
+            for c in quiet:
+                c.sendall(b"q")
+                self.assertEqual(recv_exactly(c, 1), b"q")
+                c.close()
+            m = parse_metrics(scrape(server.urls[-1])[1])
+            self.assertEqual(metric(m, "echo_connections_refused_total"), 0)
+            self.assertEqual(metric(m, "echo_proxy_headers_total", result="timed_out"), 0)
+
 
 class Bench(unittest.TestCase):
     def test_echo_bench_sends_v1_and_v2_and_every_byte_comes_back(self):
