@@ -287,8 +287,16 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
     }
     if (recipe) {
-        opening_[listener].touch(to_slot(t).index,
-                                 ns_of(now) + ns_of(recipe->stages.front()->opening_timeout()));
+        // A stage may be open from the start (PROXY for a source whose header is never
+        // read): the deadline is that of the first one still opening, if any.
+        const auto opened = c.chain->opened();
+        if (opened == c.chain->size()) {
+            on_stages_open(t, c);
+        } else {
+            c.stages_opened = static_cast<std::uint8_t>(opened);
+            opening_[listener].touch(
+                to_slot(t).index, ns_of(now) + ns_of(recipe->stages[opened]->opening_timeout()));
+        }
     }
     touch(t);
     engine_->set_receiving(t, true);

@@ -273,6 +273,14 @@ cli_result command_line::parse(int argc, const char* const* argv) {
     p.app.clear();
     p.cfg = p.defaults;
     p.raw = raw_options{};
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg{argv[i]};
+        const auto equals = arg.find('=');
+        if (nests_too_deep(arg) ||
+            (equals != std::string_view::npos && nests_too_deep(arg.substr(equals + 1)))) {
+            return usage_error(std::string{kNestedListError});
+        }
+    }
     try {
         p.app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
