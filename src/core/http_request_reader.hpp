@@ -3,6 +3,7 @@
 // with (400, 413, 431). Over Debian's http_parser 2.9 (see the .cpp for why).
 #pragma once
 
+#include "core/http_limits.hpp"
 #include "core/http_request.hpp"
 
 #include <http_parser.h>
@@ -14,13 +15,6 @@
 #include <string_view>
 
 namespace echo::core {
-
-struct http_limits {
-    std::size_t max_head = 16 * 1024;     // request line + header names and values: 431
-    std::size_t max_headers = 100;        // 431
-    std::uint64_t max_body = 16 << 20;    // a body beyond it is refused: 413
-    std::size_t body_limit = 64 * 1024;   // kept for the echo; beyond, size + SHA-256
-};
 
 // Why a request was refused, with its status.
 enum class http_refusal : std::uint8_t {
