@@ -85,6 +85,7 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
         delay_until_ = 0;
         queued_ += delayed_;
         filler_left_ = delayed_filler_;
+        filler_at_ = 0;
         std::string{}.swap(delayed_);
         delayed_filler_ = 0;
     }
@@ -214,6 +215,7 @@ void http_echo_app::answer(pipeline::time_ns now) {
     } else {
         queued_ += out;
         filler_left_ = filler;
+        filler_at_ = 0;
     }
     if (close) {
         close_after_ = true;
@@ -285,8 +287,9 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
         const auto& pattern = filler_pattern();
         in_flight_ = true;
         sending_filler_ = true;
-        return {pattern.data(), static_cast<std::size_t>(
-                                    std::min<std::uint64_t>(filler_left_, pattern.size()))};
+        return {pattern.data() + filler_at_,
+                static_cast<std::size_t>(
+                    std::min<std::uint64_t>(filler_left_, pattern.size() - filler_at_))};
     }
     return {};
 }
@@ -296,6 +299,7 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
     sent_ += n;
     if (sending_filler_) {
         filler_left_ -= n;
+        filler_at_ = (filler_at_ + n) % filler_pattern().size();
     } else {
         sending_at_ += n;
     }
