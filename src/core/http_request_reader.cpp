@@ -105,14 +105,19 @@ void http_request_reader::reset_request() noexcept {
     request_.expect_continue = false;
     request_.upgrade = false;
     head_bytes_ = 0;
+    header_count_ = 0;
     in_value_ = false;
     head_done_ = false;
     continue_pending_ = false;
 }
 
+// Stored only while the head is within both limits; counted always. A head over
+// a limit is refused at its end (on_headers_complete), not at the fragment that
+// crossed it: which fragments the parser reports depends on how the bytes were
+// split, and a malformed head must be refused as malformed at every split.
 bool http_request_reader::count_head(std::size_t n) noexcept {
     head_bytes_ += n;
-    return head_bytes_ <= limits_.max_head;
+    return head_bytes_ <= limits_.max_head && header_count_ <= limits_.max_headers;
 }
 
 int http_request_reader::refuse(http_refusal r) noexcept {
@@ -130,43 +135,45 @@ int http_request_reader::on_message_begin(http_parser* p) {
 
 int http_request_reader::on_url(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
-    if (!r.count_head(n)) {
-        return r.refuse(http_refusal::head_too_large);
+    if (r.count_head(n)) {
+        r.request_.target.append(at, n);
     }
-    r.request_.target.append(at, n);
     return 0;
 }
 
 int http_request_reader::on_header_field(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
-    if (!r.count_head(n)) {
-        return r.refuse(http_refusal::head_too_large);
-    }
-    auto& headers = r.request_.headers;
-    if (headers.empty() || r.in_value_) {
-        if (headers.size() == r.limits_.max_headers) {
-            return r.refuse(http_refusal::too_many_headers);
-        }
-        headers.emplace_back();
+    if (r.header_count_ == 0 || r.in_value_) {
+        ++r.header_count_;
         r.in_value_ = false;
+        if (r.count_head(0)) {
+            r.request_.headers.emplace_back();
+        }
     }
-    headers.back().name.append(at, n);
+    if (r.count_head(n)) {
+        r.request_.headers.back().name.append(at, n);
+    }
     return 0;
 }
 
 int http_request_reader::on_header_value(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
-    if (!r.count_head(n)) {
-        return r.refuse(http_refusal::head_too_large);
-    }
     r.in_value_ = true;
-    r.request_.headers.back().value.append(at, n);
+    if (r.count_head(n)) {
+        r.request_.headers.back().value.append(at, n);
+    }
     return 0;
 }
 
 int http_request_reader::on_headers_complete(http_parser* p) {
     auto& r = self(p);
     auto& q = r.request_;
+    if (r.head_bytes_ > r.limits_.max_head) {
+        return r.refuse(http_refusal::head_too_large);
+    }
+    if (r.header_count_ > r.limits_.max_headers) {
+        return r.refuse(http_refusal::too_many_headers);
+    }
     q.head_ns = r.now_;
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;

@@ -29,7 +29,9 @@ inline constexpr std::size_t kHttpRefusals = 4;
 
 // What one peer can make it hold: max_head bytes of head (plus one string and
 // vector entry per header, at most max_headers), body_limit bytes of body, and
-// a SHA-256 context once a body passes body_limit. Nothing else grows.
+// a SHA-256 context once a body passes body_limit. Nothing else grows: a head
+// over a limit is counted, not kept, until it ends (or http_parser's own 80 KiB
+// cap ends it) and is refused.
 class http_request_reader {
 public:
     enum class state : std::uint8_t {
@@ -83,6 +85,7 @@ private:
     http_parser parser_{};
     http_request request_;
     std::size_t head_bytes_ = 0;
+    std::size_t header_count_ = 0;
     std::int64_t now_ = 0;
     struct digest_deleter {
         void operator()(void* ctx) const noexcept;
