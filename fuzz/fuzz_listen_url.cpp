@@ -47,8 +47,9 @@ void check_socket_options(const core::listen_url& url) {
 }
 
 void check_tls(const core::listen_url& url, std::string_view text) {
-    require(url.tls.has_value() == (text.starts_with("tls://") || text.starts_with("unix+tls:")),
-            "TLS settings exactly on tls:// and unix+tls:");
+    require(url.tls.has_value() == (text.starts_with("tls://") || text.starts_with("unix+tls:") ||
+                                    text.starts_with("https://")),
+            "TLS settings exactly on tls://, unix+tls: and https://");
     if (!url.tls) {
         return;
     }
@@ -83,6 +84,20 @@ void check_proxy(const core::listen_url& url) {
     }
 }
 
+void check_http(const core::listen_url& url, std::string_view text) {
+    require(url.http.has_value() == (text.starts_with("http://") || text.starts_with("https://")),
+            "HTTP settings exactly on http:// and https://");
+    if (!url.http) {
+        return;
+    }
+    const auto& h = *url.http;
+    require(url.kind == core::transport::tcp, "HTTP over TCP");
+    require(h.limits.body_limit <= h.limits.max_body, "body_limit within max_body");
+    require(h.limits.max_headers >= 1 && h.limits.max_head >= 64, "head limits are usable");
+    require(h.request_timeout.count() >= 1 && h.request_timeout.count() <= 3'600'000,
+            "request_timeout is 1 ms-1 h");
+}
+
 void check_one(std::string_view text) {
     auto parsed = core::parse_listen_url(text);
     if (const auto* err = std::get_if<core::listen_url_error>(&parsed)) {
@@ -102,6 +117,7 @@ void check_one(std::string_view text) {
     check_socket_options(url);
     check_tls(url, text);
     check_proxy(url);
+    check_http(url, text);
 
     const auto canonical = url.canonical();
     auto again = core::parse_listen_url(canonical);

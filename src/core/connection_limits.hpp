@@ -42,8 +42,9 @@ enum class close_reason : std::uint8_t {
     max_connection_bytes,
     stage_failed,   // a protocol stage (TLS) gave up: bad handshake, bad record
     stage_timeout,  // the stages were not open in time (handshake_timeout)
+    app_closed,     // the application ended it: HTTP Connection: close, a limit
 };
-inline constexpr std::size_t kCloseReasons = 11;
+inline constexpr std::size_t kCloseReasons = 12;
 
 // Stable snake_case names: metric label values and JSON log `reason`s.
 [[nodiscard]] constexpr const char* name_of(refusal r) noexcept {
@@ -56,7 +57,7 @@ inline constexpr std::size_t kCloseReasons = 11;
         "peer_closed",   "reset",        "peer_stopped_reading",
         "timed_out",     "socket_error", "drain_timeout",
         "idle_timeout",  "max_lifetime", "max_connection_bytes",
-        "stage_failed",  "stage_timeout"};
+        "stage_failed",  "stage_timeout", "app_closed"};
     return names[static_cast<std::size_t>(r)];
 }
 // Whether the close was the network's or the peer's fault rather than a normal end.

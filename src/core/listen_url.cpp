@@ -71,6 +71,8 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
             return "mode must be octal permission bits, e.g. 0660";
         }
         out.mode = *v;
+    } else if (auto http = out.http ? take_http_key(key, value, *out.http) : std::nullopt) {
+        return http->empty() ? std::nullopt : http;
     } else if (auto taken = out.tls ? take_tls_key(key, value, *out.tls) : std::nullopt) {
         return taken->empty() ? std::nullopt : taken;
     } else if (auto took = out.kind != transport::udp ? take_proxy_key(key, value, out.proxy)
@@ -118,8 +120,8 @@ std::string listen_url::canonical() const {
         return std::string{"unix:"} + (abstract ? "@" : "") + path;
     }
     // Always bracketed, with the scope only when there is one: a URL that parses again.
-    // A tls:// listener binds a TCP port, so it is written as the TCP one it would
-    // clash with.
+    // A tls://, http:// or https:// listener binds a TCP port, so it is written as
+    // the TCP one it would clash with.
     return std::string{kind == transport::tcp ? "tcp" : "udp"} + "://[" + host +
            (scope.empty() ? "" : "%" + scope) + "]:" + std::to_string(port);
 }
@@ -136,6 +138,13 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     } else if (base.starts_with("tls://")) {
         out.tls.emplace();
         problem = host_port(base.substr(6), out);
+    } else if (base.starts_with("http://")) {
+        out.http.emplace();
+        problem = host_port(base.substr(7), out);
+    } else if (base.starts_with("https://")) {
+        out.http.emplace();
+        out.tls.emplace();
+        problem = host_port(base.substr(8), out);
     } else if (base.starts_with("unix:")) {
         problem = unix_path(base.substr(5), out);
     } else if (base.starts_with("unix+tls:")) {
@@ -143,13 +152,16 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
         problem = unix_path(base.substr(9), out);
     } else {
         problem = "unknown scheme (use tcp://HOST:PORT, udp://HOST:PORT, tls://HOST:PORT, "
-                  "unix:/path, unix:@name or unix+tls:/path)";
+                  "http://HOST:PORT, https://HOST:PORT, unix:/path, unix:@name or unix+tls:/path)";
     }
     if (!problem && q != std::string_view::npos) {
         problem = options(url.substr(q + 1), out);
     }
     if (!problem && out.tls) {
         problem = finish_tls_settings(*out.tls);
+    }
+    if (!problem && out.http) {
+        problem = finish_http_settings(*out.http);
     }
     if (!problem) {
         problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);

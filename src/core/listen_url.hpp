@@ -2,6 +2,7 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/socket_options.hpp"
 #include "core/tls_settings.hpp"
@@ -29,6 +30,7 @@ struct listen_url {
     socket_options sockopts;          // tcp, udp: nodelay, keepalive, sndbuf, tos, mark, ...
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::optional<proxy_settings> proxy;  // streams: a PROXY header before anything else
+    std::optional<http_settings> http;    // http:// and https://: the HTTP echo
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

@@ -1,9 +1,11 @@
-// What a listener puts between its sockets and the echo: the stages to build for
-// each connection it accepts, and how long each may take to open.
+// What a listener puts between its sockets and its application: the stages to
+// build for each connection it accepts, how long each may take to open, and the
+// application the bytes then reach (none: the raw echo).
 #pragma once
 
 #include "core/chunk_pool.hpp"
 #include "core/peer_address.hpp"
+#include "pipeline/application.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/chain_observer.hpp"
 
@@ -47,14 +49,16 @@ public:
 };
 
 struct recipe {
-    std::vector<std::shared_ptr<const stage_factory>> stages;  // wire side first
+    std::vector<std::shared_ptr<const stage_factory>> stages;  // wire side first; may be empty
+    // Null: the raw echo (through pipeline::echo_application when there are stages).
+    std::shared_ptr<const application_factory> application;
     std::vector<std::shared_ptr<chain_observer>> observers;
     // Per loop and client address (IPv6 by --ipv6-prefix-len), connections whose
     // stages are still opening; more are refused. A stalled handshake holds tens
     // of KiB, so without it one address could pin memory by the GiB.
     std::uint32_t max_opening_per_address = 64;  // 0: no cap
 
-    // Null when a stage could not be made.
+    // Null when a stage could not be made. Only for a recipe with stages.
     [[nodiscard]] std::unique_ptr<chain> make(
         core::chunk_pool& pool, const std::optional<core::peer_address>& peer) const noexcept {
         try {

@@ -5,11 +5,14 @@
 #include "net/datagram_source.hpp"
 #include "net/setup_error.hpp"
 #include "net/unix_listener.hpp"
+#include "core/ip_text.hpp"
+#include "pipeline/echo_application.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 
@@ -40,7 +43,7 @@ const char* text_of(core::close_reason r) {
         "closed by peer", "reset by peer",  "peer stopped reading",
         "timed out",      "socket error",   "drain timeout",
         "idle timeout",   "max lifetime",   "max connection bytes",
-        "protocol stage failed", "handshake timeout"};
+        "protocol stage failed", "handshake timeout", "closed by application"};
     return texts[static_cast<std::size_t>(r)];
 }
 
@@ -86,6 +89,7 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
       tallies_(std::make_unique<live_tallies[]>(sockets_.size())),
       opening_(sockets_.size()),
       recipes_(sockets_.size()),
+      app_log_(options.events.get()),
       stage_chunks_(options.chunk_size, 64) {
     if (!options_.events) {
         throw std::invalid_argument("worker: worker_options.events is required");
@@ -129,6 +133,9 @@ std::chrono::milliseconds worker::next_timeout(clock::time_point now) const {
     };
     consider_list(idle_);
     consider_list(lifetime_);
+    if (auto ns = app_timers_.next_deadline()) {
+        consider(clock::time_point{std::chrono::nanoseconds{*ns}});
+    }
     for (const auto& list : opening_) {
         consider_list(list);
     }
@@ -158,6 +165,22 @@ void worker::run_timers(clock::time_point now) {
     expire(lifetime_, core::close_reason::max_lifetime, now);
     for (auto& list : opening_) {
         expire(list, core::close_reason::stage_timeout, now);
+    }
+    run_app_timers(ns_of(now));
+}
+
+void worker::run_app_timers(std::int64_t now) {
+    while (auto index = app_timers_.pop_expired(now)) {
+        const auto id = conns_.id_at(*index);
+        if (!id) {
+            continue;
+        }
+        connection& c = *conns_.find(*id);
+        c.wake_at = 0;
+        if (c.app && engine_->is_open(id->pack())) {
+            c.app->on_timer(now);
+            c.chain ? pump_chain(id->pack(), c) : pump_app(id->pack(), c);
+        }
     }
 }
 
@@ -216,7 +239,7 @@ std::optional<worker::counted_as> worker::admit(std::size_t listener, int fd,
     if (options_.gate) {
         refusal = options_.gate->admit(counted.gate, ns_of(clock::now()));
     }
-    if (!refusal && recipe && !recipe->trusts(address)) {
+    if (!refusal && recipe && !recipe->stages.empty() && !recipe->trusts(address)) {
         const auto key = opening_key(peer);
         if (key && !opening_by_address_.try_add(*key, recipe->max_opening_per_address)) {
             refusal = core::refusal::handshakes_per_ip;
@@ -258,10 +281,18 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
     const io::conn_token t = conns_.emplace(std::move(fresh)).pack();
     connection& c = *find(t);
     const auto& recipe = recipes_[listener];
-    if (recipe) {
+    const bool staged = recipe && !recipe->stages.empty();
+    int err = 0;
+    if (staged) {
         c.chain = recipe->make(stage_chunks_, address_key(peer));
+        err = c.chain ? 0 : -ENOMEM;
+    } else if (recipe) {
+        // No stages: the socket's peer is the client, and nothing is left to learn.
+        err = start_app(c, {}, ns_of(now)) ? 0 : -ENOMEM;
     }
-    const int err = recipe && !c.chain ? -ENOMEM : engine_->attach(t, fd);
+    if (err == 0) {
+        err = engine_->attach(t, fd);
+    }
     if (err < 0) {
         // This one connection is refused; the loop and everyone else go on.
         auto left = c.counted;
@@ -286,17 +317,22 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
     if (options_.limits.max_lifetime.count() > 0) {
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
     }
-    if (recipe) {
+    if (staged) {
         // A stage may be open from the start (PROXY for a source whose header is never
         // read): the deadline is that of the first one still opening, if any.
         const auto opened = c.chain->opened();
         if (opened == c.chain->size()) {
-            on_stages_open(t, c);
+            if (!on_stages_open(t, c, ns_of(now))) {
+                return;
+            }
         } else {
             c.stages_opened = static_cast<std::uint8_t>(opened);
             opening_[listener].touch(
                 to_slot(t).index, ns_of(now) + ns_of(recipe->stages[opened]->opening_timeout()));
         }
+    }
+    if (c.app) {
+        sync_wake(t, c);
     }
     touch(t);
     engine_->set_receiving(t, true);
@@ -374,6 +410,10 @@ void worker::on_recv(io::conn_token t, int result, core::chunk_ptr data) {
         on_chain_recv(t, *c, result, std::move(data));
         return;
     }
+    if (c->app) {
+        on_app_recv(t, *c, result, std::move(data));
+        return;
+    }
     if (result < 0) {
         close_connection(t, *c, reason_of(-result));
         return;
@@ -412,6 +452,11 @@ void worker::on_send(io::conn_token t, int result) {
         on_chain_sent(t, *c, static_cast<std::size_t>(result));
         return;
     }
+    if (c->app) {
+        c->app->on_sent(static_cast<std::size_t>(result), ns_of(clock::now()));
+        pump_app(t, *c);
+        return;
+    }
     c->stream.on_sent(static_cast<std::size_t>(result));
     pump(t, *c);
 }
@@ -445,65 +490,38 @@ void worker::on_chain_sent(io::conn_token t, connection& c, std::size_t n) {
     pump_chain(t, c);
 }
 
-// The chain's pump: plaintext up into the echo while it has room, the echo's bytes
-// down into the stages while the wire queue has room, one wire send in flight,
-// and receiving only while everything held stays under the bound.
+// The chain's pump: plaintext up into the application while it has room, its
+// bytes down into the stages while the wire queue has room, one wire send in
+// flight, and receiving only while everything held stays under the bound.
 void worker::pump_chain(io::conn_token t, connection& c) {
     auto& chain = *c.chain;
     const auto bound = options_.max_chunks;
-    bool moved = true;
-    while (moved) {
-        moved = false;
-        while (c.stream.held_chunks() < bound) {
-            auto plain = chain.pull_app();
-            if (!plain) {
-                break;
-            }
-            c.stream.on_received(std::move(plain));
-            moved = true;
-        }
-        while (chain.wire().count() < bound) {
-            const auto bytes = c.stream.begin_send();
-            if (bytes.empty()) {
-                break;
-            }
-            const auto n = chain.push_app(bytes);
-            c.stream.on_sent(n);
-            if (n == 0) {
-                break;
-            }
-            moved = true;
-        }
+    const auto now = ns_of(clock::now());
+    if (!move_chain_bytes(t, c, now)) {
+        return;
     }
     const auto cap = options_.limits.max_connection_bytes;
-    if (cap > 0 && c.stream.bytes_received() > cap) {
+    if (c.app && cap > 0 && c.app->bytes_received() > cap) {
         close_connection(t, c, core::close_reason::max_connection_bytes);
         return;
     }
-    if (c.counted.naming_pending) {
-        const auto claim = chain.claim();
-        if (!claim.pending && !settle_client(t, c, claim)) {
-            return;
-        }
-    }
     if (!c.stages_open) {
         const auto opened = chain.opened();
-        if (opened == chain.size()) {
-            on_stages_open(t, c);
-        } else if (opened != c.stages_opened) {
+        if (opened != c.stages_opened && opened < chain.size()) {
             // The next stage's deadline runs from when the one below it opened.
             c.stages_opened = static_cast<std::uint8_t>(opened);
             const auto& next = *recipes_[c.listener]->stages[opened];
-            opening_[c.listener].touch(to_slot(t).index,
-                                       ns_of(clock::now()) + ns_of(next.opening_timeout()));
+            opening_[c.listener].touch(to_slot(t).index, now + ns_of(next.opening_timeout()));
         }
     }
-    if (chain.app_input_finished()) {
-        c.stream.on_peer_eof();
-    }
-    if (c.stream.finished() && !c.app_ended) {
-        c.app_ended = true;
-        chain.app_ended();
+    if (c.app) {
+        if (chain.app_input_finished()) {
+            c.app->on_peer_eof(now);
+        }
+        if (c.app->finished() && !c.app_ended) {
+            c.app_ended = true;
+            chain.app_ended();
+        }
     }
     auto& wire = chain.wire();
     if (!c.wire_sending && !wire.empty()) {
@@ -517,20 +535,150 @@ void worker::pump_chain(io::conn_token t, connection& c) {
             return;
         }
         if (c.app_ended) {
-            close_connection(t, c, core::close_reason::peer_closed);
+            close_connection(t, c, c.app->failure().empty() ? core::close_reason::peer_closed
+                                                            : core::close_reason::app_closed);
             return;
         }
     }
     if (c.stages_open && !c.wire_sending && chain.transparent()) {
         // Nothing left for the stages to do (a PROXY header read, no TLS): the rest
-        // is raw echo, at raw echo's speed.
+        // goes at the speed of a connection without stages.
         c.chain.reset();
-        pump(t, c);
+        if (auto* echo = c.app->raw_echo()) {
+            c.stream = std::move(*echo);
+            c.app.reset();
+            pump(t, c);
+        } else {
+            pump_app(t, c);
+        }
         return;
     }
+    if (c.app) {
+        sync_wake(t, c);
+    }
     const bool failed = chain.state() == pipeline::stage_state::failed;
+    const bool room = !c.app || (c.app->wants_input() && c.app->held_chunks() + chain.held() < bound);
     engine_->set_receiving(t, !failed && !chain.app_input_finished() &&
-                                  c.stream.held_chunks() + chain.held() < bound);
+                                  (c.app ? room : chain.held() < bound));
+}
+
+// Plaintext exists only once every stage is open, so the application is made
+// (after the client is settled) before the first chunk reaches it.
+bool worker::move_chain_bytes(io::conn_token t, connection& c, std::int64_t now) {
+    auto& chain = *c.chain;
+    const auto bound = options_.max_chunks;
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        while (!c.app || (c.app->wants_input() && c.app->held_chunks() < bound)) {
+            auto plain = chain.pull_app();
+            if (c.counted.naming_pending) {
+                const auto claim = chain.claim();
+                if (!claim.pending && !settle_client(t, c, claim)) {
+                    return false;
+                }
+            }
+            if (!c.stages_open && chain.opened() == chain.size() && !on_stages_open(t, c, now)) {
+                return false;
+            }
+            if (!plain || !c.app) {
+                break;
+            }
+            c.app->on_received(std::move(plain), now);
+            moved = true;
+        }
+        while (c.app && chain.wire().count() < bound) {
+            const auto bytes = c.app->begin_send();
+            if (bytes.empty()) {
+                break;
+            }
+            const auto n = chain.push_app(bytes);
+            c.app->on_sent(n, now);
+            if (n == 0) {
+                break;
+            }
+            moved = true;
+        }
+    }
+    return true;
+}
+
+// A connection whose application is reached straight from the socket: no stages,
+// or stages that became transparent.
+void worker::on_app_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data) {
+    if (result < 0) {
+        close_connection(t, c, reason_of(-result));
+        return;
+    }
+    const auto now = ns_of(clock::now());
+    if (result == 0) {
+        c.app->on_peer_eof(now);
+    } else {
+        auto& tallies = tallies_[c.listener];
+        tallies.add(core::tally::bytes_in, static_cast<std::uint64_t>(result));
+        tallies.add(core::tally::messages_in);
+        c.app->on_received(std::move(data), now);
+        touch(t);
+    }
+    pump_app(t, c);
+}
+
+void worker::pump_app(io::conn_token t, connection& c) {
+    auto& app = *c.app;
+    const auto cap = options_.limits.max_connection_bytes;
+    if (cap > 0 && app.bytes_received() > cap) {
+        close_connection(t, c, core::close_reason::max_connection_bytes);
+        return;
+    }
+    const auto bytes = app.begin_send();
+    if (!bytes.empty()) {
+        engine_->send(t, bytes);
+    }
+    if (app.finished()) {
+        close_connection(t, c, app.failure().empty() ? core::close_reason::peer_closed
+                                                     : core::close_reason::app_closed);
+        return;
+    }
+    sync_wake(t, c);
+    engine_->set_receiving(t, app.wants_input() && app.held_chunks() < options_.max_chunks);
+}
+
+void worker::sync_wake(io::conn_token t, connection& c) {
+    const auto wake = c.app->wake_at().value_or(0);
+    if (wake != c.wake_at) {
+        c.wake_at = wake;
+        wake != 0 ? app_timers_.set(to_slot(t).index, wake) : app_timers_.remove(to_slot(t).index);
+    }
+}
+
+// The application's view of its connection. The address texts and stage facts
+// are made only for an application that reads them (not the raw echo).
+bool worker::start_app(connection& c, pipeline::log_fields facts, std::int64_t now) {
+    static const pipeline::echo_application_factory raw_echo;
+    const auto& recipe = *recipes_[c.listener];
+    const auto& factory = recipe.application ? *recipe.application : raw_echo;
+    pipeline::app_context context;
+    if (factory.wants_context()) {
+        const auto text_of = [](const net::endpoint& e) {
+            const auto a = address_key(e);
+            return a ? core::format_ip(*a) : std::string{};
+        };
+        const net::endpoint& peer = c.via ? *c.via : c.peer;
+        context.client_address = text_of(c.peer);
+        context.client_port = c.peer.port();
+        context.peer_address = text_of(peer);
+        context.peer_port = peer.port();
+        context.tls = std::any_of(facts.begin(), facts.end(),
+                                  [](const auto& f) { return f.first == "tls_version"; });
+        context.stage_facts = std::move(facts);
+        context.listener = options_.listener_urls[c.listener];
+        context.now = now;
+        context.wall_offset_ns =
+            ns_of(std::chrono::system_clock::now().time_since_epoch()) - now;
+        context.log = &app_log_;
+    }
+    c.app = factory.make(context);
+    return c.app != nullptr;
 }
 
 // The header named the client (or said there is none to name): the limits that
@@ -577,7 +725,7 @@ std::optional<core::peer_address> worker::opening_key(const net::endpoint& peer)
     return a ? std::optional{a->ipv6_prefix(options_.limits.ipv6_prefix_len)} : std::nullopt;
 }
 
-void worker::on_stages_open(io::conn_token t, connection& c) {
+bool worker::on_stages_open(io::conn_token t, connection& c, std::int64_t now) {
     c.stages_open = true;
     opening_[c.listener].remove(to_slot(t).index);
     if (c.counted.opening) {
@@ -585,27 +733,31 @@ void worker::on_stages_open(io::conn_token t, connection& c) {
         c.counted.opening.reset();
     }
     const auto& recipe = *recipes_[c.listener];
-    if (recipe.observers.empty()) {
-        return;
-    }
     pipeline::log_fields fields;
-    if (c.via) {
-        fields.emplace_back("via", c.via->to_string());
-    }
-    for (const auto& observer : recipe.observers) {
-        observer->opened(*c.chain, clock::now() - c.opened, fields);
-    }
-    if (options_.events->wants(spdlog::level::info)) {
-        const auto who = c.peer.to_string();
-        std::string text;
-        for (const auto& [key, value] : fields) {
-            text += fmt::format(" {}={}", key, value.empty() ? "-" : value);
+    if (!recipe.observers.empty()) {
+        if (c.via) {
+            fields.emplace_back("via", c.via->to_string());
         }
-        log_event(*options_.events, spdlog::level::info,
-                  {.event = "handshake", .peer = who, .listener = options_.listener_urls[c.listener],
-                   .fields = fields},
-                  "handshake with {}:{}", who, text);
+        for (const auto& observer : recipe.observers) {
+            observer->opened(*c.chain, clock::now() - c.opened, fields);
+        }
+        if (options_.events->wants(spdlog::level::info)) {
+            const auto who = c.peer.to_string();
+            std::string text;
+            for (const auto& [key, value] : fields) {
+                text += fmt::format(" {}={}", key, value.empty() ? "-" : value);
+            }
+            log_event(*options_.events, spdlog::level::info,
+                      {.event = "handshake", .peer = who, .listener = options_.listener_urls[c.listener],
+                       .fields = fields},
+                      "handshake with {}:{}", who, text);
+        }
     }
+    if (!start_app(c, std::move(fields), now)) {
+        close_connection(t, c, core::close_reason::socket_error);
+        return false;
+    }
+    return true;
 }
 
 // Brings the engine in line with the stream: send what waits, receive only below
@@ -629,6 +781,10 @@ void worker::close_connection(io::conn_token t, connection& c,
     }
     idle_.remove(to_slot(t).index);
     lifetime_.remove(to_slot(t).index);
+    if (c.wake_at != 0) {
+        app_timers_.remove(to_slot(t).index);
+        c.wake_at = 0;
+    }
     if (c.chain && !c.stages_open) {
         opening_[c.listener].remove(to_slot(t).index);
         if (c.counted.opening) {
@@ -647,12 +803,14 @@ void worker::close_connection(io::conn_token t, connection& c,
     if (options_.events->wants(spdlog::level::info)) {
         const std::chrono::duration<double> age = clock::now() - c.opened;
         const auto who = c.peer.to_string();
+        const auto in = c.app ? c.app->bytes_received() : c.stream.bytes_received();
+        const auto out = c.app ? c.app->bytes_sent() : c.stream.bytes_echoed();
         log_event(*options_.events, spdlog::level::info,
                   {.event = "closed", .peer = who, .listener = options_.listener_urls[c.listener],
-                   .bytes_in = c.stream.bytes_received(), .bytes_out = c.stream.bytes_echoed(),
+                   .bytes_in = in, .bytes_out = out,
                    .duration_ms = age.count() * 1000, .reason = core::name_of(*reason)},
-                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(*reason),
-                  c.stream.bytes_echoed(), age.count());
+                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(*reason), out,
+                  age.count());
     }
     engine_->close(t);
 }

@@ -10,12 +10,14 @@
 #include "core/listen_url.hpp"
 #include "core/rate_limit.hpp"
 #include "core/slot_table.hpp"
+#include "core/timer_heap.hpp"
 #include "io/engine.hpp"
 #include "net/endpoint.hpp"
 #include "net/unique_fd.hpp"
 #include "pipeline/recipe.hpp"
 #include "server/admission_gate.hpp"
 #include "server/event_sink.hpp"
+#include "server/events_app_log.hpp"
 #include "server/live_tallies.hpp"
 
 #include <array>
@@ -44,7 +46,8 @@ struct worker_socket {
     net::unique_fd fd;
     core::transport kind;
     bool nodelay = true;  // TCP: set TCP_NODELAY on every accepted connection
-    // The stages between the socket and the echo (TLS, ...); null: raw echo.
+    // The stages between the socket and the application (TLS, ...) and the
+    // application (HTTP, ...); null: raw echo.
     std::shared_ptr<const pipeline::recipe> recipe;
 };
 
@@ -84,8 +87,11 @@ private:
         net::endpoint peer;  // the client: the socket's peer, or whom a header named
         std::uint16_t listener = 0;
         clock::time_point opened;
-        core::echo_stream stream;
-        std::unique_ptr<pipeline::chain> chain;  // null for raw echo (or once transparent)
+        core::echo_stream stream;  // the raw echo, when there is no application
+        std::unique_ptr<pipeline::chain> chain;  // null without stages (or once transparent)
+        // Null for raw echo without stages; with stages, made once they are open.
+        std::unique_ptr<pipeline::application> app;
+        std::int64_t wake_at = 0;  // the app's wake-up in app_timers_ (0: none)
         counted_as counted;
         std::optional<net::endpoint> via;  // the balancer, when a header named the client
         std::uint8_t stages_opened = 0;  // chain: stages open, for their deadlines
@@ -117,9 +123,16 @@ private:
     void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
     void pump_chain(io::conn_token t, connection& c);
+    // false: the connection was closed on the way.
+    [[nodiscard]] bool move_chain_bytes(io::conn_token t, connection& c, std::int64_t now);
+    void on_app_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data);
+    void pump_app(io::conn_token t, connection& c);
+    [[nodiscard]] bool start_app(connection& c, pipeline::log_fields facts, std::int64_t now);
+    void sync_wake(io::conn_token t, connection& c);
+    void run_app_timers(std::int64_t now);
     void on_chain_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data);
     void on_chain_sent(io::conn_token t, connection& c, std::size_t n);
-    void on_stages_open(io::conn_token t, connection& c);
+    [[nodiscard]] bool on_stages_open(io::conn_token t, connection& c, std::int64_t now);
     void report_unopened(const connection& c, core::close_reason reason);
     [[nodiscard]] std::optional<core::peer_address> opening_key(const net::endpoint& peer) const;
     // `reason` none: refused by a limit once its client was named, counted as refused.
@@ -145,6 +158,8 @@ private:
     core::address_counts opening_by_address_;  // connections still opening, per address
     // Per socket, kept through the drain (sockets_ is not): null for raw echo.
     std::vector<std::shared_ptr<const pipeline::recipe>> recipes_;
+    core::timer_heap app_timers_;  // applications' wake-ups (?delay=, request deadlines)
+    events_app_log app_log_;
     core::chunk_pool stage_chunks_;  // what stages write into: plaintext and wire bytes
     core::rate_limit accept_warning_{std::chrono::seconds{5}};
     core::rate_limit refusal_warning_{std::chrono::seconds{5}};

@@ -70,7 +70,7 @@ TEST(ListenUrl, UnixPathsAndAbstractNames) {
 
 TEST(ListenUrl, RejectsWithTheUrlAndTheReason) {
     const std::pair<const char*, const char*> cases[] = {
-        {"http://x:1", "unknown scheme"},
+        {"ftp://x:1", "unknown scheme"},
         {"tcp://x", "expected HOST:PORT"},
         {"tcp://::1:5", "IPv6 literals go in brackets"},
         {"tcp://x:70000", "port must be 0-65535"},
@@ -198,4 +198,43 @@ TEST(ListenUrl, TlsAndTcpOnTheSamePortAreDuplicates) {
                                    "unix:@s"});
     ASSERT_TRUE(std::holds_alternative<std::vector<listen_url>>(fine));
     EXPECT_EQ(std::get<std::vector<listen_url>>(fine).size(), 5U);
+}
+
+TEST(ListenUrl, HttpAndHttpsCarryTheirSettings) {
+    auto u = ok("http://127.0.0.1:8080?body_limit=10&max_body=100&max_headers=7&max_head=512"
+                "&request_timeout=2.5&max_requests=3&max_response=99&controls=0&proxy=require");
+    EXPECT_EQ(u.kind, transport::tcp);
+    ASSERT_TRUE(u.http);
+    EXPECT_FALSE(u.tls);
+    EXPECT_TRUE(u.proxy);
+    EXPECT_EQ(u.http->limits.body_limit, 10U);
+    EXPECT_EQ(u.http->limits.max_body, 100U);
+    EXPECT_EQ(u.http->limits.max_headers, 7U);
+    EXPECT_EQ(u.http->limits.max_head, 512U);
+    EXPECT_EQ(u.http->request_timeout.count(), 2500);
+    EXPECT_EQ(u.http->max_requests, 3U);
+    EXPECT_EQ(u.http->max_response, 99U);
+    EXPECT_FALSE(u.http->controls);
+    u = ok("https://[::1]:8443?cert=/c.pem&key=/k.pem&alpn=http/1.1");
+    ASSERT_TRUE(u.http);
+    ASSERT_TRUE(u.tls);
+    EXPECT_EQ(u.tls->identities.size(), 1U);
+    EXPECT_EQ(u.canonical(), "tcp://[::1]:8443");
+    EXPECT_FALSE(ok("tcp://x:1").http);
+}
+
+TEST(ListenUrl, HttpErrorsNameTheUrlAndTheKey) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"http://x:1?body_limit=-1", "body_limit must be a whole number"},
+        {"http://x:1?max_head=10", "max_head must be a whole number from 64"},
+        {"http://x:1?max_headers=0", "max_headers must be a whole number from 1"},
+        {"http://x:1?request_timeout=0", "request_timeout must be seconds"},
+        {"http://x:1?controls=yes", "controls must be 0 or 1"},
+        {"http://x:1?max_body=10&body_limit=20", "body_limit must not exceed max_body"},
+        {"http://x:1?max_response=x", "max_response must be a whole number"},
+        {"https://x:1", "cert"},
+        {"tcp://x:1?body_limit=5", "unknown option 'body_limit'"},
+        {"tls://x:1?cert=/c&key=/k&controls=1", "unknown option 'controls'"},
+    };
+    expect_refused(cases);
 }

@@ -1,12 +1,17 @@
-// Adding a protocol stage means a branch here, where URLs become recipes, and
-// none in the worker. Stages go in wire order: PROXY, then TLS.
+// Adding a protocol stage or an application means a branch here, where URLs become
+// recipes, and none in the worker. Stages go in wire order: PROXY, then TLS; the
+// application (HTTP) sits on top.
 #include "app/echo_server/listener_stages.hpp"
 
+#include "http/http_app_factory.hpp"
 #include "net/setup_error.hpp"
 #include "proxy/proxy_stage_factory.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <stdexcept>
 
 namespace echo::app {
@@ -21,11 +26,31 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
+// The server's identity for the HTTP echo: its host name, and of the environment
+// only the Downward API names, so an echo never leaks other variables.
+core::echo_server_facts read_server_facts() {
+    core::echo_server_facts facts;
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0) {
+        facts.hostname = name;
+    }
+    constexpr std::pair<const char*, const char*> kNames[] = {{"POD_NAME", "pod_name"},
+                                                              {"POD_NAMESPACE", "pod_namespace"},
+                                                              {"NODE_NAME", "node_name"},
+                                                              {"SERVICE_NAME", "service_name"}};
+    for (const auto& [variable, key] : kNames) {
+        if (const char* value = std::getenv(variable); value != nullptr) {
+            facts.environment.emplace_back(key, value);
+        }
+    }
+    return facts;
+}
+
 }  // namespace
 
 std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::listen_url& url,
                                                                     const std::string& announced) {
-    if (!url.tls && !url.proxy) {
+    if (!url.tls && !url.proxy && !url.http) {
         return nullptr;
     }
     auto recipe = std::make_shared<pipeline::recipe>();
@@ -54,6 +79,17 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
         recipe->observers.push_back(observer);
         tls_.push_back(std::move(factory));
         observers_.push_back(std::move(observer));
+    }
+    if (url.http) {
+        if (!server_facts_) {
+            server_facts_ = read_server_facts();
+        }
+        auto config = std::make_shared<http::http_echo_config>();
+        config->settings = *url.http;
+        config->server = *server_facts_;
+        config->observer = std::make_shared<http::http_observer>(announced);
+        http_observers_.push_back(config->observer);
+        recipe->application = std::make_shared<http::http_app_factory>(std::move(config));
     }
     return recipe;
 }
@@ -85,6 +121,12 @@ std::string listener_stages::metrics_text() const {
     if (!proxy_observers_.empty()) {
         out += proxy::proxy_observer::metrics_header();
         for (const auto& o : proxy_observers_) {
+            o->append_metrics(out);
+        }
+    }
+    if (!http_observers_.empty()) {
+        out += http::http_observer::metrics_header();
+        for (const auto& o : http_observers_) {
             o->append_metrics(out);
         }
     }

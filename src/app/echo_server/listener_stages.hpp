@@ -1,14 +1,18 @@
-// Turns each listener URL into the stages its connections get (a recipe), keeps
+// Turns each listener URL into the stages and application its connections get (a
+// recipe), keeps
 // what SIGHUP reloads, and adds the stages' series to /metrics.
 #pragma once
 
+#include "core/http_echo_reply.hpp"
 #include "core/listen_url.hpp"
+#include "http/http_observer.hpp"
 #include "pipeline/recipe.hpp"
 #include "proxy/proxy_observer.hpp"
 #include "tls/tls_observer.hpp"
 #include "tls/tls_stage_factory.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +34,8 @@ private:
     std::vector<std::shared_ptr<tls::tls_stage_factory>> tls_;
     std::vector<std::shared_ptr<tls::tls_observer>> observers_;
     std::vector<std::shared_ptr<proxy::proxy_observer>> proxy_observers_;
+    std::vector<std::shared_ptr<http::http_observer>> http_observers_;
+    std::optional<core::echo_server_facts> server_facts_;  // read at the first HTTP listener
 };
 
 }  // namespace echo::app

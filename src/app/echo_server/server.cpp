@@ -63,7 +63,10 @@ int listen_backlog(const core::server_config& config, std::optional<int> own) {
 }
 
 std::string url_of(const core::listen_url& url, const net::endpoint& e) {
-    const char* scheme = url.tls ? "tls://" : url.kind == core::transport::tcp ? "tcp://" : "udp://";
+    const char* scheme = url.http ? (url.tls ? "https://" : "http://")
+                         : url.tls ? "tls://"
+                         : url.kind == core::transport::tcp ? "tcp://"
+                                                            : "udp://";
     return scheme + e.to_string();
 }
 

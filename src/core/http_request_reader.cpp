@@ -1,0 +1,269 @@
+// Why http_parser (libhttp-parser-dev 2.9.4): it is in Debian 12 (llhttp is not),
+// streams with callbacks over whatever split the bytes arrive in, never allocates
+// or touches I/O, and rejects the request-smuggling shapes (Content-Length beside
+// chunked, repeated Content-Length). picohttpparser (in libh2o-dev) re-parses the
+// whole head on every read and has no body decoder; Boost.Beast's parser pulls in
+// Boost.Asio's buffer model. Its own 80 KiB head cap stands behind max_head.
+//
+// One request at a time: on_message_complete pauses the parser, so pipelined
+// bytes stay with the caller until next(), and the answer to one request is
+// queued before the next is read.
+#include "core/http_request_reader.hpp"
+
+#include <openssl/evp.h>
+
+#include <climits>
+
+namespace echo::core {
+
+int status_of(http_refusal r) noexcept {
+    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413};
+    return statuses[static_cast<std::size_t>(r)];
+}
+
+const char* name_of(http_refusal r) noexcept {
+    constexpr const char* names[kHttpRefusals] = {"malformed", "head_too_large",
+                                                  "too_many_headers", "body_too_large"};
+    return names[static_cast<std::size_t>(r)];
+}
+
+void http_request_reader::digest_deleter::operator()(void* ctx) const noexcept {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
+}
+
+http_request_reader::http_request_reader(const http_limits& limits) : limits_(limits) {
+    http_parser_init(&parser_, HTTP_REQUEST);
+    parser_.data = this;
+}
+
+http_request_reader::~http_request_reader() = default;
+
+std::size_t http_request_reader::feed(std::span<const std::byte> bytes, std::int64_t now) {
+    if (state_ == state::ready || state_ == state::failed || bytes.empty()) {
+        return 0;
+    }
+    now_ = now;
+    const auto used = http_parser_execute(&parser_, &settings(),
+                                          reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (state_ == state::ready || state_ == state::failed) {
+        return used;
+    }
+    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) {
+        // The parser's own verdicts; its head cap is a head too large.
+        state_ = state::failed;
+        refusal_ = HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
+                                                                      : http_refusal::malformed;
+    }
+    return used;
+}
+
+void http_request_reader::feed_eof(std::int64_t now) {
+    if (state_ != state::reading) {
+        return;
+    }
+    now_ = now;
+    http_parser_execute(&parser_, &settings(), nullptr, 0);
+    if (state_ == state::reading) {
+        state_ = state::failed;
+        refusal_ = http_refusal::malformed;
+    }
+}
+
+void http_request_reader::next() noexcept {
+    if (state_ != state::ready) {
+        return;
+    }
+    reset_request();
+    state_ = state::idle;
+    if (restart_) {
+        // After an upgrade the parser takes the rest for another protocol; when
+        // nobody took the connection over, it is read as HTTP again.
+        http_parser_init(&parser_, HTTP_REQUEST);
+        parser_.data = this;
+        restart_ = false;
+    } else {
+        http_parser_pause(&parser_, 0);
+    }
+}
+
+bool http_request_reader::take_continue() noexcept {
+    const bool wanted = continue_pending_;
+    continue_pending_ = false;
+    return wanted;
+}
+
+void http_request_reader::reset_request() noexcept {
+    request_.target.clear();
+    request_.path = {};
+    request_.query = {};
+    request_.headers.clear();
+    request_.body.clear();
+    request_.body_kept = true;
+    request_.body_size = 0;
+    request_.keep_alive = true;
+    request_.chunked = false;
+    request_.expect_continue = false;
+    request_.upgrade = false;
+    head_bytes_ = 0;
+    header_count_ = 0;
+    in_value_ = false;
+    head_done_ = false;
+    continue_pending_ = false;
+}
+
+// Stored only while the head is within both limits; counted always. A head over
+// a limit is refused at its end (on_headers_complete), not at the fragment that
+// crossed it: which fragments the parser reports depends on how the bytes were
+// split, and a malformed head must be refused as malformed at every split.
+bool http_request_reader::count_head(std::size_t n) noexcept {
+    head_bytes_ += n;
+    return head_bytes_ <= limits_.max_head && header_count_ <= limits_.max_headers;
+}
+
+int http_request_reader::refuse(http_refusal r) noexcept {
+    state_ = state::failed;
+    refusal_ = r;
+    return 1;  // stops the parser
+}
+
+int http_request_reader::on_message_begin(http_parser* p) {
+    auto& r = self(p);
+    r.state_ = state::reading;
+    r.request_.started_ns = r.now_;
+    return 0;
+}
+
+int http_request_reader::on_url(http_parser* p, const char* at, std::size_t n) {
+    auto& r = self(p);
+    if (r.count_head(n)) {
+        r.request_.target.append(at, n);
+    }
+    return 0;
+}
+
+int http_request_reader::on_header_field(http_parser* p, const char* at, std::size_t n) {
+    auto& r = self(p);
+    if (r.header_count_ == 0 || r.in_value_) {
+        ++r.header_count_;
+        r.in_value_ = false;
+        if (r.count_head(0)) {
+            r.request_.headers.emplace_back();
+        }
+    }
+    if (r.count_head(n)) {
+        r.request_.headers.back().name.append(at, n);
+    }
+    return 0;
+}
+
+int http_request_reader::on_header_value(http_parser* p, const char* at, std::size_t n) {
+    auto& r = self(p);
+    r.in_value_ = true;
+    if (r.count_head(n)) {
+        r.request_.headers.back().value.append(at, n);
+    }
+    return 0;
+}
+
+int http_request_reader::on_headers_complete(http_parser* p) {
+    auto& r = self(p);
+    auto& q = r.request_;
+    if (r.head_bytes_ > r.limits_.max_head) {
+        return r.refuse(http_refusal::head_too_large);
+    }
+    if (r.header_count_ > r.limits_.max_headers) {
+        return r.refuse(http_refusal::too_many_headers);
+    }
+    q.head_ns = r.now_;
+    q.method = http_method_str(static_cast<http_method>(p->method));
+    q.version_major = p->http_major;
+    q.version_minor = p->http_minor;
+    q.keep_alive = http_should_keep_alive(p) != 0;
+    q.chunked = (p->flags & F_CHUNKED) != 0;
+    q.upgrade = p->upgrade != 0;
+    const auto question = q.target.find('?');
+    const std::string_view target = q.target;
+    q.path = target.substr(0, question);
+    q.query = question == std::string::npos ? std::string_view{} : target.substr(question + 1);
+    const auto* expect = q.find("Expect");
+    q.expect_continue = expect != nullptr && equals_ignoring_case(expect->value, "100-continue");
+    const bool has_body = q.chunked || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+    if (!q.chunked && p->content_length != ULLONG_MAX && p->content_length > r.limits_.max_body) {
+        return r.refuse(http_refusal::body_too_large);  // before the client sends it
+    }
+    r.head_done_ = true;
+    r.continue_pending_ = q.expect_continue && has_body && q.version_minor >= 1;
+    return 0;
+}
+
+int http_request_reader::on_body(http_parser* p, const char* at, std::size_t n) {
+    auto& r = self(p);
+    auto& q = r.request_;
+    r.continue_pending_ = false;  // the client did not wait for it
+    q.body_size += n;
+    if (q.body_size > r.limits_.max_body) {
+        return r.refuse(http_refusal::body_too_large);
+    }
+    if (q.body_kept && q.body.size() + n <= r.limits_.body_limit) {
+        q.body.append(at, n);
+        return 0;
+    }
+    r.hash_body(at, n);
+    return 0;
+}
+
+// The body outgrew body_limit: what was kept is hashed and let go, the rest is
+// hashed as it streams by.
+void http_request_reader::hash_body(const char* at, std::size_t n) noexcept {
+    auto& q = request_;
+    auto* ctx = static_cast<EVP_MD_CTX*>(digest_.get());
+    if (q.body_kept) {
+        if (ctx == nullptr) {
+            digest_.reset(EVP_MD_CTX_new());
+            ctx = static_cast<EVP_MD_CTX*>(digest_.get());
+        }
+        if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+            refuse(http_refusal::body_too_large);  // out of memory: cannot stand for it
+            return;
+        }
+        EVP_DigestUpdate(ctx, q.body.data(), q.body.size());
+        std::string{}.swap(q.body);
+        q.body_kept = false;
+    }
+    EVP_DigestUpdate(ctx, at, n);
+}
+
+int http_request_reader::on_message_complete(http_parser* p) {
+    auto& r = self(p);
+    auto& q = r.request_;
+    if (r.state_ == state::failed) {
+        return 1;
+    }
+    if (!q.body_kept) {
+        unsigned len = 0;
+        EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(r.digest_.get()), q.body_sha256.data(), &len);
+    }
+    q.done_ns = r.now_;
+    r.continue_pending_ = false;
+    r.state_ = state::ready;
+    r.restart_ = p->upgrade != 0;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+const http_parser_settings& http_request_reader::settings() noexcept {
+    static const http_parser_settings s = [] {
+        http_parser_settings v{};
+        v.on_message_begin = &on_message_begin;
+        v.on_url = &on_url;
+        v.on_header_field = &on_header_field;
+        v.on_header_value = &on_header_value;
+        v.on_headers_complete = &on_headers_complete;
+        v.on_body = &on_body;
+        v.on_message_complete = &on_message_complete;
+        return v;
+    }();
+    return s;
+}
+
+}  // namespace echo::core

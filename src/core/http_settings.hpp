@@ -1,0 +1,36 @@
+// What an http:// or https:// listener asks of its HTTP echo, parsed from its URL
+// keys: the request limits, the response bound, the request deadline, and
+// whether clients may steer the answer (controls).
+#pragma once
+
+#include "core/http_limits.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace echo::core {
+
+struct http_settings {
+    http_limits limits;
+    // From when the server is ready for a request until all of it has arrived:
+    // beyond it, a request in progress gets 408 and an idle keep-alive is closed.
+    std::chrono::milliseconds request_timeout{10'000};
+    std::uint32_t max_requests = 0;                 // per connection; 0: no cap
+    std::uint64_t max_response = 1 << 20;           // ?size= at most this
+    std::chrono::milliseconds max_delay{30'000};    // ?delay= at most this
+    bool controls = true;  // ?status ?size ?close ?delay X-Echo-Set-Header; controls=0 off
+};
+
+// Takes one URL key of an HTTP listener. Returns nullopt when the key is not an
+// HTTP key, an empty string when it was taken, else why the value is wrong.
+[[nodiscard]] std::optional<std::string> take_http_key(std::string_view key,
+                                                       std::string_view value,
+                                                       http_settings& out);
+
+// After every key: checks what ties several keys. Returns the problem, if any.
+[[nodiscard]] std::optional<std::string> finish_http_settings(const http_settings& s);
+
+}  // namespace echo::core

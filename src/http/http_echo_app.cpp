@@ -1,0 +1,329 @@
+// One request at a time: the reader pauses after each, the answer is queued (or
+// held for its ?delay=), and only then is the next request read. So answers go
+// out in request order, and a pipelining client waits in the socket, not in memory.
+#include "http/http_echo_app.hpp"
+
+#include "core/log_event.hpp"
+#include "core/log_safe.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace echo::http {
+
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// ?size= bodies are sent from here, so a large one costs no memory.
+const std::array<std::byte, 16 * 1024>& filler_pattern() {
+    static const auto pattern = [] {
+        std::array<std::byte, 16 * 1024> p{};
+        constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789\n";
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            p[i] = static_cast<std::byte>(kAlphabet[i % kAlphabet.size()]);
+        }
+        return p;
+    }();
+    return pattern;
+}
+
+over_limit limit_of(core::http_refusal r) noexcept {
+    switch (r) {
+        case core::http_refusal::head_too_large: return over_limit::head_too_large;
+        case core::http_refusal::too_many_headers: return over_limit::too_many_headers;
+        case core::http_refusal::body_too_large: return over_limit::body_too_large;
+        default: return over_limit::malformed;
+    }
+}
+
+std::string endpoint_text(std::string_view address, std::uint16_t port) {
+    return address.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", address, port)
+                                                       : fmt::format("{}:{}", address, port);
+}
+
+}  // namespace
+
+http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
+                             const pipeline::app_context& context)
+    : config_(std::move(config)),
+      listener_(context.listener),
+      wall_offset_ns_(context.wall_offset_ns),
+      log_(context.log),
+      reader_(config_->settings.limits) {
+    origin_.client_address = context.client_address;
+    origin_.client_port = context.client_port;
+    origin_.peer_address = context.peer_address;
+    origin_.peer_port = context.peer_port;
+    origin_.tls = context.tls;
+    for (const auto& [key, value] : context.stage_facts) {
+        origin_.tls_facts.emplace_back(key, value);
+    }
+    request_deadline_ = context.now + config_->settings.request_timeout.count() * 1'000'000;
+}
+
+void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept {
+    if (!bytes || bytes->size() == 0) {
+        return;
+    }
+    received_ += bytes->size();
+    in_.push_back(std::move(bytes));
+    advance(now);
+}
+
+void http_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
+    if (!peer_eof_) {
+        peer_eof_ = true;
+        advance(now);
+    }
+}
+
+void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
+    if (delay_until_ != 0 && now >= delay_until_) {
+        delay_until_ = 0;
+        queued_ += delayed_;
+        filler_left_ = delayed_filler_;
+        filler_at_ = 0;
+        std::string{}.swap(delayed_);
+        delayed_filler_ = 0;
+    }
+    if (request_deadline_ != 0 && now >= request_deadline_) {
+        request_deadline_ = 0;
+        if (reader_.current() == core::http_request_reader::state::reading) {
+            refuse(408, over_limit::request_timeout, "request not complete within request_timeout",
+                   now);
+        } else if (reader_.current() == core::http_request_reader::state::idle) {
+            // An idle keep-alive connection: closed without a word, as a client
+            // that sends its next request just then would misread a 408.
+            close_after_ = true;
+            ended_by_ = "keepalive_timeout";
+        }
+    }
+    advance(now);
+}
+
+void http_echo_app::advance(pipeline::time_ns now) noexcept {
+    using state = core::http_request_reader::state;
+    try {
+        while (!close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
+            const auto st = reader_.current();
+            if (st == state::ready) {
+                answer(now);
+                continue;
+            }
+            if (st == state::failed) {
+                const auto r = reader_.refusal();
+                refuse(core::status_of(r), limit_of(r), core::name_of(r), now);
+                break;
+            }
+            if (in_.empty()) {
+                break;
+            }
+            auto* front = in_.front();
+            in_.consume_front(reader_.feed(front->payload(), now));
+            if (front->size() == 0) {
+                (void)in_.pop_front();
+            }
+            if (reader_.take_continue()) {
+                queued_ += kContinue;
+            }
+        }
+        if (peer_eof_ && in_.empty() && !close_after_ && delay_until_ == 0) {
+            reader_.feed_eof(now);
+            if (reader_.current() == state::failed) {
+                refuse(400, over_limit::malformed, "request cut short", now);
+            }
+        }
+    } catch (const std::bad_alloc&) {
+        close_after_ = true;
+        ended_by_ = "out_of_memory";
+    }
+    const auto st = reader_.current();
+    const bool waiting = !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
+                         queued() < kQueuedHigh && in_.empty() &&
+                         (st == state::idle || st == state::reading);
+    if (!waiting) {
+        request_deadline_ = 0;
+    } else if (request_deadline_ == 0) {
+        request_deadline_ = now + config_->settings.request_timeout.count() * 1'000'000;
+    }
+}
+
+void http_echo_app::answer(pipeline::time_ns now) {
+    const auto& q = reader_.request();
+    const auto& settings = config_->settings;
+    request_deadline_ = 0;
+    ++answered_;
+    // Here an Upgrade: websocket request would go to config_->websocket: the
+    // successor made from it gets the connection (and the bytes after this
+    // request), and this application forwards every call to it from then on.
+    auto controls = core::read_controls(q, settings);
+    const bool close = !q.keep_alive || controls.close ||
+                       (settings.max_requests != 0 && answered_ >= settings.max_requests);
+    std::string body;
+    std::uint64_t filler = 0;
+    std::string_view content_type = "application/json";
+    int status = controls.status;
+    if (!controls.error.empty()) {
+        status = 400;
+        content_type = "text/plain; charset=utf-8";
+        body = controls.error + "\n";
+        controls.set_headers.clear();
+        controls.delay = {};
+        config_->observer->count_refusal(over_limit::bad_control);
+    } else if (controls.size) {
+        filler = *controls.size;
+        content_type = "application/octet-stream";
+    } else if (controls.format == core::reply_format::body) {
+        content_type = "application/octet-stream";
+        if (q.body_kept) {
+            body = q.body;
+        } else {
+            status = 413;
+            content_type = "text/plain; charset=utf-8";
+            body = "format=body echoes bodies up to body_limit only\n";
+        }
+    } else {
+        if (controls.format == core::reply_format::text) {
+            content_type = "text/plain; charset=utf-8";
+        }
+        body = core::echo_document({q, origin_, config_->server, listener_, wall_offset_ns_},
+                                   controls.format);
+    }
+    const bool with_body = core::has_body(status, q.method);
+    std::string out;
+    core::append_head(out, {.status = status,
+                            .content_type = content_type,
+                            .content_length = filler + body.size(),
+                            .close = close,
+                            .keep_alive_1_0 = q.version_minor == 0 && !close,
+                            .extra = &controls.set_headers});
+    const auto head_size = out.size();
+    if (with_body) {
+        out += body;
+    } else {
+        filler = 0;
+    }
+    config_->observer->count_request(status, q.method);
+    log_request(status, head_size + (with_body ? body.size() + filler : 0));
+    if (controls.delay.count() > 0) {
+        delayed_ = std::move(out);
+        delayed_filler_ = filler;
+        delay_until_ = now + controls.delay.count() * 1'000'000;
+    } else {
+        queued_ += out;
+        filler_left_ = filler;
+        filler_at_ = 0;
+    }
+    if (close) {
+        close_after_ = true;
+        ended_by_ = !q.keep_alive || controls.close ? "connection_close" : "max_requests";
+        return;
+    }
+    reader_.next();
+}
+
+void http_echo_app::refuse(int status, over_limit why, std::string_view text, pipeline::time_ns) {
+    const std::string body = std::string{text} + "\n";
+    std::string out;
+    core::append_head(out, {.status = status,
+                            .content_type = "text/plain; charset=utf-8",
+                            .content_length = body.size(),
+                            .close = true});
+    out += body;
+    config_->observer->count_refusal(why);
+    config_->observer->count_request(status, reader_.request().method);
+    log_request(status, out.size());
+    queued_ += out;
+    close_after_ = true;
+    ended_by_ = name_of(why);
+}
+
+// One line per request; the target and method are the client's bytes, escaped so
+// they cannot end the line or pose as another field.
+void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
+    if (log_ == nullptr || !log_->wants_info()) {
+        return;
+    }
+    const auto& q = reader_.request();
+    const bool complete = reader_.current() == core::http_request_reader::state::ready;
+    const auto peer = endpoint_text(origin_.client_address, origin_.client_port);
+    const auto method = core::log_safe(q.method.empty() ? "-" : q.method);
+    const auto target = core::log_safe(q.target.empty() ? "-" : q.target);
+    const std::pair<std::string_view, std::string> fields[] = {
+        {"method", method}, {"target", target}, {"status", std::to_string(status)}};
+    const double ms = complete ? static_cast<double>(q.done_ns - q.started_ns) / 1e6 : 0.0;
+    const core::log_event event{.event = "request",
+                                .peer = peer,
+                                .listener = listener_,
+                                .bytes_in = q.body_size,
+                                .bytes_out = bytes_out,
+                                .duration_ms = ms,
+                                .fields = fields};
+    log_->info(event, log_->structured()
+                          ? std::string{}
+                          : fmt::format("request {} {} {} -> {} ({} bytes out)", peer, method,
+                                        target, status, bytes_out));
+}
+
+std::span<const std::byte> http_echo_app::begin_send() noexcept {
+    if (in_flight_) {
+        return {};
+    }
+    if (sending_at_ == sending_.size() && !queued_.empty()) {
+        sending_.clear();
+        sending_at_ = 0;
+        sending_.swap(queued_);
+    }
+    if (sending_at_ < sending_.size()) {
+        in_flight_ = true;
+        sending_filler_ = false;
+        return {reinterpret_cast<const std::byte*>(sending_.data()) + sending_at_,
+                sending_.size() - sending_at_};
+    }
+    if (filler_left_ > 0) {
+        const auto& pattern = filler_pattern();
+        in_flight_ = true;
+        sending_filler_ = true;
+        return {pattern.data() + filler_at_,
+                static_cast<std::size_t>(
+                    std::min<std::uint64_t>(filler_left_, pattern.size() - filler_at_))};
+    }
+    return {};
+}
+
+void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
+    in_flight_ = false;
+    sent_ += n;
+    if (sending_filler_) {
+        filler_left_ -= n;
+        filler_at_ = (filler_at_ + n) % filler_pattern().size();
+    } else {
+        sending_at_ += n;
+    }
+    advance(now);
+}
+
+bool http_echo_app::wants_input() const noexcept {
+    return !peer_eof_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 &&
+           queued() < kQueuedHigh;
+}
+
+bool http_echo_app::finished() const noexcept {
+    using state = core::http_request_reader::state;
+    if (!idle_output() || delay_until_ != 0) {
+        return false;
+    }
+    return close_after_ || (peer_eof_ && in_.empty() && reader_.current() == state::idle);
+}
+
+std::optional<pipeline::time_ns> http_echo_app::wake_at() const noexcept {
+    if (delay_until_ != 0 && (request_deadline_ == 0 || delay_until_ < request_deadline_)) {
+        return delay_until_;
+    }
+    return request_deadline_ != 0 ? std::optional{request_deadline_} : std::nullopt;
+}
+
+}  // namespace echo::http

@@ -1,0 +1,187 @@
+// http_request_reader: the same requests (or the same refusal) come out whatever
+// split the bytes arrive in: whole, cut at every point, and byte by byte.
+#include "core/http_request_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <openssl/sha.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using echo::core::http_limits;
+using echo::core::http_request;
+using echo::core::http_request_reader;
+
+namespace {
+
+std::string hex(const std::uint8_t* p, std::size_t n) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[p[i] >> 4];
+        out += digits[p[i] & 15];
+    }
+    return out;
+}
+
+std::string summary(const http_request& q) {
+    std::string s = std::string{q.method} + " " + q.target + " path=" + std::string{q.path} +
+                    " query=" + std::string{q.query} + " HTTP/" + std::to_string(q.version_major) +
+                    "." + std::to_string(q.version_minor);
+    for (const auto& h : q.headers) {
+        s += " [" + h.name + ": " + h.value + "]";
+    }
+    s += q.body_kept ? " body=" + q.body : " sha=" + hex(q.body_sha256.data(), 32);
+    s += " size=" + std::to_string(q.body_size);
+    s += q.keep_alive ? " keep" : " close";
+    s += q.chunked ? " chunked" : "";
+    s += q.expect_continue ? " expect" : "";
+    s += q.upgrade ? " upgrade" : "";
+    return s;
+}
+
+std::span<const std::byte> bytes_of(std::string_view s) {
+    return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// Every request the pieces carry, then "refused NNN name" if the reader failed.
+std::vector<std::string> read_all(const std::vector<std::string_view>& pieces,
+                                  const http_limits& limits = {}, int* continues = nullptr) {
+    http_request_reader r(limits);
+    std::vector<std::string> out;
+    for (auto piece : pieces) {
+        auto rest = bytes_of(piece);
+        while (true) {
+            rest = rest.subspan(r.feed(rest, 0));
+            if (continues != nullptr && r.take_continue()) {
+                ++*continues;
+            }
+            if (r.current() == http_request_reader::state::ready) {
+                out.push_back(summary(r.request()));
+                r.next();
+                continue;
+            }
+            if (r.current() == http_request_reader::state::failed) {
+                out.push_back(std::string{"refused "} + std::to_string(status_of(r.refusal())) +
+                              " " + name_of(r.refusal()));
+                return out;
+            }
+            if (rest.empty()) {
+                break;
+            }
+            ADD_FAILURE() << "bytes left over while reading";
+            return out;
+        }
+    }
+    r.feed_eof(0);
+    if (r.current() == http_request_reader::state::failed) {
+        out.push_back(std::string{"refused "} + std::to_string(status_of(r.refusal())) + " " +
+                      name_of(r.refusal()));
+    }
+    return out;
+}
+
+// Whole, at every cut into two, and byte by byte: the same outcome each time.
+std::vector<std::string> read_every_split(std::string_view input, const http_limits& limits = {}) {
+    const auto whole = read_all({input}, limits);
+    for (std::size_t cut = 1; cut < input.size(); ++cut) {
+        EXPECT_EQ(read_all({input.substr(0, cut), input.substr(cut)}, limits), whole)
+            << "cut at " << cut;
+    }
+    std::vector<std::string_view> bytes;
+    for (std::size_t i = 0; i < input.size(); ++i) {
+        bytes.push_back(input.substr(i, 1));
+    }
+    EXPECT_EQ(read_all(bytes, limits), whole) << "byte by byte";
+    return whole;
+}
+
+}  // namespace
+
+TEST(HttpRequestReader, PipelinedRequestsAtEverySplit) {
+    const std::string input =
+        "GET /a?x=1&y HTTP/1.1\r\nHost: h\r\nX-MiXed-Case: V a l\r\n\r\n"
+        "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+        "GET /c HTTP/1.0\r\n\r\n";
+    const auto got = read_every_split(input);
+    ASSERT_EQ(got.size(), 3U);
+    EXPECT_EQ(got[0], "GET /a?x=1&y path=/a query=x=1&y HTTP/1.1 [Host: h] [X-MiXed-Case: V a l] "
+                      "body= size=0 keep");
+    EXPECT_EQ(got[1], "POST /b path=/b query= HTTP/1.1 [Host: h] [Content-Length: 5] body=hello "
+                      "size=5 keep");
+    EXPECT_EQ(got[2], "GET /c path=/c query= HTTP/1.0 body= size=0 close");
+}
+
+TEST(HttpRequestReader, ChunkedBodyWithExtensionsAndTrailers) {
+    const std::string input =
+        "PUT /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nTrailer: t\r\n\r\n"
+        "GET /next HTTP/1.1\r\nConnection: close\r\n\r\n";
+    const auto got = read_every_split(input);
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_NE(got[0].find("body=Wikipedia size=9 keep chunked"), std::string::npos) << got[0];
+    EXPECT_NE(got[1].find("close"), std::string::npos) << got[1];
+}
+
+TEST(HttpRequestReader, ExpectContinueIsOfferedOnceBeforeTheBody) {
+    const std::string head =
+        "POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    const auto got = read_every_split(head + "abc");
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_NE(got[0].find("body=abc size=3 keep expect"), std::string::npos) << got[0];
+    int continues = 0;
+    (void)read_all({head, "abc"}, {}, &continues);
+    EXPECT_EQ(continues, 1);
+    continues = 0;
+    (void)read_all({head + "abc"}, {}, &continues);  // the body came with the head
+    EXPECT_EQ(continues, 0);
+}
+
+TEST(HttpRequestReader, UpgradeRequestThenHttpAgain) {
+    const std::string input =
+        "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        "GET /after HTTP/1.1\r\n\r\n";
+    const auto got = read_every_split(input);
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_NE(got[0].find(" upgrade"), std::string::npos) << got[0];
+    EXPECT_NE(got[1].find("GET /after"), std::string::npos) << got[1];
+}
+
+TEST(HttpRequestReader, BodyOverBodyLimitIsHashed) {
+    http_limits limits;
+    limits.body_limit = 4;
+    const std::string body = "0123456789";
+    const auto got = read_every_split(
+        "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n" + body, limits);
+    std::uint8_t digest[32];
+    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_NE(got[0].find("sha=" + hex(digest, 32) + " size=10"), std::string::npos) << got[0];
+}
+
+TEST(HttpRequestReader, RefusalsAtEverySplit) {
+    http_limits limits;
+    limits.max_head = 64;
+    limits.max_headers = 2;
+    limits.max_body = 8;
+    const auto one = [&limits](const std::string& input) {
+        const auto got = read_every_split(input, limits);
+        return got.empty() ? std::string{} : got.back();
+    };
+    EXPECT_EQ(one("GET / HTTP/1.1\r\nBad Header\r\n\r\n"), "refused 400 malformed");
+    EXPECT_EQ(one("GET /" + std::string(80, 'a') + " HTTP/1.1\r\n\r\n"),
+              "refused 431 head_too_large");
+    EXPECT_EQ(one("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"), "refused 431 too_many_headers");
+    EXPECT_EQ(one("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n"), "refused 413 body_too_large");
+    EXPECT_EQ(one("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n5\r\n12345\r\n"),
+              "refused 413 body_too_large");
+    EXPECT_EQ(one("POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"),
+              "refused 400 malformed");
+    EXPECT_EQ(one("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), "refused 400 malformed");
+    // A good request before the bad one is still read.
+    const auto got = read_every_split("GET /ok HTTP/1.1\r\n\r\nGARBAGE\r\n\r\n", limits);
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_EQ(got[1], "refused 400 malformed");
+}
