@@ -587,19 +587,21 @@ bool load_thread::settle(connection& c, std::span<const std::byte> got) {
         refills += refill && (cap == 0 || sent < cap) ? 1 : 0;
     };
     if (c.codec.framed()) {
-        auto v = c.codec.unwrap(got, c.expect, on_done);
+        // Only the messages' bytes count as verified, not the frames or heads around them.
+        const auto v = c.codec.unwrap(got, c.expect, on_done);
+        result_.verified_bytes += v.checked;
         if (v.fault != codec_fault::none) {
             fail(c, fault_kind(v.fault), v.problem);
             return false;
         }
     } else {
         const auto verdict = c.expect.on_received(got, on_done);
+        result_.verified_bytes += got.size();
         if (!verdict.ok) {
             fail(c, &error_counts::mismatch, verdict.problem);
             return false;
         }
     }
-    result_.verified_bytes += got.size();
     c.done += completed;
     if (cap > 0 && c.done >= cap && c.expect.in_flight() == 0) {
         reconnect(c, now);

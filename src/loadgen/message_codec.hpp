@@ -24,6 +24,7 @@ enum class codec_fault { none, mismatch, status, protocol, early_close };
 struct codec_verdict {
     codec_fault fault = codec_fault::none;
     std::string problem;
+    std::size_t checked = 0;  // message bytes compared with what was sent
 };
 
 // The Sec-WebSocket-Accept a server answers the key with (RFC 6455 4.2.2).
@@ -106,19 +107,25 @@ codec_verdict message_codec::unwrap(std::span<const std::byte> got,
     if (kind_ == kind::http) {
         return unwrap_http(got, expect, done);
     }
+    std::size_t checked = 0;
     if (!early_.empty()) {
         const std::vector<std::byte> early = std::move(early_);
         early_.clear();
-        if (auto v = unwrap_ws(early, expect, done); v.fault != codec_fault::none) {
+        auto v = unwrap_ws(early, expect, done);
+        if (v.fault != codec_fault::none) {
             return v;
         }
+        checked = v.checked;
     }
-    return unwrap_ws(got, expect, done);
+    auto v = unwrap_ws(got, expect, done);
+    v.checked += checked;
+    return v;
 }
 
 template <class Done>
 codec_verdict message_codec::unwrap_ws(std::span<const std::byte> got,
                                        core::echo_expectation& expect, Done& done) {
+    std::size_t checked = 0;
     while (!got.empty() && !peer_closed_) {
         const auto e = frames_.next(got);
         got = got.subspan(e.used);
@@ -131,8 +138,9 @@ codec_verdict message_codec::unwrap_ws(std::span<const std::byte> got,
         } else if (e.what == core::ws_event::kind::data) {
             v = on_ws_data(e, expect);
             if (v.fault == codec_fault::none) {
-                const auto checked = expect.on_received(e.payload, done);
-                v = checked.ok ? v : codec_verdict{codec_fault::mismatch, checked.problem};
+                const auto result = expect.on_received(e.payload, done);
+                v = result.ok ? v : codec_verdict{codec_fault::mismatch, result.problem};
+                checked += e.payload.size();
             }
             if (v.fault == codec_fault::none && e.message_end && expect.front_started()) {
                 v = {codec_fault::mismatch, "a WebSocket message ended " +
@@ -144,12 +152,13 @@ codec_verdict message_codec::unwrap_ws(std::span<const std::byte> got,
             return v;
         }
     }
-    return {};
+    return {codec_fault::none, {}, checked};
 }
 
 template <class Done>
 codec_verdict message_codec::unwrap_http(std::span<const std::byte> got,
                                          core::echo_expectation& expect, Done& done) {
+    std::size_t checked = 0;
     while (!got.empty()) {
         const auto e = responses_.next(got);
         got = got.subspan(e.used);
@@ -167,8 +176,9 @@ codec_verdict message_codec::unwrap_http(std::span<const std::byte> got,
             break;
         case core::http_event::kind::body:
             if (config_->http.verify_body) {
-                const auto checked = expect.on_received(e.payload, done);
-                v = checked.ok ? v : codec_verdict{codec_fault::mismatch, checked.problem};
+                const auto result = expect.on_received(e.payload, done);
+                v = result.ok ? v : codec_verdict{codec_fault::mismatch, result.problem};
+                checked += e.payload.size();
             }
             break;
         }
@@ -184,7 +194,7 @@ codec_verdict message_codec::unwrap_http(std::span<const std::byte> got,
                         std::to_string(expect.in_flight()) + " requests owed"};
         }
     }
-    return {};
+    return {codec_fault::none, {}, checked};
 }
 
 }  // namespace echo::loadgen
