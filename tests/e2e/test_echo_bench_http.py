@@ -5,15 +5,14 @@ byte, a dropped message, a wrong body, a 500, a Connection: close) that echo-ben
 must report as errors of the right kind. Every run is bounded in time."""
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
 
 from harness import SLOW, run_bench, wait_until
+from test_echo_bench_tls import Terminator
 from tls_material import Pki
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -38,14 +37,12 @@ HAVE_WEBSOCKETS = module_available("websockets")
 HAVE_AIOHTTP = module_available("aiohttp")
 
 
-class Peer:
-    """An outside server that prints "port N" once listening; its output is kept in a
-    file, read for the port and, after stop(), for what it logged."""
+class Peer(Terminator):
+    """An outside server that prints "port N" once listening; its output (kept in a
+    file by Terminator) is read for the port and for what it logged."""
 
     def __init__(self, argv, env=None):
-        self.log = tempfile.NamedTemporaryFile(prefix="peer-", suffix=".log")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=env)
+        super().__init__(argv, env=env)
         self.port = int(wait_until(self._port, 20, f"{argv} to print its port"))
 
     def _port(self):
@@ -55,19 +52,6 @@ class Peer:
             if line.startswith("port "):
                 return line.split()[1]
         return None
-
-    def output(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10 * SLOW)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def script(directory, name, body):
