@@ -21,7 +21,9 @@ struct ws_event {
         error,     // the input broke the protocol: see problem(); every later call says so
     };
     kind what = kind::progress;
-    std::size_t used = 0;                  // bytes of the input consumed
+    std::size_t used = 0;                  // bytes of the input consumed; an empty frame's
+                                           // event also takes its header's last bytes, so
+                                           // it is never held back until more input comes
     std::span<const std::byte> payload;    // data: borrowed from the input; control: from
                                            // the reader, valid until the next call
     ws_opcode opcode = ws_opcode::binary;  // data: the message's (text or binary)

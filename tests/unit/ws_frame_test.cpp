@@ -155,6 +155,31 @@ TEST(WsFrameReader, SameEventsAtEverySplit) {
     EXPECT_EQ(events, want);
 }
 
+// An empty frame is reported by the call that takes its header's last byte, even
+// when the input ends there: echo-bench must see an empty message end without
+// waiting for bytes the server may never send.
+TEST(WsFrameReader, EmptyFrameReportedWithItsHeadersLastByte) {
+    bytes in = server_frame(0x01, "");
+    add(in, server_frame(0x80, ""));
+    ws_frame_reader r;
+    const auto first = r.next(in);
+    EXPECT_EQ(first.what, ws_event::kind::data);
+    EXPECT_EQ(first.used, 2U);
+    EXPECT_TRUE(first.payload.empty());
+    EXPECT_FALSE(first.message_end);
+    const auto last = r.next(std::span<const std::byte>{in}.subspan(2));
+    EXPECT_EQ(last.what, ws_event::kind::data);
+    EXPECT_EQ(last.used, 2U);
+    EXPECT_TRUE(last.message_end);
+    EXPECT_EQ(last.opcode, ws_opcode::text);
+    const auto empty_ping = server_frame(0x89, "");
+    EXPECT_EQ(r.next(std::span<const std::byte>{empty_ping}.first(1)).what,
+              ws_event::kind::progress);
+    const auto ping = r.next(std::span<const std::byte>{empty_ping}.subspan(1));
+    EXPECT_EQ(ping.what, ws_event::kind::control);
+    EXPECT_EQ(ping.used, 1U);
+}
+
 TEST(WsFrameReader, LargeFrameWithA64BitLength) {
     const std::string big(70000, 'x');
     const auto in = server_frame(0x82, big);
