@@ -80,7 +80,7 @@ void message_codec::start() {
     random_bytes(seed);
     std::memcpy(&mask_state_, seed.data(), seed.size());
     mask_state_ |= 1;  // xorshift never leaves zero
-    mid_message_ = false;
+    message_started_ = false;
     const std::string key_text = base64(key);
     expected_accept_ = websocket_accept(key_text);
     append(bytes_of("GET " + config_->http.request_target + " HTTP/1.1\r\nHost: " +
@@ -202,16 +202,17 @@ codec_verdict message_codec::on_ws_data(const core::ws_event& e,
     if (expect.in_flight() == 0 && !e.payload.empty()) {
         return {codec_fault::protocol, "a WebSocket message while none was owed"};
     }
+    // Empty fragments may stand anywhere in a message: only bytes mark its start.
     if (e.payload.size() > expect.front_left() ||
-        (mid_message_ && !e.payload.empty() && !expect.front_started())) {
+        (message_started_ && !e.payload.empty() && !expect.front_started())) {
         return {codec_fault::mismatch, "a WebSocket message longer than the " +
                                            std::to_string(expect.front_left()) +
                                            " bytes still owed of the one sent"};
     }
-    if (e.message_end && e.payload.empty() && !expect.front_started()) {
+    if (e.message_end && e.payload.empty() && !message_started_) {
         return {codec_fault::mismatch, "an empty WebSocket message (none was sent)"};
     }
-    mid_message_ = !e.message_end;
+    message_started_ = !e.message_end && (message_started_ || !e.payload.empty());
     return {};
 }
 

@@ -95,7 +95,7 @@ private:
     std::uint64_t mask_state_;
     core::ws_frame_reader frames_;
     core::http_response_reader responses_;
-    bool mid_message_ = false;  // websocket: a message's final fragment is yet to come
+    bool message_started_ = false;  // websocket: the message being received carried bytes
     bool close_sent_ = false, peer_closed_ = false;
 };
 

@@ -395,6 +395,25 @@ TEST(MessageCodec, WebSocketBoundariesAndOrderAreChecked) {
 
     o = at_every_split(config, kSizes, bytes{std::byte{0x82}, std::byte{0x81}}, pattern);
     EXPECT_EQ(o.fault, codec_fault::protocol);
+
+    // RFC 6455 lets a server fragment a message anywhere, empty fragments included: an
+    // empty first or last fragment is no boundary, while a message of empty fragments
+    // only is still an empty message, which nobody sent.
+    bytes padded;
+    add(padded, server_frame(0x02, {}));
+    add(padded, server_frame(0x80, first));
+    add(padded, server_frame(0x02, second));
+    add(padded, server_frame(0x80, {}));
+    o = at_every_split(config, kSizes, padded, pattern);
+    EXPECT_EQ(o.fault, codec_fault::none) << o.problem;
+    EXPECT_EQ(o.done, (std::vector<std::uint64_t>{0, 1}));
+
+    bytes hollow = server_frame(0x82, first);
+    add(hollow, server_frame(0x02, {}));
+    add(hollow, server_frame(0x80, {}));
+    o = at_every_split(config, kSizes, hollow, pattern);
+    EXPECT_EQ(o.fault, codec_fault::mismatch);
+    EXPECT_NE(o.problem.find("empty WebSocket message"), std::string::npos) << o.problem;
 }
 
 // A ping is answered with a masked pong of its payload; after our close, the
