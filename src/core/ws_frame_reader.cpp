@@ -10,12 +10,11 @@ namespace {
 
 bool is_control(ws_opcode op) noexcept { return (static_cast<unsigned>(op) & 0x8) != 0; }
 
-// The header's full length once its first two bytes are in.
+// The header's full length once its first two bytes are in; never a mask key, since
+// a masked frame is refused at its second byte.
 std::size_t header_length(std::byte second) noexcept {
     const auto len7 = std::to_integer<unsigned>(second) & 0x7f;
-    const std::size_t extended = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
-    const std::size_t mask = (std::to_integer<unsigned>(second) & 0x80) != 0 ? 4 : 0;
-    return 2 + extended + mask;
+    return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
 }
 
 }  // namespace
@@ -87,9 +86,6 @@ ws_event ws_frame_reader::finish_header(std::size_t used) {
     if ((first & 0x70) != 0) {
         return fail("a frame with reserved bits set (no extension was negotiated)");
     }
-    if ((second & 0x80) != 0) {
-        return fail("a masked frame from the server (RFC 6455 5.1 forbids it)");
-    }
     std::uint64_t length = second & 0x7f;
     if (length >= 126) {
         const std::size_t n = length == 126 ? 2 : 8;
@@ -107,6 +103,9 @@ ws_event ws_frame_reader::finish_header(std::size_t used) {
     case ws_opcode::pong:
         if (!frame_final_ || length > control_.size()) {
             return fail("a control frame fragmented or over 125 bytes");
+        }
+        if (frame_opcode_ == ws_opcode::close && length == 1) {
+            return fail("a close frame with a 1-byte body (RFC 6455 5.5.1: a code is 2)");
         }
         control_have_ = 0;
         break;

@@ -216,6 +216,7 @@ TEST(WsFrameReader, RefusesWhatAServerMayNotSend) {
         {server_frame(0x09, "p"), "control frame fragmented"},
         {server_frame(0x89, std::string(126, 'p')), "over 125"},
         {top_bit, "top bit"},
+        {server_frame(0x88, "\x03"), "1-byte body"},
     };
     for (const auto& c : cases) {
         const auto events = same_at_every_split(c.input);
