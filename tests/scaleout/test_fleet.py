@@ -85,6 +85,12 @@ class Backend:
         return urls
 
     def start(self):
+        # After a SIGKILL the io_uring engine's listener outlives the process for a few
+        # milliseconds (the kernel tears the ring down asynchronously, and its pending
+        # accept holds the socket), so a restart waits until the old one is gone.
+        prefix = FleetTest.topo.exec_prefix(self.role)
+        for port in (ECHO_PORT, ECHO_PORT_OPTIONAL, METRICS_PORT):
+            wait_until(lambda: not listening(prefix, port), 5, f"{self.role}: :{port} free")
         drain = ["--drain-delay", str(DRAIN_DELAY)] if DRAIN_DELAY_SUPPORTED else []
         args = [a for url in self.listeners() for a in ("--listen", url)]
         self.server = Server(*args, "--metrics", f"tcp://{self.addr}:{METRICS_PORT}",
