@@ -26,6 +26,8 @@ public:
     std::string last_reason;
 };
 
+// Declare it before the application: its pool must outlive the chunks the
+// application still holds when it is destroyed.
 class app_driver {
 public:
     explicit app_driver(std::size_t send_limit = SIZE_MAX) : send_limit_(send_limit) {}

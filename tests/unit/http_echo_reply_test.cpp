@@ -109,8 +109,8 @@ std::string run_app(const std::vector<std::string_view>& pieces, std::size_t sen
     ctx.client_port = 1234;
     ctx.listener = "http://test";
     ctx.log = &log;
-    http::http_echo_app app(config, ctx);
     echo::testing::app_driver driver(send_limit);
+    http::http_echo_app app(config, ctx);
     for (auto piece : pieces) {
         EXPECT_TRUE(app.wants_input());
         driver.feed(app, piece);

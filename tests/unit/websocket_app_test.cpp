@@ -76,8 +76,8 @@ TEST(WebsocketApp, UpgradeAndFirstFramesAtEverySplit) {
     for (std::size_t cut = 0; cut < input.size(); ++cut) {
         fixture f(ws);
         {
-            http::http_echo_app app(f.config, f.ctx);
             echo::testing::app_driver driver(cut % 2 == 0 ? SIZE_MAX : 7);
+            http::http_echo_app app(f.config, f.ctx);
             driver.feed(app, std::string_view{input}.substr(0, cut));
             driver.feed(app, std::string_view{input}.substr(cut));
             EXPECT_TRUE(app.finished()) << "cut " << cut;
@@ -103,8 +103,8 @@ TEST(WebsocketApp, UpgradeAndFirstFramesAtEverySplit) {
 
 TEST(WebsocketApp, PipelinedAnswersGoBeforeTheSwitch) {
     fixture f;
-    http::http_echo_app app(f.config, f.ctx);
     echo::testing::app_driver driver;
+    http::http_echo_app app(f.config, f.ctx);
     driver.feed(app, std::string{"GET /first?format=body HTTP/1.1\r\n\r\n"} + std::string{kUpgrade} +
                          client_frame(0x1, "x"));
     EXPECT_EQ(driver.out.rfind("HTTP/1.1 200 OK", 0), 0U) << driver.out;
@@ -137,8 +137,8 @@ TEST(WebsocketApp, RefusedUpgradesSayWhyAndClose) {
     };
     for (const auto& c : cases) {
         fixture f;
-        http::http_echo_app app(f.config, f.ctx);
         echo::testing::app_driver driver;
+        http::http_echo_app app(f.config, f.ctx);
         driver.feed(app, c.request + client_frame(0x1, "never"));
         EXPECT_EQ(driver.out.rfind(c.status, 0), 0U) << driver.out;
         const auto head_end = driver.out.find("\r\n\r\n");
@@ -155,8 +155,8 @@ TEST(WebsocketApp, RefusedUpgradesSayWhyAndClose) {
 TEST(WebsocketApp, ClosingPeerGetsADeadline) {
     fixture f;
     {
-        http::http_echo_app app(f.config, f.ctx);
         echo::testing::app_driver driver;
+        http::http_echo_app app(f.config, f.ctx);
         driver.feed(app, std::string{kUpgrade} + client_frame(0x1, "x", {.masked = false}), 100);
         const auto [head, frames] = split_answer(driver.out);
         ASSERT_EQ(frames.frames.size(), 1U);
@@ -179,8 +179,8 @@ TEST(WebsocketApp, ClosingPeerGetsADeadline) {
 // answer ends the session cleanly.
 TEST(WebsocketApp, ShutdownSaysGoingAway) {
     fixture f;
-    http::http_echo_app app(f.config, f.ctx);
     echo::testing::app_driver driver;
+    http::http_echo_app app(f.config, f.ctx);
     driver.feed(app, kUpgrade);
     driver.out.clear();
     driver.give(app, client_frame(0x1, "hi"));
@@ -205,8 +205,8 @@ TEST(WebsocketApp, ShutdownSaysGoingAway) {
 // the chunks wait, counted by held_chunks(), and go in once the send is done.
 TEST(WebsocketApp, InputWaitsWhileASendIsInFlight) {
     fixture f;
-    http::http_echo_app app(f.config, f.ctx);
     echo::testing::app_driver driver;
+    http::http_echo_app app(f.config, f.ctx);
     driver.feed(app, kUpgrade);
     driver.out.clear();
     driver.give(app, client_frame(0x1, "one"));
@@ -229,8 +229,8 @@ TEST(WebsocketApp, UnreadEchoesStopInput) {
     core::websocket_listener_settings ws;
     ws.session.output_high_water = 1024;
     fixture f(ws);
-    http::http_echo_app app(f.config, f.ctx);
     echo::testing::app_driver driver;
+    http::http_echo_app app(f.config, f.ctx);
     driver.feed(app, kUpgrade);
     const auto frame = client_frame(0x2, std::string(100, 'q'));
     int offered = 0;
