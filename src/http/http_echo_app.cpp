@@ -5,6 +5,7 @@
 
 #include "core/log_event.hpp"
 #include "core/log_safe.hpp"
+#include "core/websocket_handshake.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +45,15 @@ std::string endpoint_text(std::string_view address, std::uint16_t port) {
                                                        : fmt::format("{}:{}", address, port);
 }
 
+std::vector<core::http_header_view> header_views(const core::http_request& q) {
+    std::vector<core::http_header_view> views;
+    views.reserve(q.headers.size());
+    for (const auto& h : q.headers) {
+        views.push_back({h.name, h.value});
+    }
+    return views;
+}
+
 }  // namespace
 
 http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
@@ -69,6 +79,10 @@ void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) no
         return;
     }
     received_ += bytes->size();
+    if (successor_) {
+        successor_->on_received(std::move(bytes), now);
+        return;
+    }
     in_.push_back(std::move(bytes));
     advance(now);
 }
@@ -76,11 +90,21 @@ void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) no
 void http_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
     if (!peer_eof_) {
         peer_eof_ = true;
-        advance(now);
+        successor_ ? successor_->on_peer_eof(now) : advance(now);
+    }
+}
+
+void http_echo_app::on_shutdown(pipeline::time_ns now) noexcept {
+    if (successor_) {
+        successor_->on_shutdown(now);
     }
 }
 
 void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
+    if (successor_) {
+        successor_->on_timer(now);
+        return;
+    }
     if (delay_until_ != 0 && now >= delay_until_) {
         delay_until_ = 0;
         queued_ += delayed_;
@@ -107,7 +131,7 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
 void http_echo_app::advance(pipeline::time_ns now) noexcept {
     using state = core::http_request_reader::state;
     try {
-        while (!close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
+        while (!successor_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
             const auto st = reader_.current();
             if (st == state::ready) {
                 answer(now);
@@ -130,7 +154,7 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
                 queued_ += kContinue;
             }
         }
-        if (peer_eof_ && in_.empty() && !close_after_ && delay_until_ == 0) {
+        if (peer_eof_ && in_.empty() && !close_after_ && delay_until_ == 0 && !successor_) {
             reader_.feed_eof(now);
             if (reader_.current() == state::failed) {
                 refuse(400, over_limit::malformed, "request cut short", now);
@@ -141,7 +165,7 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
         ended_by_ = "out_of_memory";
     }
     const auto st = reader_.current();
-    const bool waiting = !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
+    const bool waiting = !successor_ && !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
                          queued() < kQueuedHigh && in_.empty() &&
                          (st == state::idle || st == state::reading);
     if (!waiting) {
@@ -156,9 +180,13 @@ void http_echo_app::answer(pipeline::time_ns now) {
     const auto& settings = config_->settings;
     request_deadline_ = 0;
     ++answered_;
-    // Here an Upgrade: websocket request would go to config_->websocket: the
-    // successor made from it gets the connection (and the bytes after this
-    // request), and this application forwards every call to it from then on.
+    if (config_->websocket) {
+        const auto views = header_views(q);
+        if (core::asks_for_websocket(views)) {
+            upgrade(views, now);
+            return;
+        }
+    }
     auto controls = core::read_controls(q, settings);
     const bool close = !q.keep_alive || controls.close ||
                        (settings.max_requests != 0 && answered_ >= settings.max_requests);
@@ -225,6 +253,56 @@ void http_echo_app::answer(pipeline::time_ns now) {
     reader_.next();
 }
 
+// The request asked for WebSocket: a valid one gets its 101 and the connection
+// goes to the successor with the bytes that came after the request (the client's
+// first frames may share its packet); any other gets 400 or 426 and a close.
+// Controls do not apply: the answer is the handshake's.
+void http_echo_app::upgrade(std::span<const core::http_header_view> views, pipeline::time_ns now) {
+    const auto& q = reader_.request();
+    const auto& ws = *config_->websocket;
+    auto handshake = core::evaluate_websocket_upgrade(
+        {.method = q.method,
+         .http_major = q.version_major,
+         .http_minor = q.version_minor,
+         .headers = views},
+        ws.settings.protocols);
+    config_->observer->count_request(handshake.status, q.method);
+    if (!handshake.accepted) {
+        ws.observer->count_refused(handshake.failure);
+        const auto body = fmt::format("websocket upgrade refused: {}\n", handshake.failure);
+        std::string out;
+        core::append_head(out, {.status = handshake.status,
+                                .content_type = "text/plain; charset=utf-8",
+                                .content_length = body.size(),
+                                .close = true});
+        // Before the head's blank line: the headers the handshake wants said.
+        out.insert(out.size() - 2, handshake.error_headers);
+        out += body;
+        log_request(handshake.status, out.size());
+        queued_ += out;
+        close_after_ = true;
+        ended_by_ = "websocket_refused";
+        return;
+    }
+    successor_ = std::make_unique<websocket_app>(
+        config_->websocket,
+        websocket_start{.peer = endpoint_text(origin_.client_address, origin_.client_port),
+                        .target = q.target,
+                        .subprotocol = handshake.subprotocol,
+                        .listener = listener_,
+                        .log = log_,
+                        .now = now});
+    log_request(101, handshake.response_head.size());
+    queued_ += handshake.response_head;
+    request_deadline_ = 0;
+    while (!in_.empty()) {
+        successor_->on_received(in_.pop_front(), now);
+    }
+    if (peer_eof_) {
+        successor_->on_peer_eof(now);
+    }
+}
+
 void http_echo_app::refuse(int status, over_limit why, std::string_view text, pipeline::time_ns) {
     const std::string body = std::string{text} + "\n";
     std::string out;
@@ -269,7 +347,7 @@ void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
 }
 
 std::span<const std::byte> http_echo_app::begin_send() noexcept {
-    if (in_flight_) {
+    if (in_flight_ || successor_sending_) {
         return {};
     }
     if (sending_at_ == sending_.size() && !queued_.empty()) {
@@ -291,12 +369,22 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
                 static_cast<std::size_t>(
                     std::min<std::uint64_t>(filler_left_, pattern.size() - filler_at_))};
     }
+    if (successor_) {
+        const auto out = successor_->begin_send();
+        successor_sending_ = !out.empty();
+        return out;
+    }
     return {};
 }
 
 void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
-    in_flight_ = false;
     sent_ += n;
+    if (successor_sending_) {
+        successor_sending_ = false;
+        successor_->on_sent(n, now);
+        return;
+    }
+    in_flight_ = false;
     if (sending_filler_) {
         filler_left_ -= n;
         filler_at_ = (filler_at_ + n) % filler_pattern().size();
@@ -307,6 +395,9 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool http_echo_app::wants_input() const noexcept {
+    if (successor_) {
+        return successor_->wants_input();
+    }
     return !peer_eof_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 &&
            queued() < kQueuedHigh;
 }
@@ -316,10 +407,16 @@ bool http_echo_app::finished() const noexcept {
     if (!idle_output() || delay_until_ != 0) {
         return false;
     }
+    if (successor_) {
+        return !successor_sending_ && successor_->finished();
+    }
     return close_after_ || (peer_eof_ && in_.empty() && reader_.current() == state::idle);
 }
 
 std::optional<pipeline::time_ns> http_echo_app::wake_at() const noexcept {
+    if (successor_) {
+        return successor_->wake_at();
+    }
     if (delay_until_ != 0 && (request_deadline_ == 0 || delay_until_ < request_deadline_)) {
         return delay_until_;
     }

@@ -866,6 +866,15 @@ void worker::begin_drain() {
     accept_retry_at_.reset();
     drain_deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(
                                          options_.drain_timeout);
+    // Applications that can say goodbye (WebSocket's 1001) say it now; their
+    // peers answer and the connections end before the drain deadline.
+    const auto now = ns_of(clock::now());
+    conns_.for_each([this, now](core::slot_id id, connection& c) {
+        if (c.app && engine_->is_open(id.pack())) {
+            c.app->on_shutdown(now);
+            c.chain ? pump_chain(id.pack(), c) : pump_app(id.pack(), c);
+        }
+    });
 }
 
 }  // namespace echo::server
