@@ -63,7 +63,7 @@ class ListenersTest(unittest.TestCase):
 
     def test_bad_listen_urls_exit_2_naming_the_url(self):
         for args, fragment in [
-            (["--listen", "http://x:1"], "--listen 'http://x:1': unknown scheme"),
+            (["--listen", "gopher://x:1"], "--listen 'gopher://x:1': unknown scheme"),
             (["--listen", "tcp://x:1?mode=0600"], "unknown option 'mode'"),
             (["--listen", "tcp://127.0.0.1:0", "--listen", "tcp://127.0.0.1:0"], "duplicate"),
             (["--listen", "tcp://127.0.0.1:0", "--port", "0"], "--listen replaces --host/--port"),
