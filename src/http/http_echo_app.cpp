@@ -3,32 +3,16 @@
 // out in request order, and a pipelining client waits in the socket, not in memory.
 #include "http/http_echo_app.hpp"
 
-#include "core/log_event.hpp"
-#include "core/log_safe.hpp"
-
-#include <fmt/format.h>
+#include "http/echo_origin_of.hpp"
+#include "http/request_log.hpp"
 
 #include <algorithm>
-#include <array>
 
 namespace echo::http {
 
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-// ?size= bodies are sent from here, so a large one costs no memory.
-const std::array<std::byte, 16 * 1024>& filler_pattern() {
-    static const auto pattern = [] {
-        std::array<std::byte, 16 * 1024> p{};
-        constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789\n";
-        for (std::size_t i = 0; i < p.size(); ++i) {
-            p[i] = static_cast<std::byte>(kAlphabet[i % kAlphabet.size()]);
-        }
-        return p;
-    }();
-    return pattern;
-}
 
 over_limit limit_of(core::http_refusal r) noexcept {
     switch (r) {
@@ -39,28 +23,16 @@ over_limit limit_of(core::http_refusal r) noexcept {
     }
 }
 
-std::string endpoint_text(std::string_view address, std::uint16_t port) {
-    return address.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", address, port)
-                                                       : fmt::format("{}:{}", address, port);
-}
-
 }  // namespace
 
 http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
                              const pipeline::app_context& context)
     : config_(std::move(config)),
+      origin_(echo_origin_of(context)),
       listener_(context.listener),
       wall_offset_ns_(context.wall_offset_ns),
       log_(context.log),
       reader_(config_->settings.limits) {
-    origin_.client_address = context.client_address;
-    origin_.client_port = context.client_port;
-    origin_.peer_address = context.peer_address;
-    origin_.peer_port = context.peer_port;
-    origin_.tls = context.tls;
-    for (const auto& [key, value] : context.stage_facts) {
-        origin_.tls_facts.emplace_back(key, value);
-    }
     request_deadline_ = context.now + config_->settings.request_timeout.count() * 1'000'000;
 }
 
@@ -162,35 +134,10 @@ void http_echo_app::answer(pipeline::time_ns now) {
     auto controls = core::read_controls(q, settings);
     const bool close = !q.keep_alive || controls.close ||
                        (settings.max_requests != 0 && answered_ >= settings.max_requests);
-    std::string body;
-    std::uint64_t filler = 0;
-    std::string_view content_type = "application/json";
-    int status = controls.status;
+    auto [status, content_type, body, filler] =
+        core::answer_of({q, origin_, config_->server, listener_, wall_offset_ns_}, controls);
     if (!controls.error.empty()) {
-        status = 400;
-        content_type = "text/plain; charset=utf-8";
-        body = controls.error + "\n";
-        controls.set_headers.clear();
-        controls.delay = {};
         config_->observer->count_refusal(over_limit::bad_control);
-    } else if (controls.size) {
-        filler = *controls.size;
-        content_type = "application/octet-stream";
-    } else if (controls.format == core::reply_format::body) {
-        content_type = "application/octet-stream";
-        if (q.body_kept) {
-            body = q.body;
-        } else {
-            status = 413;
-            content_type = "text/plain; charset=utf-8";
-            body = "format=body echoes bodies up to body_limit only\n";
-        }
-    } else {
-        if (controls.format == core::reply_format::text) {
-            content_type = "text/plain; charset=utf-8";
-        }
-        body = core::echo_document({q, origin_, config_->server, listener_, wall_offset_ns_},
-                                   controls.format);
     }
     const bool with_body = core::has_body(status, q.method);
     std::string out;
@@ -241,31 +188,13 @@ void http_echo_app::refuse(int status, over_limit why, std::string_view text, pi
     ended_by_ = name_of(why);
 }
 
-// One line per request; the target and method are the client's bytes, escaped so
-// they cannot end the line or pose as another field.
 void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
-    if (log_ == nullptr || !log_->wants_info()) {
-        return;
-    }
-    const auto& q = reader_.request();
-    const bool complete = reader_.current() == core::http_request_reader::state::ready;
-    const auto peer = endpoint_text(origin_.client_address, origin_.client_port);
-    const auto method = core::log_safe(q.method.empty() ? "-" : q.method);
-    const auto target = core::log_safe(q.target.empty() ? "-" : q.target);
-    const std::pair<std::string_view, std::string> fields[] = {
-        {"method", method}, {"target", target}, {"status", std::to_string(status)}};
-    const double ms = complete ? static_cast<double>(q.done_ns - q.started_ns) / 1e6 : 0.0;
-    const core::log_event event{.event = "request",
-                                .peer = peer,
-                                .listener = listener_,
-                                .bytes_in = q.body_size,
-                                .bytes_out = bytes_out,
-                                .duration_ms = ms,
-                                .fields = fields};
-    log_->info(event, log_->structured()
-                          ? std::string{}
-                          : fmt::format("request {} {} {} -> {} ({} bytes out)", peer, method,
-                                        target, status, bytes_out));
+    log_http_request(log_, {.request = reader_.request(),
+                            .origin = origin_,
+                            .listener = listener_,
+                            .status = status,
+                            .bytes_out = bytes_out,
+                            .complete = reader_.current() == core::http_request_reader::state::ready});
 }
 
 std::span<const std::byte> http_echo_app::begin_send() noexcept {
@@ -284,7 +213,7 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
                 sending_.size() - sending_at_};
     }
     if (filler_left_ > 0) {
-        const auto& pattern = filler_pattern();
+        const auto pattern = core::filler_pattern();
         in_flight_ = true;
         sending_filler_ = true;
         return {pattern.data() + filler_at_,
@@ -299,7 +228,7 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
     sent_ += n;
     if (sending_filler_) {
         filler_left_ -= n;
-        filler_at_ = (filler_at_ + n) % filler_pattern().size();
+        filler_at_ = (filler_at_ + n) % core::filler_pattern().size();
     } else {
         sending_at_ += n;
     }
