@@ -3,7 +3,9 @@
 // out in request order, and a pipelining client waits in the socket, not in memory.
 #include "http/http_echo_app.hpp"
 
+#include "core/h2c_upgrade_request.hpp"
 #include "http/echo_origin_of.hpp"
+#include "http/h2_echo_app.hpp"
 #include "http/request_log.hpp"
 
 #include <algorithm>
@@ -37,6 +39,10 @@ http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
 }
 
 void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept {
+    if (next_) {
+        next_->on_received(std::move(bytes), now);
+        return;
+    }
     if (!bytes || bytes->size() == 0) {
         return;
     }
@@ -46,6 +52,10 @@ void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) no
 }
 
 void http_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
+    if (next_) {
+        next_->on_peer_eof(now);
+        return;
+    }
     if (!peer_eof_) {
         peer_eof_ = true;
         advance(now);
@@ -53,6 +63,10 @@ void http_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
 }
 
 void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
+    if (next_) {
+        next_->on_timer(now);
+        return;
+    }
     if (delay_until_ != 0 && now >= delay_until_) {
         delay_until_ = 0;
         queued_ += delayed_;
@@ -78,11 +92,17 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
 
 void http_echo_app::advance(pipeline::time_ns now) noexcept {
     using state = core::http_request_reader::state;
+    if (next_) {
+        return;
+    }
     try {
         while (!close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
             const auto st = reader_.current();
             if (st == state::ready) {
                 answer(now);
+                if (next_) {
+                    return;
+                }
                 continue;
             }
             if (st == state::failed) {
@@ -128,6 +148,12 @@ void http_echo_app::answer(pipeline::time_ns now) {
     const auto& settings = config_->settings;
     request_deadline_ = 0;
     ++answered_;
+    if (settings.h2 && !origin_.tls) {
+        if (auto h2c = core::h2c_settings_of(q)) {
+            upgrade_to_h2c(std::move(*h2c), now);
+            return;
+        }
+    }
     // Here an Upgrade: websocket request would go to config_->websocket: the
     // successor made from it gets the connection (and the bytes after this
     // request), and this application forwards every call to it from then on.
@@ -197,9 +223,36 @@ void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
                             .complete = reader_.current() == core::http_request_reader::state::ready});
 }
 
+// The 101 says what follows: the rest of the request's bytes are HTTP/2 from the
+// client's preface on, and stream 1 carries this request's answer.
+void http_echo_app::upgrade_to_h2c(std::string settings, pipeline::time_ns now) {
+    queued_ += "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    const h2c_upgrade upgrade{reader_.request(), std::move(settings)};
+    auto context = app_context_of(origin_, listener_, wall_offset_ns_, log_);
+    context.now = now;
+    hand_over(std::make_unique<h2_echo_app>(config_, context, &upgrade), now);
+}
+
+void http_echo_app::hand_over(std::unique_ptr<pipeline::application> next,
+                              pipeline::time_ns now) {
+    request_deadline_ = 0;
+    next_ = std::move(next);
+    while (!in_.empty()) {
+        next_->on_received(in_.pop_front(), now);
+    }
+    if (peer_eof_) {
+        next_->on_peer_eof(now);
+    }
+}
+
 std::span<const std::byte> http_echo_app::begin_send() noexcept {
     if (in_flight_) {
         return {};
+    }
+    if (next_ && idle_output()) {
+        const auto span = next_->begin_send();
+        in_flight_ = next_in_flight_ = !span.empty();
+        return span;
     }
     if (sending_at_ == sending_.size() && !queued_.empty()) {
         sending_.clear();
@@ -225,6 +278,11 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
 
 void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
     in_flight_ = false;
+    if (next_in_flight_) {
+        next_in_flight_ = false;
+        next_->on_sent(n, now);
+        return;
+    }
     sent_ += n;
     if (sending_filler_) {
         filler_left_ -= n;
@@ -236,12 +294,18 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool http_echo_app::wants_input() const noexcept {
+    if (next_) {
+        return next_->wants_input();
+    }
     return !peer_eof_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 &&
            queued() < kQueuedHigh;
 }
 
 bool http_echo_app::finished() const noexcept {
     using state = core::http_request_reader::state;
+    if (next_) {
+        return idle_output() && next_->finished();
+    }
     if (!idle_output() || delay_until_ != 0) {
         return false;
     }
@@ -249,6 +313,9 @@ bool http_echo_app::finished() const noexcept {
 }
 
 std::optional<pipeline::time_ns> http_echo_app::wake_at() const noexcept {
+    if (next_) {
+        return next_->wake_at();
+    }
     if (delay_until_ != 0 && (request_deadline_ == 0 || delay_until_ < request_deadline_)) {
         return delay_until_;
     }

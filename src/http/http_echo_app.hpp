@@ -43,10 +43,18 @@ public:
     [[nodiscard]] bool wants_input() const noexcept override;
     [[nodiscard]] bool finished() const noexcept override;
     [[nodiscard]] std::optional<pipeline::time_ns> wake_at() const noexcept override;
-    [[nodiscard]] std::size_t held_chunks() const noexcept override { return in_.count(); }
-    [[nodiscard]] std::uint64_t bytes_received() const noexcept override { return received_; }
-    [[nodiscard]] std::uint64_t bytes_sent() const noexcept override { return sent_; }
-    [[nodiscard]] std::string_view failure() const noexcept override { return ended_by_; }
+    [[nodiscard]] std::size_t held_chunks() const noexcept override {
+        return in_.count() + (next_ ? next_->held_chunks() : 0);
+    }
+    [[nodiscard]] std::uint64_t bytes_received() const noexcept override {
+        return received_ + (next_ ? next_->bytes_received() : 0);
+    }
+    [[nodiscard]] std::uint64_t bytes_sent() const noexcept override {
+        return sent_ + (next_ ? next_->bytes_sent() : 0);
+    }
+    [[nodiscard]] std::string_view failure() const noexcept override {
+        return next_ ? next_->failure() : ended_by_;
+    }
 
     static constexpr std::size_t kQueuedHigh = 64 * 1024;
 
@@ -55,6 +63,11 @@ private:
     void answer(pipeline::time_ns now);
     void refuse(int status, over_limit why, std::string_view text, pipeline::time_ns now);
     void log_request(int status, std::uint64_t bytes_out);
+    // After a 101 the connection belongs to `next` (h2c; WebSocket may follow):
+    // it gets the bytes read past the request, what is queued here goes out
+    // first, then every call is forwarded.
+    void hand_over(std::unique_ptr<pipeline::application> next, pipeline::time_ns now);
+    void upgrade_to_h2c(std::string settings, pipeline::time_ns now);
     [[nodiscard]] std::size_t queued() const noexcept {
         return queued_.size() + sending_.size() - sending_at_;
     }
@@ -87,6 +100,8 @@ private:
     bool sending_filler_ = false;
     bool close_after_ = false;   // close once everything queued has gone
     bool peer_eof_ = false;
+    std::unique_ptr<pipeline::application> next_;  // the application handed over to
+    bool next_in_flight_ = false;                   // the send in flight is next_'s
 };
 
 }  // namespace echo::http

@@ -1,4 +1,5 @@
-"""The HTTP echo over HTTP/2 on the real binary: curl with prior knowledge over http://, curl over https:// through ALPN h2 (and the user's alpn= kept,
+"""The HTTP echo over HTTP/2 on the real binary: curl with prior knowledge and by
+Upgrade over http://, curl over https:// through ALPN h2 (and the user's alpn= kept,
 h2=0), nghttp with concurrent streams and a POST body, a short h2load run with no
 errors, and hostile raw-socket clients (streams never read, rapid resets) beside an
 honest one whose latency stays bounded."""
@@ -93,6 +94,16 @@ class Http2Test(unittest.TestCase):
             body, version = curl("--http1.1", f"http://127.0.0.1:{server.port}/one")
             self.assertEqual((version, json.loads(body)["version"]), ("1.1", "HTTP/1.1"))
             server.wait_log("request")
+
+    def test_upgrade_h2c(self):
+        with http_server() as server:
+            body, version = curl("--http2", f"http://127.0.0.1:{server.port}/up?x=1")
+            self.assertEqual(version, "2")
+            doc = json.loads(body)
+            self.assertEqual(doc["path"], "/up")
+            # The request that asked for the upgrade arrived as HTTP/1.1, and says so.
+            self.assertEqual(doc["version"], "HTTP/1.1")
+            self.assertIn("h2c", [v for n, v in doc["headers"] if n.lower() == "upgrade"])
 
     def test_https_offers_h2_by_alpn_and_keeps_a_chosen_alpn(self):
         with tempfile.TemporaryDirectory() as d:

@@ -61,6 +61,35 @@ std::int32_t h2_client::request(std::string_view method, std::string_view path,
     return id;
 }
 
+std::string h2_client::upgrade_request(std::string_view path) {
+    std::uint8_t payload[64];
+    const nghttp2_settings_entry entries[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100}};
+    const auto n = nghttp2_pack_settings_payload(payload, sizeof payload, entries, 1);
+    if (n < 0 || nghttp2_session_upgrade2(session_, payload, static_cast<std::size_t>(n), 0,
+                                          nullptr) != 0) {
+        throw std::runtime_error("nghttp2 client upgrade");
+    }
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string encoded;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (ssize_t i = 0; i < n; ++i) {
+        bits = bits << 8 | payload[i];
+        count += 8;
+        while (count >= 6) {
+            count -= 6;
+            encoded += kAlphabet[bits >> count & 63];
+        }
+    }
+    if (count > 0) {
+        encoded += kAlphabet[bits << (6 - count) & 63];
+    }
+    return "GET " + std::string{path} +
+           " HTTP/1.1\r\nHost: test\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+           "Upgrade: h2c\r\nHTTP2-Settings: " + encoded + "\r\n\r\n";
+}
+
 std::string h2_client::take_output() {
     std::string out;
     for (;;) {

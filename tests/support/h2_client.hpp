@@ -35,6 +35,8 @@ public:
     std::int32_t request(std::string_view method, std::string_view path,
                          std::vector<std::pair<std::string, std::string>> extra = {},
                          std::string body = {});
+    // An HTTP/1.1 GET asking to go on as h2c; its answer arrives on stream 1.
+    [[nodiscard]] std::string upgrade_request(std::string_view path);
     // Bytes the client wants to send now (the preface comes with the first).
     [[nodiscard]] std::string take_output();
     // The server's bytes; false when the client session refused them.

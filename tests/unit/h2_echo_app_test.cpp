@@ -283,6 +283,40 @@ TEST(H2EchoApp, AStreamThatNeverEndsGets408) {
     EXPECT_NE(out.find("request not complete"), std::string::npos);
 }
 
+// Upgrade: h2c: a 101, then HTTP/2 with the request answered on stream 1, at
+// every split of the HTTP/1.1 request and the client's preface behind it.
+TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
+    std::string whole;
+    for (std::size_t cut = 0; cut < 400; ++cut) {
+        h2_server server(echo_config(), true, 64);
+        h2_client client;
+        std::string bytes = client.upgrade_request("/up?format=text");
+        if (cut >= bytes.size()) {
+            break;
+        }
+        bytes += client.take_output();
+        server.give(std::string_view{bytes}.substr(0, cut));
+        std::string out = server.drain(7);
+        server.give(std::string_view{bytes}.substr(cut));
+        out += server.drain(7);
+        const std::string k101 =
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+        ASSERT_EQ(out.substr(0, k101.size()), k101) << "cut at " << cut;
+        ASSERT_TRUE(client.feed(std::string_view{out}.substr(k101.size())));
+        client.request("GET", "/second");
+        server.converse(client);
+        ASSERT_EQ(client.responses[1].status, 200);
+        EXPECT_NE(client.responses[1].body.find("GET /up?format=text HTTP/1.1\n"), std::string::npos)
+            << client.responses[1].body;
+        EXPECT_EQ(client.responses[3].status, 200);
+        EXPECT_NE(client.responses[3].body.find("\"version\":\"HTTP/2\""), std::string::npos);
+        if (cut == 0) {
+            whole = summary(client);
+        }
+        ASSERT_EQ(summary(client), whole) << "cut at " << cut;
+    }
+}
+
 TEST(H2EchoApp, NotAPrefaceIsHttp1) {
     h2_server server(echo_config(), true);
     server.give("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
