@@ -308,9 +308,9 @@ h2_echo_app::h2_echo_app(std::shared_ptr<const http_echo_config> config,
     }
     if (upgrade != nullptr) {
         const bool head = upgrade->request.method == "HEAD";
-        if (nghttp2_session_upgrade2(session_.get(),
-                                     reinterpret_cast<const std::uint8_t*>(upgrade->settings.data()),
-                                     upgrade->settings.size(), head ? 1 : 0, nullptr) != 0) {
+        const auto* payload = reinterpret_cast<const std::uint8_t*>(upgrade->settings.data());
+        if (nghttp2_session_upgrade2(session_.get(), payload, upgrade->settings.size(),
+                                     head ? 1 : 0, nullptr) != 0) {
             fail("bad_http2_settings");
         } else {
             auto& s = streams_[1];
@@ -351,7 +351,7 @@ void h2_echo_app::on_timer(pipeline::time_ns now) noexcept {
                 s.due = 0;
                 submit(id, s);
             }
-            if (s.deadline != 0 && now >= s.deadline) {
+            if (s.deadline != 0 && now >= s.deadline && !s.answered) {
                 s.deadline = 0;
                 refuse(id, s, 408, over_limit::request_timeout,
                        "request not complete within request_timeout");
@@ -537,6 +537,7 @@ void h2_echo_app::answer(std::int32_t id, stream& s) {
 void h2_echo_app::refuse(std::int32_t id, stream& s, int status, over_limit why,
                          std::string_view text) {
     s.answered = true;
+    s.deadline = 0;  // what still arrives on it is dropped, however long it takes
     s.status = status;
     s.content_type = "text/plain; charset=utf-8";
     s.body = std::string{text} + "\n";

@@ -215,12 +215,13 @@ void http_echo_app::refuse(int status, over_limit why, std::string_view text, pi
 }
 
 void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
+    using state = core::http_request_reader::state;
     log_http_request(log_, {.request = reader_.request(),
                             .origin = origin_,
                             .listener = listener_,
                             .status = status,
                             .bytes_out = bytes_out,
-                            .complete = reader_.current() == core::http_request_reader::state::ready});
+                            .complete = reader_.current() == state::ready});
 }
 
 // The 101 says what follows: the rest of the request's bytes are HTTP/2 from the

@@ -150,7 +150,8 @@ class Http2Test(unittest.TestCase):
             self.assertIn("x-test: yes", head)
             body, _ = curl("--http2-prior-knowledge", f"{base}/?size=100000")
             self.assertEqual(len(body), 100000)
-            body, _ = curl("--http2-prior-knowledge", "--data-binary", "raw", f"{base}/?format=body")
+            body, _ = curl("--http2-prior-knowledge", "--data-binary", "raw",
+                           f"{base}/?format=body")
             self.assertEqual(body, b"raw")
             start = time.monotonic()
             curl("--http2-prior-knowledge", f"{base}/?delay=300ms")

@@ -102,8 +102,9 @@ struct h2_server {
 std::string summary(const h2_client& c) {
     std::string out;
     for (const auto& [id, r] : c.responses) {
-        out += std::to_string(id) + " " + std::to_string(r.status) + " " + r.header("content-type") +
-               " " + r.header("x-set") + " " + std::to_string(r.body.size()) + "\n" + r.body + "\n";
+        out += std::to_string(id) + " " + std::to_string(r.status) + " " +
+               r.header("content-type") + " " + r.header("x-set") + " " +
+               std::to_string(r.body.size()) + "\n" + r.body + "\n";
     }
     return out;
 }
@@ -306,8 +307,8 @@ TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
         client.request("GET", "/second");
         server.converse(client);
         ASSERT_EQ(client.responses[1].status, 200);
-        EXPECT_NE(client.responses[1].body.find("GET /up?format=text HTTP/1.1\n"), std::string::npos)
-            << client.responses[1].body;
+        const auto& first = client.responses[1].body;
+        EXPECT_NE(first.find("GET /up?format=text HTTP/1.1\n"), std::string::npos) << first;
         EXPECT_EQ(client.responses[3].status, 200);
         EXPECT_NE(client.responses[3].body.find("\"version\":\"HTTP/2\""), std::string::npos);
         if (cut == 0) {
@@ -377,8 +378,8 @@ TEST(H2EchoApp, AnswersHeldPastTheBoundRefuseNewStreams) {
                                       h2_get_block("/"));
         for (std::size_t at = 0; at < body.size(); at += 16000) {
             const auto piece = std::string_view{body}.substr(at, 16000);
-            frames += h2_frame(NGHTTP2_DATA, at + 16000 >= body.size() ? NGHTTP2_FLAG_END_STREAM : 0,
-                               id, piece);
+            const bool last = at + 16000 >= body.size();
+            frames += h2_frame(NGHTTP2_DATA, last ? NGHTTP2_FLAG_END_STREAM : 0, id, piece);
         }
         server.give(frames);
         const auto out = server.drain();
