@@ -87,7 +87,6 @@ private:
     std::size_t sending_at_ = 0;
     std::uint64_t filler_left_ = 0;  // ?size= bytes still to send after queued bytes
     std::size_t filler_at_ = 0;      // where in the pattern the next filler byte is
-    std::size_t in_flight_size_ = 0;
     std::string delayed_;   // an answer waiting for delay_until_
     std::uint64_t delayed_filler_ = 0;
     pipeline::time_ns delay_until_ = 0;
