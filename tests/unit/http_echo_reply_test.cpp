@@ -117,8 +117,8 @@ std::string run_app(const std::vector<std::string_view>& pieces, std::size_t sen
     ctx.client_port = 1234;
     ctx.listener = "http://test";
     ctx.log = &log;
+    core::chunk_pool pool(64, 4);  // outlives the app, which may still hold its chunks
     http::http_echo_app app(config, ctx);
-    core::chunk_pool pool(64, 4);
     std::string out;
     const auto drain = [&] {
         for (int i = 0; i < 100000; ++i) {
