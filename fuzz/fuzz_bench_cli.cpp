@@ -42,6 +42,15 @@ void check_config(const echo::loadgen::bench_config& c) {
         require(c.target.scheme != "udp" || (s >= core::kMessageHeader && s <= 65507),
                 "a udp size fits one datagram");
     }
+    const bool web = !c.target.application.empty();
+    require(web || (c.http.request_target == "/?format=body" && c.http.verify_body),
+            "HTTP options only with an http target");
+    require(!c.ws_text || c.target.application == "ws", "--ws-text only with a ws target");
+    require(!web || c.http.request_target.starts_with('/'), "a request target starts with '/'");
+    for (const char ch : c.http.request_target) {
+        require(ch > 0x20 && ch < 0x7f, "the request target cannot split a request line");
+    }
+    require(!web || c.hogs == 0, "no hogs on http/ws targets");
     const auto again = core::parse_target_url(c.target.to_string());
     require(std::holds_alternative<core::target_url>(again), "the target parses again");
     require(c.command_line.starts_with("echo-bench"), "the command line is kept");

@@ -96,6 +96,16 @@ void check_http(const core::listen_url& url, std::string_view text) {
     require(h.limits.max_headers >= 1 && h.limits.max_head >= 64, "head limits are usable");
     require(h.request_timeout.count() >= 1 && h.request_timeout.count() <= 3'600'000,
             "request_timeout is 1 ms-1 h");
+    const auto& ws = h.websocket;
+    require(ws.session.max_message >= 1 && ws.session.max_message <= core::kMaxWebsocketMessageCap,
+            "ws_max_message is 1 B-64 MiB");
+    require(ws.protocols.size() <= core::kMaxWebsocketProtocols, "at most 16 ws_protocols");
+    for (std::size_t i = 0; i < ws.protocols.size(); ++i) {
+        require(core::is_http_token(ws.protocols[i]), "a subprotocol is a token (no CR, LF, space)");
+        for (std::size_t j = 0; j < i; ++j) {
+            require(ws.protocols[i] != ws.protocols[j], "a subprotocol is listed once");
+        }
+    }
 }
 
 void check_one(std::string_view text) {

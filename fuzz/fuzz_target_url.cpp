@@ -14,7 +14,8 @@ namespace core = echo::core;
 
 bool same_target(const core::target_url& a, const core::target_url& b) {
     return a.scheme == b.scheme && a.host == b.host && a.port == b.port && a.path == b.path &&
-           a.abstract == b.abstract && a.tls == b.tls;
+           a.abstract == b.abstract && a.tls == b.tls && a.application == b.application &&
+           a.resource == b.resource;
 }
 
 }  // namespace
@@ -35,6 +36,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(!t.host.empty() && t.port != 0, "tcp/udp have a host and a port 1-65535");
         require(t.path.empty() && !t.abstract, "tcp/udp have no path");
         require(!t.tls || t.scheme == "tcp", "TLS runs over tcp or unix, never udp");
+    }
+    require(t.application.empty() || t.application == "http" || t.application == "ws",
+            "the application is none, http or ws");
+    require(t.application.empty() || t.scheme == "tcp", "http and ws run over tcp");
+    require(t.resource.empty() || !t.application.empty(), "only http and ws have a request target");
+    if (!t.resource.empty()) {
+        require(t.resource.front() == '/' && t.resource.size() <= core::kMaxResource,
+                "a request target starts with '/' and is bounded");
+        for (const char ch : t.resource) {
+            require(ch > 0x20 && ch < 0x7f && ch != '#',
+                    "a request target is visible ASCII without '#': it cannot split a request line");
+        }
     }
     const auto written = t.to_string();
     auto again = core::parse_target_url(written);

@@ -50,7 +50,7 @@ void echo_expectation::on_sent(std::size_t n) noexcept {
 
 echo_expectation::verdict echo_expectation::check_front(std::span<const std::byte> part) {
     const entry& e = at(popped_);
-    const std::size_t bad = pattern_->first_mismatch(e.id, e.header, recv_offset_, part);
+    const std::size_t bad = pattern_->first_mismatch(e.id, e.header, recv_offset_, part, keep_);
     if (bad == part.size()) {
         return {};
     }

@@ -26,8 +26,11 @@ public:
         std::string problem;  // set when !ok: which message, which byte
     };
 
-    echo_expectation(const message_pattern& pattern, std::uint32_t conn) noexcept
-        : pattern_(&pattern), conn_(conn) {}
+    // `keep` is ANDed into every expected byte: 0x7f when the bytes were sent in their
+    // 7-bit form (WebSocket text must be UTF-8).
+    echo_expectation(const message_pattern& pattern, std::uint32_t conn,
+                     std::byte keep = std::byte{0xff}) noexcept
+        : pattern_(&pattern), conn_(conn), keep_(keep) {}
 
     // Queues message `seq` of `size` bytes (>= 1) for sending.
     void push(std::uint64_t seq, std::uint32_t size, std::int64_t sent_ns);
@@ -42,7 +45,19 @@ public:
     template <class Done>
     verdict on_received(std::span<const std::byte> got, Done&& done);
 
+    // The oldest message counts as echoed without its bytes being looked at: the peer
+    // answered it in another way (an HTTP status-only check). Needs in_flight() > 0.
+    template <class Done>
+    void answer_front(Done&& done);
+
     [[nodiscard]] std::size_t in_flight() const noexcept { return pushed_ - popped_; }
+    // Bytes still to come of the oldest message, 0 when none is owed; and whether
+    // some of it came already. A framed echo (a WebSocket message, an HTTP body) must
+    // start at a message's start and end at its end.
+    [[nodiscard]] std::size_t front_left() const noexcept {
+        return in_flight() > 0 ? at(popped_).id.size - recv_offset_ : 0;
+    }
+    [[nodiscard]] bool front_started() const noexcept { return recv_offset_ > 0; }
     [[nodiscard]] bool all_sent() const noexcept { return send_index_ == pushed_; }
 
 private:
@@ -59,6 +74,7 @@ private:
 
     const message_pattern* pattern_;
     std::uint32_t conn_;
+    std::byte keep_;
     std::vector<entry> ring_;  // power-of-two size; grows, never per message
     std::uint64_t pushed_ = 0;
     std::uint64_t popped_ = 0;
@@ -94,6 +110,16 @@ echo_expectation::verdict echo_expectation::on_received(std::span<const std::byt
         }
     }
     return {};
+}
+
+template <class Done>
+void echo_expectation::answer_front(Done&& done) {
+    const entry& e = at(popped_);
+    received_bytes_ += e.id.size - recv_offset_;
+    const completion c{e.id.seq, e.id.size, e.sent_ns};
+    ++popped_;
+    recv_offset_ = 0;
+    done(c);
 }
 
 }  // namespace echo::core

@@ -1,5 +1,6 @@
 // body_limit, max_body, max_headers, max_head, request_timeout, max_requests,
-// max_response, controls, h2. Caps keep a typo from turning a limit off.
+// max_response, controls, h2, and the WebSocket echo's ws_ keys. Caps keep a typo
+// from turning a limit off.
 #include "core/http_settings.hpp"
 
 #include "core/seconds_value.hpp"
@@ -66,7 +67,7 @@ std::optional<std::string> take_http_key(std::string_view key, std::string_view 
         (key == "h2" ? out.h2 : out.controls) = value == "1";
         return std::string{};
     }
-    return std::nullopt;
+    return take_websocket_key(key, value, out.websocket);
 }
 
 std::optional<std::string> finish_http_settings(const http_settings& s) {

@@ -1,9 +1,10 @@
 // What an http:// or https:// listener asks of its HTTP echo, parsed from its URL
 // keys: the request limits, the response bound, the request deadline, and
-// whether clients may steer the answer (controls).
+// whether clients may steer the answer (controls), and the WebSocket echo's keys.
 #pragma once
 
 #include "core/http_limits.hpp"
+#include "core/websocket_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,9 @@ struct http_settings {
     bool controls = true;  // ?status ?size ?close ?delay X-Echo-Set-Header; controls=0 off
     // HTTP/2 beside HTTP/1.x: ALPN h2 over TLS, h2c by prior knowledge or Upgrade; h2=0 off.
     bool h2 = true;
+    // The WebSocket echo an Upgrade: websocket request gets (ws_ keys); controls=0
+    // leaves it on: it is the listener's service, not a client's control.
+    websocket_listener_settings websocket;
 };
 
 // Takes one URL key of an HTTP listener. Returns nullopt when the key is not an

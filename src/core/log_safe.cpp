@@ -4,13 +4,16 @@
 
 namespace echo::core {
 
-std::string log_safe(std::string_view text) {
+namespace {
+
+template <class Keep>
+std::string escaped(std::string_view text, Keep keep) {
     constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(text.size());
     for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ',') {
+        if (keep(c)) {
             out += ch;
         } else {
             out += "\\x";
@@ -19,6 +22,18 @@ std::string log_safe(std::string_view text) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string log_safe(std::string_view text) {
+    return escaped(text, [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ',';
+    });
+}
+
+std::string one_line(std::string_view text) {
+    return escaped(text, [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
 }
 
 }  // namespace echo::core

@@ -12,4 +12,9 @@ namespace echo::core {
 // \xHH. The result is ASCII, so the JSON log stays valid UTF-8 too.
 [[nodiscard]] std::string log_safe(std::string_view text);
 
+// A message that quotes the user's input (an environment value, a config key) kept
+// to one terminal line: control bytes (C0, DEL) become \xHH, everything else passes,
+// so spaces and UTF-8 names stay readable.
+[[nodiscard]] std::string one_line(std::string_view text);
+
 }  // namespace echo::core

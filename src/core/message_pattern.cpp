@@ -26,7 +26,15 @@ void put_le(std::byte* at, std::uint64_t v, std::size_t n) noexcept {
     }
 }
 
-std::size_t mismatch_at(const std::byte* want, const std::byte* got, std::size_t n) noexcept {
+std::size_t mismatch_at(const std::byte* want, const std::byte* got, std::size_t n,
+                        std::byte keep) noexcept {
+    if (keep != std::byte{0xff}) {
+        return static_cast<std::size_t>(
+            std::mismatch(want, want + n, got,
+                          [keep](std::byte w, std::byte g) { return (w & keep) == g; })
+                .first -
+            want);
+    }
     if (std::memcmp(want, got, n) == 0) {
         return n;
     }
@@ -70,12 +78,13 @@ std::span<const std::byte> message_pattern::body(const message_id& id) const noe
 
 std::size_t message_pattern::first_mismatch(const message_id& id, const message_header& header,
                                              std::size_t offset,
-                                             std::span<const std::byte> got) const noexcept {
+                                             std::span<const std::byte> got,
+                                             std::byte keep) const noexcept {
     const std::size_t hlen = header_length(id);
     std::size_t done = 0;
     if (offset < hlen) {
         const std::size_t n = std::min(hlen - offset, got.size());
-        const std::size_t at = mismatch_at(header.data() + offset, got.data(), n);
+        const std::size_t at = mismatch_at(header.data() + offset, got.data(), n, keep);
         if (at < n) {
             return at;
         }
@@ -86,7 +95,7 @@ std::size_t message_pattern::first_mismatch(const message_id& id, const message_
         return got.size();
     }
     const std::byte* want = body(id).data() + (offset + done - hlen);
-    return done + mismatch_at(want, got.data() + done, rest);
+    return done + mismatch_at(want, got.data() + done, rest, keep);
 }
 
 }  // namespace echo::core

@@ -36,12 +36,13 @@ public:
     // The rest of the message: size - header_length bytes, borrowed from the pool.
     [[nodiscard]] std::span<const std::byte> body(const message_id& id) const noexcept;
 
-    // Compares `got` with the message's bytes from `offset` on; returns the index in
-    // `got` of the first difference, or got.size() when all match. The caller keeps
+    // Compares `got` with the message's bytes from `offset` on, each ANDed with `keep`
+    // (0x7f: the 7-bit form sent as WebSocket text); returns the index in `got` of the
+    // first difference, or got.size() when all match. The caller keeps
     // offset + got.size() <= id.size.
     [[nodiscard]] std::size_t first_mismatch(const message_id& id, const message_header& header,
-                                             std::size_t offset,
-                                             std::span<const std::byte> got) const noexcept;
+                                             std::size_t offset, std::span<const std::byte> got,
+                                             std::byte keep = std::byte{0xff}) const noexcept;
 
 private:
     std::vector<std::byte> pool_;

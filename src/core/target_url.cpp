@@ -1,7 +1,9 @@
 // Strict on purpose: a typo in a target should fail before any load is generated.
 #include "core/target_url.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace echo::core {
 
@@ -11,15 +13,48 @@ url_error bad(std::string_view url, std::string_view why) {
     return {"bad target '" + std::string{url} + "': " + std::string{why}};
 }
 
+// The schemes that name a transport and the application carried over it.
+struct scheme_meaning {
+    std::string_view name;
+    std::string_view transport;
+    bool tls;
+    std::string_view application;
+};
+constexpr scheme_meaning kSchemes[] = {
+    {"tcp", "tcp", false, ""},   {"udp", "udp", false, ""},    {"tls", "tcp", true, ""},
+    {"http", "tcp", false, "http"}, {"https", "tcp", true, "http"},
+    {"ws", "tcp", false, "ws"},  {"wss", "tcp", true, "ws"},
+};
+
+// A request target written into a request line as it is: visible ASCII only, so no
+// space, CR or LF can split the line, and no fragment (never sent to a server).
+bool valid_resource(std::string_view r) {
+    if (!r.starts_with('/') || r.size() > kMaxResource) {
+        return false;
+    }
+    for (const char ch : r) {
+        if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string target_url::to_string() const {
     if (scheme == "unix") {
         return std::string{tls ? "unix+tls:" : "unix:"} + (abstract ? "@" : "") + path;
     }
+    std::string name = scheme;
+    for (const auto& s : kSchemes) {
+        if (s.transport == scheme && s.tls == tls && s.application == application) {
+            name = s.name;
+        }
+    }
     const bool v6 = host.find(':') != std::string::npos;
-    return (tls ? std::string{"tls"} : scheme) + "://" + (v6 ? "[" : "") + host + (v6 ? "]" : "") + ":" +
-           std::to_string(port);
+    return name + "://" + (v6 ? "[" : "") + host + (v6 ? "]" : "") + ":" + std::to_string(port) +
+           resource;
 }
 
 std::variant<target_url, url_error> parse_target_url(std::string_view url) {
@@ -37,19 +72,33 @@ std::variant<target_url, url_error> parse_target_url(std::string_view url) {
     }
     const auto sep = url.find("://");
     if (sep == std::string_view::npos) {
-        return bad(url, "expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or unix:/path");
+        return bad(url, "expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, "
+                        "http(s)://HOST:PORT, ws(s)://HOST:PORT or unix:/path");
     }
-    t.scheme = std::string{url.substr(0, sep)};
-    // TLS is a layer over a stream transport, so the scheme keeps naming the transport.
-    if (t.scheme == "tls") {
-        t.scheme = "tcp";
-        t.tls = true;
+    const std::string_view name = url.substr(0, sep);
+    const auto* meaning = std::find_if(std::begin(kSchemes), std::end(kSchemes),
+                                       [&](const scheme_meaning& s) { return s.name == name; });
+    if (meaning == std::end(kSchemes)) {
+        return bad(url, "unsupported scheme '" + std::string{name} +
+                            "' (supported: tcp, tls, udp, http, https, ws, wss, unix, unix+tls)");
     }
-    if (t.scheme != "tcp" && t.scheme != "udp") {
-        return bad(url, "unsupported scheme '" + t.scheme +
-                            "' (supported: tcp, tls, udp, unix, unix+tls)");
-    }
+    // TLS and the application are layers over a stream transport, so the scheme keeps
+    // naming the transport.
+    t.scheme = meaning->transport;
+    t.tls = meaning->tls;
+    t.application = meaning->application;
     std::string_view rest = url.substr(sep + 3);
+    if (!t.application.empty()) {
+        const auto slash = rest.find('/');
+        if (slash != std::string_view::npos) {
+            t.resource = std::string{rest.substr(slash)};
+            rest = rest.substr(0, slash);
+            if (!valid_resource(t.resource)) {
+                return bad(url, "the request target after the port is /PATH?QUERY in visible "
+                                "ASCII, without '#', at most 4096 bytes");
+            }
+        }
+    }
     std::string_view port_text;
     if (rest.starts_with('[')) {
         const auto close = rest.find(']');

@@ -3,6 +3,8 @@
 // speak), then the key and the subprotocol offer.
 #include "core/websocket_handshake.hpp"
 
+#include "core/websocket_settings.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -27,14 +29,6 @@ std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
-}
-
-bool is_token(std::string_view s) noexcept {
-    constexpr std::string_view kPunctuation = "!#$%&'*+-.^_`|~";
-    return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-        return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z') ||
-               kPunctuation.find(c) != std::string_view::npos;
-    });
 }
 
 // Calls `each` on every non-empty element of the comma lists of every `name`
@@ -130,7 +124,7 @@ websocket_handshake evaluate_websocket_upgrade(const websocket_upgrade_request& 
     std::string_view chosen;
     bool malformed_offer = false;
     any_list_element(headers, "sec-websocket-protocol", [&](std::string_view offer) {
-        if (!is_token(offer)) return malformed_offer = true;
+        if (!is_http_token(offer)) return malformed_offer = true;
         if (!chosen.empty()) return false;
         for (const auto& p : protocols) {
             if (p == "*" || p == offer) chosen = offer;

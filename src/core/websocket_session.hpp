@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/utf8_validator.hpp"
+#include "core/websocket_settings.hpp"
 
 #include <array>
 #include <cstddef>
@@ -16,20 +17,6 @@ struct wslay_frame_context;
 struct wslay_frame_iocb;
 
 namespace echo::core {
-
-struct websocket_settings {
-    // The largest message reassembled (with echo_frames: the largest frame), the
-    // payload one peer can make the session hold; beyond it the session closes
-    // with 1009.
-    std::size_t max_message = 1 << 20;
-    // ws_frames=1: each data frame comes back as its own frame (continuations stay
-    // continuations, FIN as sent) once all of it has arrived, instead of one frame
-    // per reassembled message. Frames are only ever written whole, so a pong or
-    // close between two fragments is still a valid stream.
-    bool echo_frames = false;
-    // The session stops taking input while this much output waits to be sent.
-    std::size_t output_high_water = 64 * 1024;
-};
 
 // open: echoing. closing: the session sent a close (an error, or close()) and
 // reads, discarding, until the peer's close. closed: nothing more will be read;

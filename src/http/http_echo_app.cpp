@@ -4,9 +4,12 @@
 #include "http/http_echo_app.hpp"
 
 #include "core/h2c_upgrade_request.hpp"
+#include "core/websocket_handshake.hpp"
 #include "http/echo_origin_of.hpp"
 #include "http/h2_echo_app.hpp"
 #include "http/request_log.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -25,6 +28,15 @@ over_limit limit_of(core::http_refusal r) noexcept {
     }
 }
 
+std::vector<core::http_header_view> header_views(const core::http_request& q) {
+    std::vector<core::http_header_view> views;
+    views.reserve(q.headers.size());
+    for (const auto& h : q.headers) {
+        views.push_back({h.name, h.value});
+    }
+    return views;
+}
+
 }  // namespace
 
 http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
@@ -39,32 +51,34 @@ http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
 }
 
 void http_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept {
-    if (next_) {
-        next_->on_received(std::move(bytes), now);
-        return;
-    }
     if (!bytes || bytes->size() == 0) {
         return;
     }
     received_ += bytes->size();
+    if (successor_) {
+        successor_->on_received(std::move(bytes), now);
+        return;
+    }
     in_.push_back(std::move(bytes));
     advance(now);
 }
 
 void http_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
-    if (next_) {
-        next_->on_peer_eof(now);
-        return;
-    }
     if (!peer_eof_) {
         peer_eof_ = true;
-        advance(now);
+        successor_ ? successor_->on_peer_eof(now) : advance(now);
+    }
+}
+
+void http_echo_app::on_shutdown(pipeline::time_ns now) noexcept {
+    if (successor_) {
+        successor_->on_shutdown(now);
     }
 }
 
 void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
-    if (next_) {
-        next_->on_timer(now);
+    if (successor_) {
+        successor_->on_timer(now);
         return;
     }
     if (delay_until_ != 0 && now >= delay_until_) {
@@ -92,7 +106,7 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
 
 void http_echo_app::advance(pipeline::time_ns now) noexcept {
     using state = core::http_request_reader::state;
-    if (next_) {
+    if (successor_) {
         return;
     }
     try {
@@ -100,8 +114,8 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
             const auto st = reader_.current();
             if (st == state::ready) {
                 answer(now);
-                if (next_) {
-                    return;
+                if (successor_) {
+                    return;  // hand_over() gave it the bytes and cleared the deadline
                 }
                 continue;
             }
@@ -148,15 +162,21 @@ void http_echo_app::answer(pipeline::time_ns now) {
     const auto& settings = config_->settings;
     request_deadline_ = 0;
     ++answered_;
+    // A request may name both upgrades; a valid h2c one is taken first, as it
+    // cannot fail where a WebSocket handshake can.
     if (settings.h2 && !origin_.tls) {
         if (auto h2c = core::h2c_settings_of(q)) {
             upgrade_to_h2c(std::move(*h2c), now);
             return;
         }
     }
-    // Here an Upgrade: websocket request would go to config_->websocket: the
-    // successor made from it gets the connection (and the bytes after this
-    // request), and this application forwards every call to it from then on.
+    if (config_->websocket) {
+        const auto views = header_views(q);
+        if (core::asks_for_websocket(views)) {
+            upgrade_to_websocket(views, now);
+            return;
+        }
+    }
     auto controls = core::read_controls(q, settings);
     const bool close = !q.keep_alive || controls.close ||
                        (settings.max_requests != 0 && answered_ >= settings.max_requests);
@@ -198,6 +218,49 @@ void http_echo_app::answer(pipeline::time_ns now) {
     reader_.next();
 }
 
+// The request asked for WebSocket: a valid one gets its 101 and the connection
+// goes to the WebSocket echo; any other gets 400 or 426 and a close. Controls do
+// not apply: the answer is the handshake's.
+void http_echo_app::upgrade_to_websocket(std::span<const core::http_header_view> views, pipeline::time_ns now) {
+    const auto& q = reader_.request();
+    const auto& ws = *config_->websocket;
+    auto handshake = core::evaluate_websocket_upgrade(
+        {.method = q.method,
+         .http_major = q.version_major,
+         .http_minor = q.version_minor,
+         .headers = views},
+        ws.settings.protocols);
+    config_->observer->count_request(handshake.status, q.method);
+    if (!handshake.accepted) {
+        ws.observer->count_refused(handshake.failure);
+        const auto body = fmt::format("websocket upgrade refused: {}\n", handshake.failure);
+        std::string out;
+        core::append_head(out, {.status = handshake.status,
+                                .content_type = "text/plain; charset=utf-8",
+                                .content_length = body.size(),
+                                .close = true});
+        // Before the head's blank line: the headers the handshake wants said.
+        out.insert(out.size() - 2, handshake.error_headers);
+        out += body;
+        log_request(handshake.status, out.size());
+        queued_ += out;
+        close_after_ = true;
+        ended_by_ = "websocket_refused";
+        return;
+    }
+    log_request(101, handshake.response_head.size());
+    queued_ += handshake.response_head;
+    hand_over(std::make_unique<websocket_app>(
+                  config_->websocket,
+                  websocket_start{.peer = endpoint_text(origin_.client_address, origin_.client_port),
+                                  .target = q.target,
+                                  .subprotocol = handshake.subprotocol,
+                                  .listener = listener_,
+                                  .log = log_,
+                                  .now = now}),
+              now);
+}
+
 void http_echo_app::refuse(int status, over_limit why, std::string_view text, pipeline::time_ns) {
     const std::string body = std::string{text} + "\n";
     std::string out;
@@ -234,26 +297,23 @@ void http_echo_app::upgrade_to_h2c(std::string settings, pipeline::time_ns now) 
     hand_over(std::make_unique<h2_echo_app>(config_, context, &upgrade), now);
 }
 
-void http_echo_app::hand_over(std::unique_ptr<pipeline::application> next,
+// The successor gets the bytes that came after the request (the client's first
+// frames or its HTTP/2 preface may share its packet) and, if it came, the end.
+void http_echo_app::hand_over(std::unique_ptr<pipeline::application> successor,
                               pipeline::time_ns now) {
     request_deadline_ = 0;
-    next_ = std::move(next);
+    successor_ = std::move(successor);
     while (!in_.empty()) {
-        next_->on_received(in_.pop_front(), now);
+        successor_->on_received(in_.pop_front(), now);
     }
     if (peer_eof_) {
-        next_->on_peer_eof(now);
+        successor_->on_peer_eof(now);
     }
 }
 
 std::span<const std::byte> http_echo_app::begin_send() noexcept {
-    if (in_flight_) {
+    if (in_flight_ || successor_sending_) {
         return {};
-    }
-    if (next_ && idle_output()) {
-        const auto span = next_->begin_send();
-        in_flight_ = next_in_flight_ = !span.empty();
-        return span;
     }
     if (sending_at_ == sending_.size() && !queued_.empty()) {
         sending_.clear();
@@ -274,17 +334,22 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
                 static_cast<std::size_t>(
                     std::min<std::uint64_t>(filler_left_, pattern.size() - filler_at_))};
     }
+    if (successor_) {
+        const auto out = successor_->begin_send();
+        successor_sending_ = !out.empty();
+        return out;
+    }
     return {};
 }
 
 void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
-    in_flight_ = false;
-    if (next_in_flight_) {
-        next_in_flight_ = false;
-        next_->on_sent(n, now);
+    sent_ += n;
+    if (successor_sending_) {
+        successor_sending_ = false;
+        successor_->on_sent(n, now);
         return;
     }
-    sent_ += n;
+    in_flight_ = false;
     if (sending_filler_) {
         filler_left_ -= n;
         filler_at_ = (filler_at_ + n) % core::filler_pattern().size();
@@ -295,8 +360,8 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool http_echo_app::wants_input() const noexcept {
-    if (next_) {
-        return next_->wants_input();
+    if (successor_) {
+        return successor_->wants_input();
     }
     return !peer_eof_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 &&
            queued() < kQueuedHigh;
@@ -304,18 +369,18 @@ bool http_echo_app::wants_input() const noexcept {
 
 bool http_echo_app::finished() const noexcept {
     using state = core::http_request_reader::state;
-    if (next_) {
-        return idle_output() && next_->finished();
-    }
     if (!idle_output() || delay_until_ != 0) {
         return false;
+    }
+    if (successor_) {
+        return !successor_sending_ && successor_->finished();
     }
     return close_after_ || (peer_eof_ && in_.empty() && reader_.current() == state::idle);
 }
 
 std::optional<pipeline::time_ns> http_echo_app::wake_at() const noexcept {
-    if (next_) {
-        return next_->wake_at();
+    if (successor_) {
+        return successor_->wake_at();
     }
     if (delay_until_ != 0 && (request_deadline_ == 0 || delay_until_ < request_deadline_)) {
         return delay_until_;

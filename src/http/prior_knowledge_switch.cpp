@@ -73,6 +73,14 @@ void prior_knowledge_switch::on_timer(pipeline::time_ns now) noexcept {
     }
 }
 
+// Before the choice there is nothing to say goodbye with: the drain's deadline
+// ends a connection that never sent enough to choose.
+void prior_knowledge_switch::on_shutdown(pipeline::time_ns now) noexcept {
+    if (next_) {
+        next_->on_shutdown(now);
+    }
+}
+
 std::span<const std::byte> prior_knowledge_switch::begin_send() noexcept {
     return next_ ? next_->begin_send() : std::span<const std::byte>{};
 }

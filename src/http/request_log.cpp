@@ -11,14 +11,10 @@
 
 namespace echo::http {
 
-namespace {
-
 std::string endpoint_text(std::string_view address, std::uint16_t port) {
     return address.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", address, port)
                                                        : fmt::format("{}:{}", address, port);
 }
-
-}  // namespace
 
 void log_http_request(pipeline::app_log* log, const request_log_line& line) {
     if (log == nullptr || !log->wants_info()) {

@@ -5,6 +5,7 @@
 #include "pipeline/application.hpp"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace echo::http {
@@ -17,6 +18,9 @@ struct request_log_line {
     std::uint64_t bytes_out = 0;
     bool complete = true;  // the request arrived whole (else it was refused midway)
 };
+
+// "address:port", an IPv6 address in brackets: the peer as log lines name it.
+[[nodiscard]] std::string endpoint_text(std::string_view address, std::uint16_t port);
 
 // Writes the line when `log` wants info; the method and target are escaped.
 void log_http_request(pipeline::app_log* log, const request_log_line& line);

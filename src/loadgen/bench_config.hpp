@@ -34,8 +34,14 @@ struct proxy_settings {
     std::optional<core::proxy_endpoint> source;
 };
 
+// http(s):// and ws(s):// targets.
+struct http_settings {
+    std::string request_target = "/?format=body";  // ws: "/" unless the URL names one
+    bool verify_body = true;  // false: only the 2xx status is checked (--http-verify status)
+};
+
 struct bench_config {
-    core::target_url target{"tcp", "127.0.0.1", 65432, "", false};
+    core::target_url target{"tcp", "127.0.0.1", 65432, "", false, false, "", ""};
     unsigned conns = 1;
     std::vector<std::uint32_t> sizes{64};  // each message picks one, uniformly
     unsigned pipeline = 1;                 // closed loop: messages in flight per connection
@@ -54,6 +60,8 @@ struct bench_config {
     std::vector<int> server_pids;  // their CPU summed: a TLS terminator plus the server behind it
     tls_settings tls;
     proxy_settings proxy;
+    http_settings http;
+    bool ws_text = false;  // ws(s)://: text messages (their bytes kept 7-bit), not binary
     bool json = false;
     bool live = false;  // the once-a-second line, on by default on a terminal
     std::string command_line;

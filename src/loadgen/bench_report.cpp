@@ -15,6 +15,11 @@ double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
 std::string target_text(const bench_config& c) { return c.target.to_string(); }
 
+// What one message is on the wire, for the table's words.
+std::string unit_text(const bench_config& c) {
+    return c.target.application == "http" ? "requests" : "messages";
+}
+
 std::string mode_text(const bench_config& c) {
     return c.rate > 0 ? fmt::format("open loop, {:.0f} msg/s", c.rate)
                       : fmt::format("closed loop, {} in flight per connection", c.pipeline);
@@ -38,9 +43,9 @@ double per_second(std::uint64_t n, double seconds) {
 
 std::string errors_text(const error_counts& e) {
     return fmt::format("mismatch {}, early close {}, reset {}, connect failed {}, "
-                       "unanswered {}, lost {}, late {}, tls {}, other {}",
+                       "unanswered {}, lost {}, late {}, tls {}, status {}, protocol {}, other {}",
                        e.mismatch, e.early_close, e.reset, e.connect_failed, e.unanswered,
-                       e.lost, e.late, e.tls, e.other);
+                       e.lost, e.late, e.tls, e.status, e.protocol, e.other);
 }
 
 double resumed_share(const run_result& r) {
@@ -60,10 +65,11 @@ std::string format_table(const bench_report& r) {
     std::string out = fmt::format(
         "target      {}\nload        {} connections, sizes {} B, {}, {} threads\n"
         "measured    {:.2f} s after {:.2f} s warm-up\n"
-        "messages    {}  ({:.0f} msg/s, {:.2f} MB/s echoed)\nverified    {} bytes\n",
+        "{:<11} {}  ({:.0f} {}, {:.2f} MB/s echoed)\nverified    {} bytes\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","),
         mode_text(r.config), r.config.threads, r.seconds, r.config.warmup.count(),
-        r.result.messages, per_second(r.result.messages, r.seconds),
+        unit_text(r.config), r.result.messages, per_second(r.result.messages, r.seconds),
+        r.config.target.application == "http" ? "req/s" : "msg/s",
         mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes);
     out += fmt::format("latency µs  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  "
                        "max {:.1f}  mean {:.1f}\n",
@@ -95,6 +101,16 @@ std::string format_table(const bench_report& r) {
                            100 * resumed_share(r.result),
                            per_second(r.result.window_handshakes, r.seconds), us(t.percentile(50)),
                            us(t.percentile(99)), us(t.max()));
+    }
+    if (r.config.target.application == "http") {
+        out += fmt::format("http        POST {}, {}\n", r.config.http.request_target,
+                           r.config.http.verify_body ? "status and body verified"
+                                                     : "status verified, body not looked at");
+    }
+    if (r.config.target.application == "ws") {
+        out += fmt::format("websocket   {} {} messages; {} closes answered by the server\n",
+                           r.config.http.request_target, r.config.ws_text ? "text" : "binary",
+                           r.result.clean_closes);
     }
     if (r.config.target.scheme == "udp") {
         out += fmt::format("reordered   {} replies overtook an earlier one\n", r.result.reordered);
@@ -169,7 +185,8 @@ std::string format_json(const bench_report& r) {
         "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
         "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"tls\":{},"
-        "\"other\":{}}},"
+        "\"status\":{},\"protocol\":{},\"other\":{}}},\"application\":\"{}\","
+        "\"http_verify\":\"{}\",\"ws_clean_closes\":{},"
         "\"reordered\":{},\"connections_per_s\":{:.1f},\"first_error\":\"{}\","
         "\"server\":{},\"tls\":{},\"streamers\":{},\"hogs\":{},\"command\":\"{}\"}}\n",
         target_text(r.config), r.config.conns, fmt::join(r.config.sizes, ","), r.config.pipeline,
@@ -177,7 +194,9 @@ std::string format_json(const bench_report& r) {
         r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
         mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes, latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
-        e.connect_failed, e.unanswered, e.lost, e.late, e.tls, e.other, r.result.reordered,
+        e.connect_failed, e.unanswered, e.lost, e.late, e.tls, e.status, e.protocol, e.other,
+        r.config.target.application, r.config.http.verify_body ? "body" : "status",
+        r.result.clean_closes, r.result.reordered,
         per_second(r.result.connections, r.seconds), json_string(r.result.first_error), server,
         tls, streamers, hogs, json_string(r.config.command_line));
 }

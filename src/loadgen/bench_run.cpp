@@ -176,10 +176,12 @@ int run_bench(const bench_config& config) {
     }
     sync.gate.arrive_and_wait();  // every connection is up (or failed)
     // A TLS target no connection could finish a handshake with (a wrong CA, a name
-    // mismatch, no TLS there) is a setup problem: said in one line, nothing measured.
-    const bool unusable = config.target.tls &&
+    // mismatch, no TLS there), or a WebSocket target that refused every upgrade, is a
+    // setup problem: said in one line, nothing measured.
+    const bool unusable = (config.target.tls || !config.target.application.empty()) &&
                           std::all_of(loaders.begin(), loaders.end(), [](const auto& l) {
-                              return l->ready_connections() == 0 && l->result().errors.tls > 0;
+                              const auto& e = l->result().errors;
+                              return l->ready_connections() == 0 && e.tls + e.protocol > 0;
                           });
     std::optional<server_usage> usage;
     if (!config.server_pids.empty()) {

@@ -27,12 +27,27 @@ constexpr std::int64_t kConnectTimeoutNs = 10'000'000'000;
 constexpr std::int64_t kPublishEveryNs = 250'000'000;
 // TLS's largest record: messages smaller than this are gathered into one write.
 constexpr std::size_t kTlsRecord = 16 * 1024;
+// How long the WebSocket connections wait for the server's answer to their close.
+constexpr std::int64_t kCloseWaitNs = 2'000'000'000;
 
 std::uint64_t xorshift(std::uint64_t& s) noexcept {
     s ^= s << 13;
     s ^= s >> 7;
     s ^= s << 17;
     return s;
+}
+
+std::uint64_t error_counts::*fault_kind(codec_fault f) noexcept {
+    switch (f) {
+    case codec_fault::status:
+        return &error_counts::status;
+    case codec_fault::protocol:
+        return &error_counts::protocol;
+    case codec_fault::early_close:
+        return &error_counts::early_close;
+    default:
+        return &error_counts::mismatch;
+    }
 }
 
 }  // namespace
@@ -44,6 +59,7 @@ load_thread::load_thread(const bench_config& config, const core::message_pattern
       pattern_(pattern),
       target_(target),
       datagrams_(target.type == SOCK_DGRAM),
+      keep_(config.ws_text ? std::byte{0x7f} : std::byte{0xff}),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       scratch_(kScratch),
       role_(role) {
@@ -55,9 +71,9 @@ load_thread::load_thread(const bench_config& config, const core::message_pattern
         tls_out_.resize(kTlsRecord);
     }
     for (unsigned id = first_conn; id < config.conns; id += stride) {
-        conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id}, {}, 0,
+        conns_.push_back(connection{id, {}, core::echo_expectation{pattern, id, keep_}, {}, 0,
                                     0x9e3779b97f4a7c15ULL * (id + 1), 0, false, false, false,
-                                    0, {}});
+                                    0, {}, message_codec{config}, false});
     }
     if (config.rate > 0) {
         pacer_.emplace(config.rate * static_cast<double>(conns_.size()) / config.conns);
@@ -75,6 +91,7 @@ void load_thread::run(run_sync& sync) {
     start_load();
     load_until(times_.end_ns, true);
     load_until(times_.drain_end_ns, false);
+    close_websockets();
     for (auto& c : conns_) {
         if (c.open && owed_by(c) > 0) {
             result_.errors.unanswered += owed_by(c);
@@ -123,7 +140,9 @@ void load_thread::connect_all() {
             for (auto& c : conns_) {
                 if (settling(c)) {
                     fail(c, &error_counts::connect_failed,
-                         c.connecting ? "connect timed out" : "TLS handshake timed out");
+                         c.connecting    ? "connect timed out"
+                         : c.handshaking ? "TLS handshake timed out"
+                                         : "WebSocket upgrade timed out");
                 }
             }
             return;
@@ -215,7 +234,7 @@ void load_thread::on_connected(connection& c) {
         return;
     }
     if (!tls_) {
-        c.open = true;
+        begin_session(c);
         return;
     }
     c.tls = tls_stream{*tls_, c.fd.get()};
@@ -238,7 +257,6 @@ void load_thread::continue_handshake(connection& c) {
         return;
     }
     c.handshaking = false;
-    c.open = true;
     const std::int64_t now = now_ns();
     result_.handshake_latency.record(static_cast<std::uint64_t>(now - c.connect_ns));
     ++result_.handshakes;
@@ -250,6 +268,72 @@ void load_thread::continue_handshake(connection& c) {
         result_.tls_cipher = c.tls.cipher();
         result_.tls_alpn = c.tls.alpn();
     }
+    begin_session(c);
+}
+
+// The transport is up (and TLS with it): a WebSocket target asks for the upgrade
+// first; other targets carry messages from here on.
+void load_thread::begin_session(connection& c) {
+    c.codec.start();
+    if (!c.codec.needs_handshake()) {
+        c.open = true;
+        return;
+    }
+    c.upgrading = true;
+    flush(c);
+}
+
+void load_thread::continue_upgrade(connection& c) {
+    flush(c);
+    while (c.upgrading) {
+        const ssize_t n = receive(c);
+        if (n <= 0) {
+            return;
+        }
+        std::string problem;
+        const auto step = c.codec.handshake({scratch_.data(), static_cast<std::size_t>(n)}, problem);
+        if (step == message_codec::handshake_step::failed) {
+            fail(c, &error_counts::protocol, problem);
+            return;
+        }
+        if (step == message_codec::handshake_step::done) {
+            c.upgrading = false;
+            c.open = true;
+        }
+    }
+}
+
+// The end of the run on a WebSocket target: every open connection sends its close
+// (1000) and waits, a bounded time, for the server's; a connection that never gets
+// it is closed all the same, without an error (its messages were all accounted for).
+void load_thread::close_websockets() {
+    if (datagrams_ || config_.target.application != "ws") {
+        return;
+    }
+    for (auto& c : conns_) {
+        if (c.open) {
+            c.codec.close(1000);
+            flush(c);
+        }
+    }
+    const auto waiting = [this] {
+        return std::any_of(conns_.begin(), conns_.end(),
+                           [](const connection& c) { return c.open && !c.codec.peer_closed(); });
+    };
+    const std::int64_t until = now_ns() + kCloseWaitNs;
+    std::array<epoll_event, 512> events;
+    for (std::int64_t now = now_ns(); now < until && waiting(); now = now_ns()) {
+        const std::int64_t wait = until - now;
+        const timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                          static_cast<long>(wait % 1'000'000'000)};
+        const int n = ::epoll_pwait2(epoll_.get(), events.data(), events.size(), &ts, nullptr);
+        for (int i = 0; i < n; ++i) {
+            on_event(conns_[events[i].data.u64], events[i].events);
+        }
+    }
+    for (auto& c : conns_) {
+        result_.clean_closes += c.open && c.codec.peer_closed() ? 1 : 0;
+    }
 }
 
 // One step of a connection that is not ready yet: the connect, then the handshake.
@@ -258,13 +342,15 @@ void load_thread::advance_setup(connection& c) {
         finish_connect(c);
     } else if (c.handshaking) {
         continue_handshake(c);
+    } else if (c.upgrading) {
+        continue_upgrade(c);
     }
 }
 
 void load_thread::close_connection(connection& c) noexcept {
     c.tls.close();
     c.fd.reset();
-    c.open = c.connecting = c.handshaking = false;
+    c.open = c.connecting = c.handshaking = c.upgrading = false;
 }
 
 std::size_t load_thread::ready_connections() const noexcept {
@@ -295,8 +381,12 @@ void load_thread::fill_pipeline(connection& c, std::int64_t now) {
 // --messages-per-conn: the connection is done; close it as a client does and open
 // the next, so accept, connect and close are measured along with the echo.
 void load_thread::reconnect(connection& c, std::int64_t now) {
+    if (c.open && c.codec.needs_handshake()) {  // a close frame, not waited for
+        c.codec.close(1000);
+        flush(c);
+    }
     close_connection(c);
-    c.expect = core::echo_expectation{pattern_, c.id};
+    c.expect = core::echo_expectation{pattern_, c.id, keep_};
     c.done = 0;
     if (now >= times_.measure_ns && now < times_.end_ns) {
         ++result_.connections;
@@ -321,6 +411,7 @@ void load_thread::push_message(connection& c, std::int64_t sent_ns) {
         return;
     }
     c.expect.push(c.next_seq++, size, sent_ns);
+    c.codec.wrap(c.expect, size);
 }
 
 std::size_t load_thread::owed_by(const connection& c) const noexcept {
@@ -390,7 +481,7 @@ void load_thread::on_event(connection& c, std::uint32_t events) {
         }
         return;
     }
-    if (!c.open) {
+    if (!c.open || c.codec.peer_closed()) {
         return;
     }
     if (datagrams_) {
@@ -422,8 +513,11 @@ void load_thread::read_all(connection& c, bool peer_closed) {
         if (!settle(c, {scratch_.data(), static_cast<std::size_t>(n)})) {
             return;
         }
+        if (c.codec.peer_closed()) {
+            return;  // the WebSocket is closed; the FIN that follows is no error
+        }
     }
-    if (c.open && !c.expect.all_sent()) {
+    if (c.open && unsent(c)) {
         flush(c);
     }
 }
@@ -484,19 +578,29 @@ bool load_thread::settle(connection& c, std::span<const std::byte> got) {
     const std::size_t cap = config_.messages_per_conn;
     std::size_t refills = 0;
     std::uint32_t completed = 0;
-    const auto verdict =
-        c.expect.on_received(got, [&](const core::echo_expectation::completion& done) {
-            if (counted) {
-                complete(now, done.sent_ns, done.size);
-            }
-            ++completed;
-            const std::size_t sent = c.done + completed + c.expect.in_flight() + refills;
-            refills += refill && (cap == 0 || sent < cap) ? 1 : 0;
-        });
-    result_.verified_bytes += got.size();
-    if (!verdict.ok) {
-        fail(c, &error_counts::mismatch, verdict.problem);
-        return false;
+    const auto on_done = [&](const core::echo_expectation::completion& done) {
+        if (counted) {
+            complete(now, done.sent_ns, done.size);
+        }
+        ++completed;
+        const std::size_t sent = c.done + completed + c.expect.in_flight() + refills;
+        refills += refill && (cap == 0 || sent < cap) ? 1 : 0;
+    };
+    if (c.codec.framed()) {
+        // Only the messages' bytes count as verified, not the frames or heads around them.
+        const auto v = c.codec.unwrap(got, c.expect, on_done);
+        result_.verified_bytes += v.checked;
+        if (v.fault != codec_fault::none) {
+            fail(c, fault_kind(v.fault), v.problem);
+            return false;
+        }
+    } else {
+        const auto verdict = c.expect.on_received(got, on_done);
+        result_.verified_bytes += got.size();
+        if (!verdict.ok) {
+            fail(c, &error_counts::mismatch, verdict.problem);
+            return false;
+        }
     }
     c.done += completed;
     if (cap > 0 && c.done >= cap && c.expect.in_flight() == 0) {
@@ -520,6 +624,10 @@ void load_thread::complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t
 }
 
 void load_thread::flush(connection& c) {
+    if (c.codec.framed()) {
+        flush_framed(c);
+        return;
+    }
     if (tls_) {
         flush_tls(c);
         return;
@@ -570,14 +678,54 @@ void load_thread::flush_tls(connection& c) {
             }
             record = {tls_out_.data(), used};
         }
-        const auto r = c.tls.write(record);
+        const ssize_t n = write_some(c, record);
+        if (n <= 0) {
+            return;
+        }
+        c.expect.on_sent(static_cast<std::size_t>(n));
+    }
+}
+
+// http/ws targets: the codec holds the framed bytes, whole, in one buffer.
+void load_thread::flush_framed(connection& c) {
+    while (c.open || c.upgrading) {
+        const auto out = c.codec.pending();
+        if (out.empty()) {
+            return;
+        }
+        const ssize_t n = write_some(c, out);
+        if (n <= 0) {
+            return;
+        }
+        c.codec.on_sent(static_cast<std::size_t>(n));
+    }
+}
+
+// One write through TLS or to the socket: the bytes taken, 0 when the socket is full
+// (its next edge brings us back), -1 after fail() closed the connection.
+ssize_t load_thread::write_some(connection& c, std::span<const std::byte> bytes) {
+    if (tls_) {
+        const auto r = c.tls.write(bytes);
         if (r.status == tls_status::done) {
-            c.expect.on_sent(r.bytes);
-        } else if (r.status == tls_status::want_io) {
-            return;  // the socket's next edge brings us back
-        } else {
-            fail(c, r.status == tls_status::reset ? &error_counts::reset : &error_counts::tls,
-                 "TLS write on connection " + std::to_string(c.id) + ": " + c.tls.error());
+            return static_cast<ssize_t>(r.bytes);
+        }
+        if (r.status == tls_status::want_io) {
+            return 0;
+        }
+        fail(c, r.status == tls_status::reset ? &error_counts::reset : &error_counts::tls,
+             "TLS write on connection " + std::to_string(c.id) + ": " + c.tls.error());
+        return -1;
+    }
+    for (;;) {
+        const ssize_t n = ::send(c.fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n >= 0 || errno == EAGAIN) {
+            return n >= 0 ? n : 0;
+        }
+        if (errno != EINTR) {
+            const int err = errno;
+            fail(c, err == ECONNRESET || err == EPIPE ? &error_counts::reset : &error_counts::other,
+                 "send on connection " + std::to_string(c.id) + ": " + net::errno_text(err));
+            return -1;
         }
     }
 }

@@ -8,6 +8,7 @@
 #include "core/pacer.hpp"
 #include "loadgen/bench_config.hpp"
 #include "loadgen/live_progress.hpp"
+#include "loadgen/message_codec.hpp"
 #include "loadgen/run_result.hpp"
 #include "loadgen/target_address.hpp"
 #include "loadgen/tls_client.hpp"
@@ -63,6 +64,8 @@ private:
         bool handshaking = false;  // TLS targets: connected, handshake under way
         std::int64_t connect_ns = 0;  // when connect() was called
         tls_stream tls;            // declared after fd: freed before the socket closes
+        message_codec codec;       // http/ws targets: the framing of every message
+        bool upgrading = false;    // ws targets: the upgrade request sent, 101 awaited
     };
 
     void connect_all();
@@ -72,8 +75,11 @@ private:
     [[nodiscard]] bool send_proxy_header(connection& c);
     void continue_handshake(connection& c);
     [[nodiscard]] static bool settling(const connection& c) noexcept {
-        return c.connecting || c.handshaking;
+        return c.connecting || c.handshaking || c.upgrading;
     }
+    void begin_session(connection& c);
+    void continue_upgrade(connection& c);
+    void close_websockets();
     void advance_setup(connection& c);
     void close_connection(connection& c) noexcept;
     void start_load();
@@ -86,6 +92,11 @@ private:
     [[nodiscard]] bool settle(connection& c, std::span<const std::byte> got);
     void flush(connection& c);
     void flush_tls(connection& c);
+    void flush_framed(connection& c);
+    [[nodiscard]] ssize_t write_some(connection& c, std::span<const std::byte> bytes);
+    [[nodiscard]] static bool unsent(const connection& c) noexcept {
+        return !c.expect.all_sent() || !c.codec.pending().empty();
+    }
     void push_message(connection& c, std::int64_t sent_ns);
     void send_datagram(connection& c, std::uint32_t size, std::int64_t sent_ns);
     void read_datagrams(connection& c);
@@ -103,6 +114,7 @@ private:
     const core::message_pattern& pattern_;
     target_address target_;
     bool datagrams_;
+    std::byte keep_;  // what the expectations AND in: 0x7f for --ws-text
     std::int64_t next_expiry_ns_ = 0;
     net::unique_fd epoll_;
     std::vector<connection> conns_;

@@ -18,10 +18,12 @@ struct error_counts {
     std::uint64_t late = 0;            // UDP: a reply after its loss, or a second one
     std::uint64_t other = 0;           // any other socket error
     std::uint64_t tls = 0;             // a TLS handshake failed, or a record was bad
+    std::uint64_t status = 0;          // http: a status other than 2xx
+    std::uint64_t protocol = 0;        // http/ws: a malformed response or frame, a failed upgrade
 
     [[nodiscard]] std::uint64_t total() const noexcept {
         return mismatch + early_close + reset + connect_failed + unanswered + lost + late +
-               other + tls;
+               other + tls + status + protocol;
     }
     void merge(const error_counts& o) noexcept {
         mismatch += o.mismatch;
@@ -33,6 +35,8 @@ struct error_counts {
         late += o.late;
         other += o.other;
         tls += o.tls;
+        status += o.status;
+        protocol += o.protocol;
     }
 };
 
@@ -44,6 +48,7 @@ struct run_result {
     std::uint64_t sent_messages = 0;
     std::uint64_t reordered = 0;  // UDP: replies that overtook an earlier one
     std::uint64_t connections = 0;  // --messages-per-conn: connections done in the window
+    std::uint64_t clean_closes = 0;  // ws: closes the server answered at the end of the run
     error_counts errors;
     std::string first_error;  // the first problem seen, in words
     // TLS targets: every handshake, warm-up and reconnects included, and the first's
@@ -62,6 +67,7 @@ struct run_result {
         sent_messages += o.sent_messages;
         reordered += o.reordered;
         connections += o.connections;
+        clean_closes += o.clean_closes;
         errors.merge(o.errors);
         if (first_error.empty()) {
             first_error = o.first_error;

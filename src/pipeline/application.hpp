@@ -66,6 +66,10 @@ public:
     virtual void on_peer_eof(time_ns now) noexcept = 0;
     // The wake-up time asked for through wake_at() has come.
     virtual void on_timer(time_ns now) noexcept = 0;
+    // The server is draining: a protocol with a way to say goodbye says it now
+    // (WebSocket's close 1001); the others go on until they end or the drain
+    // times out.
+    virtual void on_shutdown(time_ns /*now*/) noexcept {}
 
     [[nodiscard]] virtual std::span<const std::byte> begin_send() noexcept = 0;
     virtual void on_sent(std::size_t n, time_ns now) noexcept = 0;

@@ -162,7 +162,13 @@ void proxy_stage::inbound_ended() noexcept {
         fail("closed_before_header");
         return;
     }
-    // A listed balancer that sent too little to be a header sent stream bytes.
+    // A listed balancer that sent a whole signature began a header and cut it short;
+    // fewer bytes (under 12, so they fit any chunk) were too few to be one: stream
+    // bytes.
+    if (first_bytes(std::as_bytes(std::span{partial_})) == looks::header) {
+        fail("closed_before_header");
+        return;
+    }
     if (!partial_.empty()) {
         try {
             auto c = pool_.acquire();

@@ -318,8 +318,18 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
     }
     if (staged) {
-        opening_[listener].touch(to_slot(t).index,
-                                 ns_of(now) + ns_of(recipe->stages.front()->opening_timeout()));
+        // A stage may be open from the start (PROXY for a source whose header is never
+        // read): the deadline is that of the first one still opening, if any.
+        const auto opened = c.chain->opened();
+        if (opened == c.chain->size()) {
+            if (!on_stages_open(t, c, ns_of(now))) {
+                return;
+            }
+        } else {
+            c.stages_opened = static_cast<std::uint8_t>(opened);
+            opening_[listener].touch(
+                to_slot(t).index, ns_of(now) + ns_of(recipe->stages[opened]->opening_timeout()));
+        }
     }
     if (c.app) {
         sync_wake(t, c);
@@ -856,6 +866,15 @@ void worker::begin_drain() {
     accept_retry_at_.reset();
     drain_deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(
                                          options_.drain_timeout);
+    // Applications that can say goodbye (WebSocket's 1001) say it now; their
+    // peers answer and the connections end before the drain deadline.
+    const auto now = ns_of(clock::now());
+    conns_.for_each([this, now](core::slot_id id, connection& c) {
+        if (c.app && engine_->is_open(id.pack())) {
+            c.app->on_shutdown(now);
+            c.chain ? pump_chain(id.pack(), c) : pump_app(id.pack(), c);
+        }
+    });
 }
 
 }  // namespace echo::server

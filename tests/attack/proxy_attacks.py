@@ -549,6 +549,28 @@ def split_with_small_buffer():
     finish_server(s, "small buffer")
 
 
+def listed_cut_long_header():
+    """A listed balancer sends 3000 bytes of a 3900-byte v2 header in 500-byte pieces,
+    then FIN, with --max-buffer 1024 (1 KiB chunks): refused as cut short, the server
+    alive (it once copied the 3000 bytes into one 1 KiB chunk and aborted)."""
+    s = server("proxy=optional&proxy_from=127.0.0.0/8", "--max-buffer", "1024", log="warn")
+    h = Honest(s.port)
+    hdr = v2("192.0.2.91", tlvs=tlv(0x04, b"\0" * 3870))[:3000]
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for i in range(0, len(hdr), 500):
+                c.sendall(hdr[i:i + 500])
+                time.sleep(0.01)  # pacing: each piece its own read
+            c.shutdown(socket.SHUT_WR)
+            check(recv_n(c, 1, 5) == b"", "cut long header: closed, nothing echoed")
+    check(s.proc.poll() is None, "cut long header: server alive")
+    wait_until(lambda: metric(metrics(s), "echo_proxy_header_failures_total",
+                              reason="closed_before_header") == 5, 5, "5 counted")
+    h.finish("cut long header")
+    finish_server(s, "cut long header")
+
+
 def drain_delay_signals():
     for second, expect in ((signal.SIGHUP, 0), (signal.SIGTERM, 128 + signal.SIGTERM)):
         s = Server("--port", "0", "--threads", "1", "--drain-delay", "2", "--drain-timeout", "2")
@@ -573,7 +595,8 @@ ATTACKS = {f.__name__: f for f in (
     silent_flood, slowloris, many_clients, per_ip_keyed, lying_headers, split_everywhere,
     pipelined_16mib, forged_unlisted, listed_prox_then_wait, resets_mid_header, log_injection,
     log_amplification, split_with_small_buffer,
-    header_then_tls, opening_cap_via_balancer, big_header_small_chunks, drain_delay_signals)}
+    header_then_tls, opening_cap_via_balancer, big_header_small_chunks, listed_cut_long_header,
+    drain_delay_signals)}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(ATTACKS)

@@ -133,6 +133,14 @@ class BadInputTest(unittest.TestCase):
         self.assert_usage_error(run(env={"ECHO_SERVER_PORT": "http"}), "ECHO_SERVER_PORT=http")
         self.assert_usage_error(run(env={"ECHO_SERVER_QUIET": "maybe"}), "ECHO_SERVER_QUIET")
 
+    def test_control_bytes_in_a_variable_stay_on_one_line(self):
+        # A line feed or an escape sequence from the environment or a config key would
+        # split the one-line error or reach the terminal: both come out as \xHH.
+        self.assert_usage_error(run(env={"ECHO_SERVER_PORT": "1\n2\x1b[2J"}),
+                                "ECHO_SERVER_PORT=1\\x0a2\\x1b[2J")
+        with config_file('port = 0\nbad\x1bkey = 1\n') as f:
+            self.assert_usage_error(run("--config", f.name), "bad\\x1bkey")
+
 
 if __name__ == "__main__":
     unittest.main()

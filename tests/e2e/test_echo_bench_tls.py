@@ -21,12 +21,13 @@ STUNNEL = shutil.which("stunnel4") or shutil.which("stunnel")
 
 
 class Terminator:
-    """A TLS terminator process; its stderr goes to a file shown on failure."""
+    """A TLS terminator (or another outside peer) process; its output goes to a file
+    shown on failure."""
 
-    def __init__(self, argv, pass_fds=()):
-        self.log = tempfile.NamedTemporaryFile(prefix="tls-terminator-", suffix=".log")
+    def __init__(self, argv, pass_fds=(), env=None):
+        self.log = tempfile.NamedTemporaryFile(prefix="outside-peer-", suffix=".log")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, pass_fds=pass_fds)
+                                     stderr=subprocess.STDOUT, pass_fds=pass_fds, env=env)
         self.pid = self.proc.pid
 
     def output(self):

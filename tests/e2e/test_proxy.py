@@ -238,6 +238,24 @@ class OptionalHeaders(unittest.TestCase):
                                    for e in json_events(server)), 10, "the listed source's client")
             self.assertFalse([e for e in json_events(server) if e.get("peer") == "10.9.9.9:1"])
 
+    def test_an_unlisted_client_is_open_from_its_accept(self):
+        # No header is read from it, so nothing of it is opening: it may stay quiet past
+        # proxy_timeout, and keep more quiet connections than the opening cap (64).
+        with proxy_server("proxy=optional&proxy_from=127.0.0.2/32&proxy_timeout=0.5",
+                          log="warn") as server:
+            quiet = [server.connect() for _ in range(70)]
+            wait_until(lambda: metric(parse_metrics(scrape(server.urls[-1])[1]),
+                                      "echo_proxy_headers_total", result="absent") == 70,
+                       5, "70 connections open without a header")
+            time.sleep(1)  # the interval under test: twice proxy_timeout, all quiet
+            for c in quiet:
+                c.sendall(b"q")
+                self.assertEqual(recv_exactly(c, 1), b"q")
+                c.close()
+            m = parse_metrics(scrape(server.urls[-1])[1])
+            self.assertEqual(metric(m, "echo_connections_refused_total"), 0)
+            self.assertEqual(metric(m, "echo_proxy_headers_total", result="timed_out"), 0)
+
 
 class Bench(unittest.TestCase):
     def test_echo_bench_sends_v1_and_v2_and_every_byte_comes_back(self):
@@ -337,6 +355,31 @@ class DrainDelay(unittest.TestCase):
             held.close()
             self.assertEqual(server.wait_exit(), 0)
             self.assertIn("drain delay over", server.stderr())
+
+    def test_after_the_delay_no_loop_keeps_the_listener_open(self):
+        # Two loops, one connection: at least one loop has nothing to drain and ends at
+        # once. Its listener must still close (io_uring: an accept in flight holds the
+        # socket until its cancel reaches the kernel), or connects after the delay are
+        # taken into the backlog and left hanging until the drain ends.
+        with Server("--port", "0", "--threads", "2", "--drain-delay", "0.3",
+                    "--drain-timeout", "10", expect_lines=1) as server:
+            held = server.connect()
+            held.sendall(b"a")
+            self.assertEqual(recv_exactly(held, 1), b"a")
+            server.signal()
+            wait_until(lambda: "drain delay over" in server.stderr(), 5, "the delay to end")
+            connected = 0
+            for _ in range(20):  # each connect hashes to one of the loops' listeners
+                try:
+                    socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+                    connected += 1
+                except ConnectionRefusedError:
+                    pass
+            self.assertEqual(connected, 0, "connects taken after the delay")
+            held.sendall(b"b")
+            self.assertEqual(recv_exactly(held, 1), b"b")
+            held.close()
+            self.assertEqual(server.wait_exit(), 0)
 
 
 if __name__ == "__main__":

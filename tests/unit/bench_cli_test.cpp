@@ -125,8 +125,8 @@ TEST(BenchCli, TlsOptionsAreCheckedAgainstTheTarget) {
     const std::vector<std::pair<std::vector<const char*>, const char*>> cases = {
         {{"tls://h:1"}, "needs --ca PATH"},
         {{"tls://h:1", "--insecure", "--ca", "x"}, "exclude each other"},
-        {{"tcp://h:1", "--insecure"}, "need a tls:// or unix+tls: target"},
-        {{"--resume"}, "need a tls:// or unix+tls: target"},
+        {{"tcp://h:1", "--insecure"}, "need a tls://, https://, wss:// or unix+tls: target"},
+        {{"--resume"}, "need a tls://, https://, wss:// or unix+tls: target"},
         {{"tls://h:1", "--insecure", "--cert", "c.pem"}, "--cert and --key go together"},
         {{"tls://h:1", "--insecure", "--key", "c.key"}, "--cert and --key go together"},
         {{"tls://h:1", "--insecure", "--tls-min", "1.3", "--tls-max", "1.2"}, "above --tls-max"},
@@ -142,6 +142,48 @@ TEST(BenchCli, TlsOptionsAreCheckedAgainstTheTarget) {
         EXPECT_NE(e.text.find(why), std::string::npos) << e.text;
     }
 }
+// http(s):// and ws(s)://: the request target from the URL or --http-path, body
+// verification unless --http-verify status, ALPN http/1.1 over TLS unless --alpn.
+TEST(BenchCli, HttpAndWebSocketOptions) {
+    auto c = std::get<bench_config>(parse({"http://h:1"}));
+    EXPECT_EQ(c.target.application, "http");
+    EXPECT_EQ(c.http.request_target, "/?format=body");
+    EXPECT_TRUE(c.http.verify_body);
+    c = std::get<bench_config>(parse({"http://h:1/echo?x=1", "--http-verify", "status"}));
+    EXPECT_EQ(c.http.request_target, "/echo?x=1");
+    EXPECT_FALSE(c.http.verify_body);
+    c = std::get<bench_config>(parse({"http://h:1", "--http-path", "/p"}));
+    EXPECT_EQ(c.http.request_target, "/p");
+    c = std::get<bench_config>(parse({"ws://h:1"}));
+    EXPECT_EQ(c.target.application, "ws");
+    EXPECT_EQ(c.http.request_target, "/");
+    EXPECT_FALSE(c.ws_text);
+    EXPECT_TRUE(c.tls.alpn.empty());
+    c = std::get<bench_config>(parse({"wss://h:1/s", "--insecure", "--ws-text"}));
+    EXPECT_EQ(c.http.request_target, "/s");
+    EXPECT_TRUE(c.ws_text);
+    EXPECT_EQ(c.tls.alpn, std::vector<std::string>{"http/1.1"});
+    c = std::get<bench_config>(parse({"https://h:1", "--ca", "ca.pem", "--alpn", "h2,http/1.1"}));
+    EXPECT_EQ(c.tls.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
+    const std::vector<std::pair<std::vector<const char*>, const char*>> cases = {
+        {{"tcp://h:1", "--http-path", "/"}, "need an http:// or https:// target"},
+        {{"ws://h:1", "--http-verify", "status"}, "need an http:// or https:// target"},
+        {{"http://h:1", "--ws-text"}, "--ws-text needs a ws://"},
+        {{"http://h:1", "--http-verify", "headers"}, "--http-verify"},
+        {{"http://h:1/a", "--http-path", "/b"}, "give it once"},
+        {{"http://h:1", "--http-path", "x"}, "is not /PATH?QUERY"},
+        {{"http://h:1", "--http-path", "/a b"}, "is not /PATH?QUERY"},
+        {{"ws://h:1", "--hogs", "1"}, "not for http:// or ws:// targets"},
+        {{"wss://h:1"}, "needs --ca PATH"},
+    };
+    for (const auto& [args, why] : cases) {
+        const auto r = parse(args);
+        ASSERT_TRUE(std::holds_alternative<cli_exit>(r)) << why;
+        EXPECT_NE(std::get<cli_exit>(r).text.find(why), std::string::npos)
+            << std::get<cli_exit>(r).text;
+    }
+}
+
 // One bench_command_line parsing many command lines, as the fuzz target does: each
 // parse must give exactly what a fresh parser gives, whatever came before it.
 namespace {
@@ -169,6 +211,8 @@ std::string describe(const echo::app::bench_cli_result& r) {
         << " hogs=" << c.hogs << " connect_rate=" << c.connect_rate
         << " pids=" << c.server_pids.size() << " json=" << c.json << " live=" << c.live
         << " tls=" << c.target.tls << c.tls.insecure << c.tls.resume << c.tls.ca_file << c.tls.sni
+        << " alpn=" << c.tls.alpn.size() << " http=" << c.http.request_target
+        << c.http.verify_body << " ws_text=" << c.ws_text
         << " command_line=" << c.command_line;
     return out.str();
 }
@@ -193,6 +237,9 @@ const std::vector<args_list> kCommandLines{
     {"udp://h:1", "--hogs", "1"},
     {"--messages-per-conn", "1", "--rate", "10"},
     {"--json", "--size", "128", "--duration", "nan"},
+    {"ws://h:1/chat", "--ws-text"},
+    {"https://h:1", "--insecure", "--http-verify", "status", "--http-path", "/x"},
+    {"http://h:1/a", "--http-path", "/b"},
 };
 
 echo::app::bench_cli_result parse_with(echo::app::bench_command_line& parser,
@@ -215,10 +262,10 @@ TEST(BenchCli, TheTableReachesEveryKindOfOutcome) {
             ++configs;
         }
     }
-    EXPECT_EQ(configs, 4);
+    EXPECT_EQ(configs, 6);
     EXPECT_EQ(help, 1);
     EXPECT_EQ(version, 1);
-    EXPECT_EQ(errors, 8);
+    EXPECT_EQ(errors, 9);
 }
 
 TEST(BenchCli, AReusedParserGivesWhatAFreshOneGives) {

@@ -297,6 +297,26 @@ TEST(CliConfig, BadInputInTheFileNamesTheFileAndTheKey) {
     }
 }
 
+TEST(CliConfig, AListValueNestedDeepIsRefusedFromEverySourceBeforeCli11ReadsIt) {
+    // CLI11 2.1.2 recurses into "[[[...]]]" copying the value at each level: 100 000
+    // brackets took 9 GiB and a stack overflow. Three deep is refused, at once for
+    // 100 000; two deep (an IPv6 URL in a bracketed list) still reads.
+    for (const std::size_t depth : {std::size_t{3}, std::size_t{100'000}}) {
+        const std::string nested = std::string(depth, '[') + "unix:@n" + std::string(depth, ']');
+        SCOPED_TRACE(depth);
+        expect_usage_error(parse_in({}, {"--listen", nested.c_str()}), "at most two deep");
+        const std::string joined = "--listen=" + nested;
+        expect_usage_error(parse_in({}, {joined.c_str()}), "at most two deep");
+        expect_usage_error(parse_in({{{"ECHO_SERVER_LISTEN", nested}}, {}}, {}),
+                           "ECHO_SERVER_LISTEN=");
+        expect_usage_error(parse_in({{}, {{kFile, "listen = [\"" + nested + "\"]\n"}}},
+                                    {"--config", kFile.c_str()}),
+                           kFile + ": listen: a value that starts with '['");
+    }
+    const auto config = config_in({}, {"--listen", "[tcp://[::1]:0]"});
+    ASSERT_EQ(config.listen.size(), 1U);
+}
+
 TEST(CliConfig, AnUnreadableFileIsAUsageError) {
     expect_usage_error(parse_in({}, {"--config", "/nowhere.toml"}),
                        "cannot read config file /nowhere.toml: No such file or directory");

@@ -1,10 +1,10 @@
 // The HTTP echo's answer: JSON strings stay valid JSON for any byte a client
 // sends, the controls read what they should and refuse what they should not,
 // and the whole application answers the same whatever split requests arrive in.
-#include "core/chunk_pool.hpp"
 #include "core/http_echo_controls.hpp"
 #include "core/http_echo_reply.hpp"
 #include "http/http_echo_app.hpp"
+#include "support/app_driver.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,14 +96,6 @@ TEST(HttpEchoReply, ControlsReadAndRefuse) {
 
 namespace {
 
-class null_log final : public pipeline::app_log {
-public:
-    bool wants_info() const noexcept override { return true; }
-    bool structured() const noexcept override { return true; }
-    void info(const core::log_event&, std::string_view) override { ++lines; }
-    int lines = 0;
-};
-
 // Runs the application over `pieces`, sending at most `send_limit` bytes per
 // send, and returns all it sent until it finished (or went quiet).
 std::string run_app(const std::vector<std::string_view>& pieces, std::size_t send_limit,
@@ -111,45 +103,25 @@ std::string run_app(const std::vector<std::string_view>& pieces, std::size_t sen
     auto config = std::make_shared<http::http_echo_config>();
     config->observer = std::make_shared<http::http_observer>("test");
     config->server.hostname = "host";
-    null_log log;
+    echo::testing::counting_log log;
     pipeline::app_context ctx;
     ctx.client_address = "192.0.2.1";
     ctx.client_port = 1234;
     ctx.listener = "http://test";
     ctx.log = &log;
-    core::chunk_pool pool(64, 4);  // outlives the app, which may still hold its chunks
+    echo::testing::app_driver driver(send_limit);
     http::http_echo_app app(config, ctx);
-    std::string out;
-    const auto drain = [&] {
-        for (int i = 0; i < 100000; ++i) {
-            const auto span = app.begin_send();
-            if (span.empty()) {
-                return;
-            }
-            const auto n = std::min(span.size(), send_limit);
-            out.append(reinterpret_cast<const char*>(span.data()), n);
-            app.on_sent(n, 0);
-        }
-    };
     for (auto piece : pieces) {
-        while (!piece.empty()) {
-            EXPECT_TRUE(app.wants_input());
-            auto c = pool.acquire();
-            const auto n = std::min<std::size_t>(piece.size(), c->capacity);
-            std::memcpy(c->data, piece.data(), n);
-            c->end = static_cast<std::uint32_t>(n);
-            piece.remove_prefix(n);
-            app.on_received(std::move(c), 0);
-            drain();
-        }
+        EXPECT_TRUE(app.wants_input());
+        driver.feed(app, piece);
     }
     app.on_peer_eof(0);
-    drain();
+    driver.drain(app);
     EXPECT_TRUE(app.finished());
     if (log_lines != nullptr) {
         *log_lines = log.lines;
     }
-    return out;
+    return driver.out;
 }
 
 }  // namespace

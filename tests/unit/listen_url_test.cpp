@@ -215,12 +215,18 @@ TEST(ListenUrl, HttpAndHttpsCarryTheirSettings) {
     EXPECT_EQ(u.http->max_requests, 3U);
     EXPECT_EQ(u.http->max_response, 99U);
     EXPECT_FALSE(u.http->controls);
-    u = ok("https://[::1]:8443?cert=/c.pem&key=/k.pem&alpn=http/1.1");
+    EXPECT_EQ(u.http->websocket.session.max_message, 1U << 20);
+    EXPECT_TRUE(u.http->websocket.protocols.empty());
+    u = ok("https://[::1]:8443?cert=/c.pem&key=/k.pem&alpn=http/1.1&ws_protocols=chat,*"
+           "&ws_frames=1&ws_max_message=4KiB");
     ASSERT_TRUE(u.http);
     ASSERT_TRUE(u.tls);
     EXPECT_EQ(u.tls->identities.size(), 1U);
     EXPECT_EQ(u.canonical(), "tcp://[::1]:8443");
     EXPECT_EQ(u.tls->alpn, std::vector<std::string>{"http/1.1"});
+    EXPECT_EQ(u.http->websocket.protocols, (std::vector<std::string>{"chat", "*"}));
+    EXPECT_TRUE(u.http->websocket.session.echo_frames);
+    EXPECT_EQ(u.http->websocket.session.max_message, 4096U);
     EXPECT_FALSE(ok("tcp://x:1").http);
     // HTTP/2 is on unless h2=0; https:// then offers h2 first unless alpn= chose.
     EXPECT_TRUE(ok("http://x:1").http->h2);
@@ -246,6 +252,10 @@ TEST(ListenUrl, HttpErrorsNameTheUrlAndTheKey) {
         {"https://x:1", "cert"},
         {"tcp://x:1?body_limit=5", "unknown option 'body_limit'"},
         {"tls://x:1?cert=/c&key=/k&controls=1", "unknown option 'controls'"},
+        {"http://x:1?ws_protocols=a/b", "ws_protocols is a comma-separated list"},
+        {"http://x:1?ws_frames=2", "ws_frames must be 0 or 1"},
+        {"http://x:1?ws_max_message=1GiB", "ws_max_message must be bytes from 1 to 64MiB"},
+        {"tcp://x:1?ws_frames=1", "unknown option 'ws_frames'"},
     };
     expect_refused(cases);
 }

@@ -25,3 +25,10 @@ TEST(LogSafe, EscapedTextIsNeverTakenForAnEscape) {
     EXPECT_EQ(log_safe("\\x0a"), "\\x5cx0a");
     EXPECT_NE(log_safe("\\x0a"), log_safe("\n"));
 }
+
+TEST(OneLine, KeepsSpacesAndUtf8ButEscapesControlBytes) {
+    using echo::core::one_line;
+    EXPECT_EQ(one_line("bad value 'tcp://h:1' for --listen"), "bad value 'tcp://h:1' for --listen");
+    EXPECT_EQ(one_line("caf\xc3\xa9"), "caf\xc3\xa9");
+    EXPECT_EQ(one_line(std::string_view{"a\nb\x1b[2Jc\x00" "d\x7f", 11}), "a\\x0ab\\x1b[2Jc\\x00d\\x7f");
+}

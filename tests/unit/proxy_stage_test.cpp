@@ -212,6 +212,30 @@ TEST_F(ProxyStage, AListedBalancersStreamWithoutAHeaderIsServedAsItself) {
     }
 }
 
+TEST_F(ProxyStage, ABalancersHeaderCutShortByTheStreamsEndFails) {
+    // Once a whole signature came, the bytes are a header, not the stream: cut short,
+    // they are refused as under proxy=require, however long they were (a 3000-byte
+    // v2 header's start is longer than the 1 KiB chunks of --max-buffer 1KiB).
+    core::chunk_pool small{1024, 8};
+    const std::vector<core::proxy_tlv> pad = {{0x04, std::string(3900, 'p')}};
+    const std::string long_v2 = core::encode_proxy_v2(kClient, kServer, pad).substr(0, 3000);
+    const std::string v1 = core::encode_proxy_v1(kClient, kServer);
+    for (const std::string& bytes : {long_v2, v1.substr(0, v1.size() - 1), v1.substr(0, 6)}) {
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = 1000; at < bytes.size(); at += 1000) {
+            cuts.push_back(at);
+        }
+        proxy_stage s{small, reading::if_present};
+        const auto got = feed(small, s, bytes, cuts);
+        s.inbound_ended();
+        SCOPED_TRACE(std::to_string(bytes.size()) + " bytes");
+        EXPECT_EQ(got + drain(s), "");
+        EXPECT_EQ(s.state(), stage_state::failed);
+        EXPECT_EQ(s.failure(), "closed_before_header");
+        EXPECT_EQ(s.held(), 0U);
+    }
+}
+
 TEST_F(ProxyStage, ABalancerThatOnlyConnectsAndClosesIsServedAsItself) {
     proxy_stage s{pool_, reading::if_present};
     s.inbound_ended();

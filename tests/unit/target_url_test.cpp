@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using echo::core::parse_target_url;
 using echo::core::target_url;
 using echo::core::url_error;
@@ -81,4 +84,42 @@ TEST(TargetUrl, TlsOverTcpAndUnix) {
     for (const char* bad : {"tls://h", "tls://:1", "unix+tls:", "dtls://h:1", "udp+tls://h:1"}) {
         EXPECT_TRUE(std::holds_alternative<url_error>(parse_target_url(bad))) << bad;
     }
+}
+
+// http(s):// and ws(s):// are an application over tcp (and TLS): the transport and
+// TLS answers stay those of tcp:// and tls://, and the request target is kept.
+TEST(TargetUrl, HttpAndWebSocketTargets) {
+    struct form {
+        const char* url;
+        bool tls;
+        const char* application;
+        const char* resource;
+    };
+    for (const form f : {form{"http://127.0.0.1:80", false, "http", ""},
+                         form{"https://h:443/?format=body", true, "http", "/?format=body"},
+                         form{"ws://[::1]:9/", false, "ws", "/"},
+                         form{"wss://localhost:8443/chat/room?x=1&y=%20", true, "ws",
+                              "/chat/room?x=1&y=%20"}}) {
+        const auto t = std::get<target_url>(parse_target_url(f.url));
+        EXPECT_EQ(t.scheme, "tcp") << f.url;
+        EXPECT_EQ(t.tls, f.tls) << f.url;
+        EXPECT_EQ(t.application, f.application) << f.url;
+        EXPECT_EQ(t.resource, f.resource) << f.url;
+        EXPECT_EQ(t.to_string(), f.url);
+    }
+    const auto t = std::get<target_url>(parse_target_url("ws://[::1]:9/a"));
+    EXPECT_EQ(t.host, "::1");
+    EXPECT_EQ(t.port, 9);
+    EXPECT_TRUE(std::get<target_url>(parse_target_url("tcp://h:1")).application.empty());
+}
+
+TEST(TargetUrl, HttpAndWebSocketRejects) {
+    const std::string long_path = "http://h:1/" + std::string(4096, 'a');
+    for (const std::string& bad : std::vector<std::string>{"http://h", "ws://h:1x/", "wss://:1/", "http://h:1/a b",
+                                  "http://h:1/a#frag", "ws://h:1/\x7f", "http://h:1/a\r\nX: y",
+                                  "tcp://h:1/", "tls://h:1/x", "h2c://h:1", long_path}) {
+        EXPECT_TRUE(std::holds_alternative<url_error>(parse_target_url(bad))) << bad;
+    }
+    EXPECT_TRUE(std::holds_alternative<target_url>(
+        parse_target_url("http://h:1/" + std::string(4095, 'a'))));
 }

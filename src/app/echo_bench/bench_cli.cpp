@@ -23,6 +23,7 @@ struct raw_bench_options {
     std::vector<int> server_pids;
     std::string tls_min, tls_max;
     std::string proxy, proxy_source;
+    std::string http_path, http_verify = "body";
     bool no_live = false;
 };
 
@@ -90,8 +91,63 @@ std::optional<std::string> check_proxy(loadgen::bench_config& c, const raw_bench
     return std::nullopt;
 }
 
+void declare_http(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
+    const std::string group = "HTTP and WebSocket (http://, https://, ws://, wss:// targets)";
+    app.add_option("--http-path", raw.http_path,
+                   "http: the request target of every POST (default /?format=body; or "
+                   "give it in the URL)")
+        ->group(group);
+    app.add_option("--http-verify", raw.http_verify,
+                   "http: body (the response body is the request's, byte for byte) or "
+                   "status (a 2xx is enough: for servers that do not echo)")
+        ->check(CLI::IsMember({"body", "status"}))
+        ->capture_default_str()
+        ->group(group);
+    app.add_flag("--ws-text", c.ws_text,
+                 "ws: send text messages (their bytes kept 7-bit ASCII) instead of binary")
+        ->group(group);
+}
+
+// The application options against the target; the request target from the URL or
+// --http-path, never both.
+std::optional<std::string> check_http(loadgen::bench_config& c, const raw_bench_options& raw) {
+    const auto& app = c.target.application;
+    if (app != "http" && (!raw.http_path.empty() || raw.http_verify != "body")) {
+        return "--http-path and --http-verify need an http:// or https:// target";
+    }
+    if (app != "ws" && c.ws_text) {
+        return "--ws-text needs a ws:// or wss:// target";
+    }
+    if (app.empty()) {
+        return std::nullopt;
+    }
+    if (!raw.http_path.empty() && !c.target.resource.empty()) {
+        return "the request target is in the URL and in --http-path: give it once";
+    }
+    c.http.verify_body = raw.http_verify == "body";
+    if (!c.target.resource.empty()) {
+        c.http.request_target = c.target.resource;
+    } else if (!raw.http_path.empty()) {
+        c.http.request_target = raw.http_path;
+        auto url = core::parse_target_url("http://h:1" + raw.http_path);
+        if (std::holds_alternative<core::url_error>(url)) {
+            return "--http-path: '" + raw.http_path +
+                   "' is not /PATH?QUERY in visible ASCII without '#' (at most 4096 bytes)";
+        }
+    } else if (app == "ws") {
+        c.http.request_target = "/";
+    }
+    if (c.hogs > 0) {
+        return "--hogs send raw bytes and never read: not for http:// or ws:// targets";
+    }
+    if (c.target.tls && c.tls.alpn.empty()) {
+        c.tls.alpn = {"http/1.1"};  // both HTTP/1.1 and its WebSocket upgrade
+    }
+    return std::nullopt;
+}
+
 void declare_tls(CLI::App& app, loadgen::tls_settings& t, raw_bench_options& raw) {
-    const std::string group = "TLS (tls:// and unix+tls: targets)";
+    const std::string group = "TLS (tls://, https://, wss:// and unix+tls: targets)";
     app.add_flag("--insecure", t.insecure, "do not verify the server's certificate")
         ->group(group);
     app.add_option("--ca", t.ca_file, "verify the server's certificate and name against "
@@ -123,7 +179,8 @@ std::optional<std::string> check_tls(loadgen::bench_config& c, const raw_bench_o
                      !t.cert_file.empty() || !t.key_file.empty() || t.min_version ||
                      t.max_version || !t.ciphers.empty() || !t.ciphersuites.empty() || t.resume;
     if (!c.target.tls) {
-        return any ? std::optional<std::string>{"TLS options need a tls:// or unix+tls: target"}
+        return any ? std::optional<std::string>{
+                         "TLS options need a tls://, https://, wss:// or unix+tls: target"}
                    : std::nullopt;
     }
     if (t.insecure == !t.ca_file.empty()) {
@@ -149,8 +206,9 @@ std::optional<std::string> check_tls(loadgen::bench_config& c, const raw_bench_o
 
 void declare(CLI::App& app, loadgen::bench_config& c, raw_bench_options& raw) {
     app.add_option("target", raw.target,
-                   "tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, unix:/path, "
-                   "unix+tls:/path (unix:@name for the abstract namespace)")
+                   "tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, http(s)://HOST:PORT[/PATH], "
+                   "ws(s)://HOST:PORT[/PATH], unix:/path, unix+tls:/path (unix:@name for the "
+                   "abstract namespace)")
         ->capture_default_str();
     app.add_option("-c,--conns", c.conns, "connections")->check(CLI::Range(1, 1'000'000))
         ->capture_default_str();
@@ -233,7 +291,10 @@ std::optional<std::string> apply(loadgen::bench_config& c, const raw_bench_optio
     if (auto problem = check_proxy(c, raw)) {
         return problem;
     }
-    return check_tls(c, raw);
+    if (auto problem = check_tls(c, raw)) {
+        return problem;
+    }
+    return check_http(c, raw);
 }
 
 cli_exit usage_error(const std::string& what) {
@@ -252,6 +313,7 @@ struct bench_command_line::parser {
         declare(app, c, raw);
         declare_tls(app, c.tls, raw);
         declare_proxy(app, raw);
+        declare_http(app, c, raw);
     }
 
     static constexpr const char* kVersion = "echo-bench " ECHO_VERSION;

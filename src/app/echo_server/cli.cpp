@@ -5,6 +5,7 @@
 
 #include "app/echo_server/setting_layers.hpp"
 #include "app/finite_range.hpp"
+#include "core/log_safe.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -148,7 +149,8 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
 }
 
 cli_exit usage_error(const std::string& what) {
-    return {2, "echo-server: " + what + "\nTry 'echo-server --help' for more information.\n"};
+    // `what` may quote an environment value or a config file's text: one line, always.
+    return {2, "echo-server: " + core::one_line(what) + "\nTry 'echo-server --help' for more information.\n"};
 }
 
 // Puts the environment, then the config file (named on the command line or by
@@ -273,6 +275,14 @@ cli_result command_line::parse(int argc, const char* const* argv) {
     p.app.clear();
     p.cfg = p.defaults;
     p.raw = raw_options{};
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg{argv[i]};
+        const auto equals = arg.find('=');
+        if (nests_too_deep(arg) ||
+            (equals != std::string_view::npos && nests_too_deep(arg.substr(equals + 1)))) {
+            return usage_error(std::string{kNestedListError});
+        }
+    }
     try {
         p.app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

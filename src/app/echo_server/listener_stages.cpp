@@ -1,6 +1,6 @@
 // Adding a protocol stage or an application means a branch here, where URLs become
 // recipes, and none in the worker. Stages go in wire order: PROXY, then TLS; the
-// application (HTTP) sits on top.
+// application (HTTP, which hands upgraded connections to WebSocket) sits on top.
 #include "app/echo_server/listener_stages.hpp"
 
 #include "http/http_app_factory.hpp"
@@ -89,6 +89,12 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
         config->server = *server_facts_;
         config->observer = std::make_shared<http::http_observer>(announced);
         http_observers_.push_back(config->observer);
+        // Every HTTP listener answers Upgrade: websocket with the WebSocket echo.
+        auto websocket = std::make_shared<http::websocket_echo_config>();
+        websocket->settings = url.http->websocket;
+        websocket->observer = std::make_shared<http::websocket_observer>(announced);
+        websocket_observers_.push_back(websocket->observer);
+        config->websocket = std::move(websocket);
         recipe->application = std::make_shared<http::http_app_factory>(std::move(config));
     }
     return recipe;
@@ -127,6 +133,10 @@ std::string listener_stages::metrics_text() const {
     if (!http_observers_.empty()) {
         out += http::http_observer::metrics_header();
         for (const auto& o : http_observers_) {
+            o->append_metrics(out);
+        }
+        out += http::websocket_observer::metrics_header();
+        for (const auto& o : websocket_observers_) {
             o->append_metrics(out);
         }
     }

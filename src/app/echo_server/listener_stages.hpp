@@ -6,6 +6,7 @@
 #include "core/http_echo_reply.hpp"
 #include "core/listen_url.hpp"
 #include "http/http_observer.hpp"
+#include "http/websocket_observer.hpp"
 #include "pipeline/recipe.hpp"
 #include "proxy/proxy_observer.hpp"
 #include "tls/tls_observer.hpp"
@@ -35,6 +36,7 @@ private:
     std::vector<std::shared_ptr<tls::tls_observer>> observers_;
     std::vector<std::shared_ptr<proxy::proxy_observer>> proxy_observers_;
     std::vector<std::shared_ptr<http::http_observer>> http_observers_;
+    std::vector<std::shared_ptr<http::websocket_observer>> websocket_observers_;
     std::optional<core::echo_server_facts> server_facts_;  // read at the first HTTP listener
 };
 

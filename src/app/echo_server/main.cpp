@@ -5,6 +5,7 @@
 #include "app/echo_server/logging.hpp"
 #include "app/echo_server/server.hpp"
 #include "app/echo_server/signals.hpp"
+#include "core/log_safe.hpp"
 #include "io/uring/uring_engine.hpp"
 #include "net/setup_error.hpp"
 
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
         app::start_logging(config);
         status = app::run_server(config, signals);
     } catch (const net::setup_error& e) {
-        std::fprintf(stderr, "echo-server: %s\n", e.what());
+        std::fprintf(stderr, "echo-server: %s\n", core::one_line(e.what()).c_str());
     }
     app::stop_logging();
     return status;

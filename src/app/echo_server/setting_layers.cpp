@@ -36,6 +36,9 @@ std::string long_name(const CLI::Option& opt) { return "--" + opt.get_lnames().f
 // Runs the option's checks and conversion on `values`, as CLI11 does for the command
 // line; returns CLI11's complaint without the option name it starts with.
 std::optional<std::string> give(CLI::Option& opt, std::vector<std::string> values) {
+    if (std::any_of(values.begin(), values.end(), [](const auto& v) { return nests_too_deep(v); })) {
+        return std::string{kNestedListError};
+    }
     try {
         opt.add_result(std::move(values));
         opt.run_callback();
@@ -72,6 +75,20 @@ std::optional<std::string> malformed(const CLI::ConfigItem& item) {
 }
 
 }  // namespace
+
+bool nests_too_deep(std::string_view value) noexcept {
+    if (!value.starts_with('[')) {
+        return false;
+    }
+    int depth = 0;
+    for (const char c : value) {
+        depth += c == '[' ? 1 : c == ']' && depth > 0 ? -1 : 0;
+        if (depth > 2) {
+            return true;
+        }
+    }
+    return false;
+}
 
 setting_origins::setting_origins(const CLI::App& app) {
     for (const auto* opt : app.get_options()) {

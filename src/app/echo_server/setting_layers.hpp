@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace echo::app {
 
@@ -36,6 +37,15 @@ private:
     };
     std::map<std::string, origin> origins_;
 };
+
+// CLI11 2.1.2 reads a many-valued option's value written "[a,b]" as a list, recursing
+// into each item that is bracketed too and copying the rest of the value at every
+// level: "[[[...]]]" of 100 000 brackets took 9 GiB and then overflowed the stack. A
+// value that starts with '[' and nests deeper than two (an IPv6 URL in a list) is
+// refused before CLI11 sees it, wherever it comes from.
+[[nodiscard]] bool nests_too_deep(std::string_view value) noexcept;
+inline constexpr std::string_view kNestedListError =
+    "a value that starts with '[' may nest brackets at most two deep";
 
 // Gives every option the command line left out the value of its variable (see
 // variable_for), when that is set and not empty. A many-valued option (--listen) takes

@@ -348,6 +348,9 @@ void uring_engine::resume_listener(std::size_t index) {
 void uring_engine::unwatch_listener(std::size_t index) {
     cancel_listener(index);
     listeners_[index].fd = -1;
+    // The accept in flight holds the socket open after the caller closes it: the
+    // cancel goes now, for a loop with nothing to drain never waits again.
+    io_uring_submit_and_get_events(&ring_);
 }
 
 int uring_engine::attach(conn_token conn, int fd) noexcept {
