@@ -367,6 +367,11 @@ void h2_echo_app::on_timer(pipeline::time_ns now) noexcept {
     after_event(now);
 }
 
+void h2_echo_app::on_shutdown(pipeline::time_ns now) noexcept {
+    end_gracefully("shutdown");
+    after_event(now);
+}
+
 std::span<const std::byte> h2_echo_app::begin_send() noexcept {
     if (in_flight_) {
         return {};

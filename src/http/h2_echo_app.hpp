@@ -53,6 +53,9 @@ public:
     void on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept override;
     void on_peer_eof(pipeline::time_ns now) noexcept override;
     void on_timer(pipeline::time_ns now) noexcept override;
+    // Draining: GOAWAY naming the last stream taken; those are answered, newer
+    // ones are not, and the connection ends once they have gone.
+    void on_shutdown(pipeline::time_ns now) noexcept override;
     [[nodiscard]] std::span<const std::byte> begin_send() noexcept override;
     void on_sent(std::size_t n, pipeline::time_ns now) noexcept override;
     [[nodiscard]] bool wants_input() const noexcept override;

@@ -318,6 +318,36 @@ TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
     }
 }
 
+// The drain reaches the HTTP/2 echo through the switch and the HTTP/1 app it
+// handed over from: GOAWAY at once, the stream already taken still answered.
+TEST(H2EchoApp, ShutdownSaysGoawayAndFinishesOpenStreams) {
+    h2_server server(echo_config(), true);
+    h2_client client;
+    std::string bytes = client.upgrade_request("/up");
+    bytes += client.take_output();
+    server.give(bytes);
+    const auto out = server.drain();
+    const auto head_end = out.find("\r\n\r\n");
+    ASSERT_EQ(out.rfind("HTTP/1.1 101 ", 0), 0U) << out;
+    ASSERT_TRUE(client.feed(std::string_view{out}.substr(head_end + 4)));
+    client.request("GET", "/slow?delay=100ms");
+    server.converse(client);
+    EXPECT_EQ(client.responses[1].status, 200);
+    EXPECT_EQ(client.responses.count(3), 0U);
+    EXPECT_FALSE(client.goaway);
+    server.app->on_shutdown(0);
+    server.converse(client);
+    EXPECT_TRUE(client.goaway);
+    EXPECT_EQ(client.goaway_error, 0U);
+    EXPECT_FALSE(server.app->finished());  // stream 3 is still owed its answer
+    server.app->on_timer(100 * kMs);
+    server.converse(client, 100 * kMs);
+    EXPECT_EQ(client.responses[3].status, 200);
+    EXPECT_TRUE(client.responses[3].closed);
+    EXPECT_TRUE(server.app->finished());
+    EXPECT_EQ(server.app->failure(), "shutdown");
+}
+
 TEST(H2EchoApp, NotAPrefaceIsHttp1) {
     h2_server server(echo_config(), true);
     server.give("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
