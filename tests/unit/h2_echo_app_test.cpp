@@ -1,14 +1,14 @@
 // The HTTP/2 echo driven by nghttp2's client session in memory: the same answers
 // at every split of the client's bytes, the controls and limits per stream, and
 // the bounds a hostile client meets (streams, unread answers, rapid resets).
-#include "core/chunk_pool.hpp"
 #include "http/h2_echo_app.hpp"
 #include "http/prior_knowledge_switch.hpp"
+#include "support/app_driver.hpp"
 #include "support/h2_client.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <utility>
 
 namespace echo {
 namespace {
@@ -20,14 +20,6 @@ using testing::kH2Preface;
 
 constexpr pipeline::time_ns kMs = 1'000'000;
 
-class quiet_log final : public pipeline::app_log {
-public:
-    bool wants_info() const noexcept override { return true; }
-    bool structured() const noexcept override { return true; }
-    void info(const core::log_event&, std::string_view) override { ++lines; }
-    int lines = 0;
-};
-
 std::shared_ptr<http::http_echo_config> echo_config() {
     auto config = std::make_shared<http::http_echo_config>();
     config->observer = std::make_shared<http::http_observer>("test");
@@ -35,12 +27,13 @@ std::shared_ptr<http::http_echo_config> echo_config() {
     return config;
 }
 
-// One application under test and the bytes it sent, with the client's bytes given
-// in chunks of at most `chunk` bytes.
+// One application under test, with the client's bytes given in chunks of at most
+// `chunk` bytes and its sends taken at most `send_limit` bytes at a time.
 struct h2_server {
     explicit h2_server(std::shared_ptr<http::http_echo_config> config = echo_config(),
-                       bool through_switch = false, std::uint32_t chunk = 256)
-        : pool(chunk, 4) {
+                       bool through_switch = false, std::uint32_t chunk = 256,
+                       std::size_t send_limit = SIZE_MAX)
+        : driver(send_limit, chunk) {
         ctx.client_address = "192.0.2.1";
         ctx.client_port = 1234;
         ctx.listener = "http://test";
@@ -53,29 +46,13 @@ struct h2_server {
     }
 
     void give(std::string_view bytes, pipeline::time_ns now = 0) {
-        while (!bytes.empty()) {
-            auto c = pool.acquire();
-            const auto n = std::min<std::size_t>(bytes.size(), c->capacity);
-            std::memcpy(c->data, bytes.data(), n);
-            c->end = static_cast<std::uint32_t>(n);
-            bytes.remove_prefix(n);
-            app->on_received(std::move(c), now);
-        }
+        driver.give(*app, bytes, now);
     }
 
-    // What the app sends, taken `send_limit` bytes at a time, until it is quiet.
-    std::string drain(std::size_t send_limit = SIZE_MAX, pipeline::time_ns now = 0) {
-        std::string out;
-        for (int i = 0; i < 100000; ++i) {
-            const auto span = app->begin_send();
-            if (span.empty()) {
-                break;
-            }
-            const auto n = std::min(span.size(), send_limit);
-            out.append(reinterpret_cast<const char*>(span.data()), n);
-            app->on_sent(n, now);
-        }
-        return out;
+    // What the app sends until it is quiet.
+    std::string drain(pipeline::time_ns now = 0) {
+        driver.drain(*app, now);
+        return std::exchange(driver.out, {});
     }
 
     // Client and server talk until neither has anything to say.
@@ -83,7 +60,7 @@ struct h2_server {
         for (int i = 0; i < 1000; ++i) {
             const auto to_server = client.take_output();
             give(to_server, now);
-            const auto to_client = drain(SIZE_MAX, now);
+            const auto to_client = drain(now);
             ASSERT_TRUE(client.feed(to_client));
             if (to_server.empty() && to_client.empty()) {
                 return;
@@ -92,9 +69,9 @@ struct h2_server {
         FAIL() << "the conversation did not settle";
     }
 
-    quiet_log log;
+    testing::counting_log log;
     pipeline::app_context ctx;
-    core::chunk_pool pool;
+    testing::app_driver driver;  // before app: its pool outlives the app's chunks
     std::unique_ptr<pipeline::application> app;
 };
 
@@ -179,14 +156,14 @@ TEST(H2EchoApp, SameAnswersAtEverySplit) {
     // Every cut in the first 600 bytes (preface, SETTINGS and the head frames),
     // then every 97th: the body bytes after them are alike.
     for (std::size_t cut = 1; cut < first_flight.size(); cut += cut < 600 ? 1 : 97) {
-        h2_server server(echo_config(), true, 64);
+        h2_server server(echo_config(), true, 64, 7);
         h2_client client;
         ask_the_usual(client);
         ASSERT_EQ(client.take_output(), first_flight);
         server.give(std::string_view{first_flight}.substr(0, cut));
-        ASSERT_TRUE(client.feed(server.drain(7)));
+        ASSERT_TRUE(client.feed(server.drain()));
         server.give(std::string_view{first_flight}.substr(cut));
-        ASSERT_TRUE(client.feed(server.drain(7)));
+        ASSERT_TRUE(client.feed(server.drain()));
         server.converse(client);
         ASSERT_EQ(summary(client), whole) << "cut at " << cut;
     }
@@ -289,7 +266,7 @@ TEST(H2EchoApp, AStreamThatNeverEndsGets408) {
 TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
     std::string whole;
     for (std::size_t cut = 0; cut < 400; ++cut) {
-        h2_server server(echo_config(), true, 64);
+        h2_server server(echo_config(), true, 64, 7);
         h2_client client;
         std::string bytes = client.upgrade_request("/up?format=text");
         if (cut >= bytes.size()) {
@@ -297,9 +274,9 @@ TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
         }
         bytes += client.take_output();
         server.give(std::string_view{bytes}.substr(0, cut));
-        std::string out = server.drain(7);
+        std::string out = server.drain();
         server.give(std::string_view{bytes}.substr(cut));
-        out += server.drain(7);
+        out += server.drain();
         const std::string k101 =
             "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
         ASSERT_EQ(out.substr(0, k101.size()), k101) << "cut at " << cut;
