@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <array>
+
 namespace echo::core {
 
 namespace {
@@ -125,6 +127,12 @@ std::string_view tls_fact(const echo_origin& o, std::string_view key) {
     return {};
 }
 
+// HTTP/2 has no minor version in its name.
+std::string version_text(const http_request& q) {
+    return q.version_major >= 2 ? fmt::format("HTTP/{}", q.version_major)
+                                : fmt::format("HTTP/{}.{}", q.version_major, q.version_minor);
+}
+
 constexpr std::pair<std::string_view, std::string_view> kTlsKeys[] = {
     {"sni", "sni"},         {"alpn", "alpn"},           {"version", "tls_version"},
     {"cipher", "cipher"},   {"client_subject", "client_cert"}, {"client_verify", "client_verify"}};
@@ -148,7 +156,7 @@ std::string json_document(const echo_document_input& in) {
     text("target", q.target);
     text("path", q.path);
     text("query", q.query);
-    text("version", fmt::format("HTTP/{}.{}", q.version_major, q.version_minor));
+    text("version", version_text(q));
     key("headers");
     out += '[';
     for (std::size_t i = 0; i < q.headers.size(); ++i) {
@@ -205,8 +213,7 @@ std::string json_document(const echo_document_input& in) {
 // Client-chosen bytes pass unchanged: it is a text/plain body, not a log.
 std::string text_document(const echo_document_input& in) {
     const auto& q = in.request;
-    std::string out = fmt::format("{} {} HTTP/{}.{}\n", q.method, q.target, q.version_major,
-                                  q.version_minor);
+    std::string out = fmt::format("{} {} {}\n", q.method, q.target, version_text(q));
     for (const auto& h : q.headers) {
         out += h.name + ": " + h.value + "\n";
     }
@@ -270,6 +277,50 @@ void append_json_string(std::string& out, std::string_view bytes) {
 
 std::string echo_document(const echo_document_input& in, reply_format format) {
     return format == reply_format::text ? text_document(in) : json_document(in);
+}
+
+echo_answer answer_of(const echo_document_input& in, echo_controls& controls) {
+    const auto& q = in.request;
+    echo_answer a;
+    a.status = controls.status;
+    a.content_type = "application/json";
+    if (!controls.error.empty()) {
+        a.status = 400;
+        a.content_type = "text/plain; charset=utf-8";
+        a.body = controls.error + "\n";
+        controls.set_headers.clear();
+        controls.delay = {};
+    } else if (controls.size) {
+        a.filler = *controls.size;
+        a.content_type = "application/octet-stream";
+    } else if (controls.format == reply_format::body) {
+        a.content_type = "application/octet-stream";
+        if (q.body_kept) {
+            a.body = q.body;
+        } else {
+            a.status = 413;
+            a.content_type = "text/plain; charset=utf-8";
+            a.body = "format=body echoes bodies up to body_limit only\n";
+        }
+    } else {
+        if (controls.format == reply_format::text) {
+            a.content_type = "text/plain; charset=utf-8";
+        }
+        a.body = echo_document(in, controls.format);
+    }
+    return a;
+}
+
+std::span<const std::byte> filler_pattern() noexcept {
+    static const auto pattern = [] {
+        std::array<std::byte, 16 * 1024> p{};
+        constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789\n";
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            p[i] = static_cast<std::byte>(kAlphabet[i % kAlphabet.size()]);
+        }
+        return p;
+    }();
+    return pattern;
 }
 
 std::string_view reason_phrase(int status) noexcept {

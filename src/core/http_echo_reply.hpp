@@ -6,7 +6,9 @@
 #include "core/http_echo_controls.hpp"
 #include "core/http_request.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +45,21 @@ struct echo_document_input {
 
 // The JSON or text document for `format` (json or text).
 [[nodiscard]] std::string echo_document(const echo_document_input& in, reply_format format);
+
+// What a request is answered with, as its controls ask (HTTP/1 and HTTP/2 alike):
+// a wrong control gives 400 with its reason and drops the other controls (the
+// caller counts it); ?size= asks for `filler` bytes of filler_pattern(), which
+// are streamed, never held; format=body returns the body when it was kept.
+struct echo_answer {
+    int status = 200;
+    std::string_view content_type;
+    std::string body;
+    std::uint64_t filler = 0;
+};
+[[nodiscard]] echo_answer answer_of(const echo_document_input& in, echo_controls& controls);
+
+// ?size= bodies repeat this pattern, so a large one costs no memory.
+[[nodiscard]] std::span<const std::byte> filler_pattern() noexcept;
 
 // The status line and headers; `content_length` is the body that follows (none
 // for HEAD, 1xx, 204 and 304, whose length is still announced where it applies).

@@ -10,8 +10,6 @@
 // queued before the next is read.
 #include "core/http_request_reader.hpp"
 
-#include <openssl/evp.h>
-
 #include <climits>
 
 namespace echo::core {
@@ -25,10 +23,6 @@ const char* name_of(http_refusal r) noexcept {
     constexpr const char* names[kHttpRefusals] = {"malformed", "head_too_large",
                                                   "too_many_headers", "body_too_large"};
     return names[static_cast<std::size_t>(r)];
-}
-
-void http_request_reader::digest_deleter::operator()(void* ctx) const noexcept {
-    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
 }
 
 http_request_reader::http_request_reader(const http_limits& limits) : limits_(limits) {
@@ -200,37 +194,10 @@ int http_request_reader::on_body(http_parser* p, const char* at, std::size_t n) 
     auto& r = self(p);
     auto& q = r.request_;
     r.continue_pending_ = false;  // the client did not wait for it
-    q.body_size += n;
-    if (q.body_size > r.limits_.max_body) {
+    if (!r.body_.add(q, {at, n}, r.limits_)) {
         return r.refuse(http_refusal::body_too_large);
     }
-    if (q.body_kept && q.body.size() + n <= r.limits_.body_limit) {
-        q.body.append(at, n);
-        return 0;
-    }
-    r.hash_body(at, n);
     return 0;
-}
-
-// The body outgrew body_limit: what was kept is hashed and let go, the rest is
-// hashed as it streams by.
-void http_request_reader::hash_body(const char* at, std::size_t n) noexcept {
-    auto& q = request_;
-    auto* ctx = static_cast<EVP_MD_CTX*>(digest_.get());
-    if (q.body_kept) {
-        if (ctx == nullptr) {
-            digest_.reset(EVP_MD_CTX_new());
-            ctx = static_cast<EVP_MD_CTX*>(digest_.get());
-        }
-        if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
-            refuse(http_refusal::body_too_large);  // out of memory: cannot stand for it
-            return;
-        }
-        EVP_DigestUpdate(ctx, q.body.data(), q.body.size());
-        std::string{}.swap(q.body);
-        q.body_kept = false;
-    }
-    EVP_DigestUpdate(ctx, at, n);
 }
 
 int http_request_reader::on_message_complete(http_parser* p) {
@@ -239,10 +206,7 @@ int http_request_reader::on_message_complete(http_parser* p) {
     if (r.state_ == state::failed) {
         return 1;
     }
-    if (!q.body_kept) {
-        unsigned len = 0;
-        EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(r.digest_.get()), q.body_sha256.data(), &len);
-    }
+    r.body_.finish(q);
     q.done_ns = r.now_;
     r.continue_pending_ = false;
     r.state_ = state::ready;

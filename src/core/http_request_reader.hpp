@@ -3,6 +3,7 @@
 // with (400, 413, 431). Over Debian's http_parser 2.9 (see the .cpp for why).
 #pragma once
 
+#include "core/http_body_keeper.hpp"
 #include "core/http_limits.hpp"
 #include "core/http_request.hpp"
 
@@ -78,7 +79,6 @@ private:
 
     [[nodiscard]] bool count_head(std::size_t n) noexcept;
     int refuse(http_refusal r) noexcept;
-    void hash_body(const char* at, std::size_t n) noexcept;
     void reset_request() noexcept;
 
     http_limits limits_;
@@ -87,10 +87,7 @@ private:
     std::size_t head_bytes_ = 0;
     std::size_t header_count_ = 0;
     std::int64_t now_ = 0;
-    struct digest_deleter {
-        void operator()(void* ctx) const noexcept;
-    };
-    std::unique_ptr<void, digest_deleter> digest_;  // EVP_MD_CTX, once a body went over
+    http_body_keeper body_;
     state state_ = state::idle;
     http_refusal refusal_ = http_refusal::malformed;
     bool in_value_ = false;       // the last header callback was a value

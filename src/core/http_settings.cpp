@@ -1,5 +1,5 @@
 // body_limit, max_body, max_headers, max_head, request_timeout, max_requests,
-// max_response, controls, and the WebSocket echo's ws_ keys. Caps keep a typo
+// max_response, controls, h2, and the WebSocket echo's ws_ keys. Caps keep a typo
 // from turning a limit off.
 #include "core/http_settings.hpp"
 
@@ -60,11 +60,11 @@ std::optional<std::string> take_http_key(std::string_view key, std::string_view 
         out.request_timeout = *t;
         return std::string{};
     }
-    if (key == "controls") {
+    if (key == "controls" || key == "h2") {
         if (value != "0" && value != "1") {
-            return std::string{"controls must be 0 or 1"};
+            return std::string{key} + " must be 0 or 1";
         }
-        out.controls = value == "1";
+        (key == "h2" ? out.h2 : out.controls) = value == "1";
         return std::string{};
     }
     return take_websocket_key(key, value, out.websocket);

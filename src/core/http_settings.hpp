@@ -23,6 +23,8 @@ struct http_settings {
     std::uint64_t max_response = 1 << 20;           // ?size= at most this
     std::chrono::milliseconds max_delay{30'000};    // ?delay= at most this
     bool controls = true;  // ?status ?size ?close ?delay X-Echo-Set-Header; controls=0 off
+    // HTTP/2 beside HTTP/1.x: ALPN h2 over TLS, h2c by prior knowledge or Upgrade; h2=0 off.
+    bool h2 = true;
     // The WebSocket echo an Upgrade: websocket request gets (ws_ keys); controls=0
     // leaves it on: it is the listener's service, not a client's control.
     websocket_listener_settings websocket;

@@ -4,6 +4,7 @@
 
 #include "core/whole_number.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace echo::core {
@@ -113,6 +114,20 @@ std::optional<std::string> unix_path(std::string_view rest, listen_url& out) {
     return std::nullopt;
 }
 
+// An https:// listener offers h2 then http/1.1 unless the user chose the list; a
+// list with h2 on a listener with h2=0 would promise what the server will not speak.
+std::optional<std::string> offer_http_protocols(const http_settings& http, tls_settings& tls) {
+    if (tls.alpn.empty()) {
+        tls.alpn = http.h2 ? std::vector<std::string>{"h2", "http/1.1"}
+                           : std::vector<std::string>{"http/1.1"};
+        return std::nullopt;
+    }
+    if (!http.h2 && std::find(tls.alpn.begin(), tls.alpn.end(), "h2") != tls.alpn.end()) {
+        return std::string{"alpn offers h2 but h2=0"};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::string listen_url::canonical() const {
@@ -162,6 +177,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem && out.http) {
         problem = finish_http_settings(*out.http);
+    }
+    if (!problem && out.http && out.tls) {
+        problem = offer_http_protocols(*out.http, *out.tls);
     }
     if (!problem) {
         problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);

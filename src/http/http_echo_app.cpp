@@ -3,33 +3,21 @@
 // out in request order, and a pipelining client waits in the socket, not in memory.
 #include "http/http_echo_app.hpp"
 
-#include "core/log_event.hpp"
-#include "core/log_safe.hpp"
+#include "core/h2c_upgrade_request.hpp"
 #include "core/websocket_handshake.hpp"
+#include "http/echo_origin_of.hpp"
+#include "http/h2_echo_app.hpp"
+#include "http/request_log.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 
 namespace echo::http {
 
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-// ?size= bodies are sent from here, so a large one costs no memory.
-const std::array<std::byte, 16 * 1024>& filler_pattern() {
-    static const auto pattern = [] {
-        std::array<std::byte, 16 * 1024> p{};
-        constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789\n";
-        for (std::size_t i = 0; i < p.size(); ++i) {
-            p[i] = static_cast<std::byte>(kAlphabet[i % kAlphabet.size()]);
-        }
-        return p;
-    }();
-    return pattern;
-}
 
 over_limit limit_of(core::http_refusal r) noexcept {
     switch (r) {
@@ -38,11 +26,6 @@ over_limit limit_of(core::http_refusal r) noexcept {
         case core::http_refusal::body_too_large: return over_limit::body_too_large;
         default: return over_limit::malformed;
     }
-}
-
-std::string endpoint_text(std::string_view address, std::uint16_t port) {
-    return address.find(':') != std::string_view::npos ? fmt::format("[{}]:{}", address, port)
-                                                       : fmt::format("{}:{}", address, port);
 }
 
 std::vector<core::http_header_view> header_views(const core::http_request& q) {
@@ -59,18 +42,11 @@ std::vector<core::http_header_view> header_views(const core::http_request& q) {
 http_echo_app::http_echo_app(std::shared_ptr<const http_echo_config> config,
                              const pipeline::app_context& context)
     : config_(std::move(config)),
+      origin_(echo_origin_of(context)),
       listener_(context.listener),
       wall_offset_ns_(context.wall_offset_ns),
       log_(context.log),
       reader_(config_->settings.limits) {
-    origin_.client_address = context.client_address;
-    origin_.client_port = context.client_port;
-    origin_.peer_address = context.peer_address;
-    origin_.peer_port = context.peer_port;
-    origin_.tls = context.tls;
-    for (const auto& [key, value] : context.stage_facts) {
-        origin_.tls_facts.emplace_back(key, value);
-    }
     request_deadline_ = context.now + config_->settings.request_timeout.count() * 1'000'000;
 }
 
@@ -130,11 +106,17 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
 
 void http_echo_app::advance(pipeline::time_ns now) noexcept {
     using state = core::http_request_reader::state;
+    if (successor_) {
+        return;
+    }
     try {
-        while (!successor_ && !close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
+        while (!close_after_ && delay_until_ == 0 && filler_left_ == 0 && queued() < kQueuedHigh) {
             const auto st = reader_.current();
             if (st == state::ready) {
                 answer(now);
+                if (successor_) {
+                    return;  // hand_over() gave it the bytes and cleared the deadline
+                }
                 continue;
             }
             if (st == state::failed) {
@@ -154,7 +136,7 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
                 queued_ += kContinue;
             }
         }
-        if (peer_eof_ && in_.empty() && !close_after_ && delay_until_ == 0 && !successor_) {
+        if (peer_eof_ && in_.empty() && !close_after_ && delay_until_ == 0) {
             reader_.feed_eof(now);
             if (reader_.current() == state::failed) {
                 refuse(400, over_limit::malformed, "request cut short", now);
@@ -165,7 +147,7 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
         ended_by_ = "out_of_memory";
     }
     const auto st = reader_.current();
-    const bool waiting = !successor_ && !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
+    const bool waiting = !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
                          queued() < kQueuedHigh && in_.empty() &&
                          (st == state::idle || st == state::reading);
     if (!waiting) {
@@ -180,45 +162,28 @@ void http_echo_app::answer(pipeline::time_ns now) {
     const auto& settings = config_->settings;
     request_deadline_ = 0;
     ++answered_;
+    // A request may name both upgrades; a valid h2c one is taken first, as it
+    // cannot fail where a WebSocket handshake can.
+    if (settings.h2 && !origin_.tls) {
+        if (auto h2c = core::h2c_settings_of(q)) {
+            upgrade_to_h2c(std::move(*h2c), now);
+            return;
+        }
+    }
     if (config_->websocket) {
         const auto views = header_views(q);
         if (core::asks_for_websocket(views)) {
-            upgrade(views, now);
+            upgrade_to_websocket(views, now);
             return;
         }
     }
     auto controls = core::read_controls(q, settings);
     const bool close = !q.keep_alive || controls.close ||
                        (settings.max_requests != 0 && answered_ >= settings.max_requests);
-    std::string body;
-    std::uint64_t filler = 0;
-    std::string_view content_type = "application/json";
-    int status = controls.status;
+    auto [status, content_type, body, filler] =
+        core::answer_of({q, origin_, config_->server, listener_, wall_offset_ns_}, controls);
     if (!controls.error.empty()) {
-        status = 400;
-        content_type = "text/plain; charset=utf-8";
-        body = controls.error + "\n";
-        controls.set_headers.clear();
-        controls.delay = {};
         config_->observer->count_refusal(over_limit::bad_control);
-    } else if (controls.size) {
-        filler = *controls.size;
-        content_type = "application/octet-stream";
-    } else if (controls.format == core::reply_format::body) {
-        content_type = "application/octet-stream";
-        if (q.body_kept) {
-            body = q.body;
-        } else {
-            status = 413;
-            content_type = "text/plain; charset=utf-8";
-            body = "format=body echoes bodies up to body_limit only\n";
-        }
-    } else {
-        if (controls.format == core::reply_format::text) {
-            content_type = "text/plain; charset=utf-8";
-        }
-        body = core::echo_document({q, origin_, config_->server, listener_, wall_offset_ns_},
-                                   controls.format);
     }
     const bool with_body = core::has_body(status, q.method);
     std::string out;
@@ -254,10 +219,9 @@ void http_echo_app::answer(pipeline::time_ns now) {
 }
 
 // The request asked for WebSocket: a valid one gets its 101 and the connection
-// goes to the successor with the bytes that came after the request (the client's
-// first frames may share its packet); any other gets 400 or 426 and a close.
-// Controls do not apply: the answer is the handshake's.
-void http_echo_app::upgrade(std::span<const core::http_header_view> views, pipeline::time_ns now) {
+// goes to the WebSocket echo; any other gets 400 or 426 and a close. Controls do
+// not apply: the answer is the handshake's.
+void http_echo_app::upgrade_to_websocket(std::span<const core::http_header_view> views, pipeline::time_ns now) {
     const auto& q = reader_.request();
     const auto& ws = *config_->websocket;
     auto handshake = core::evaluate_websocket_upgrade(
@@ -284,23 +248,17 @@ void http_echo_app::upgrade(std::span<const core::http_header_view> views, pipel
         ended_by_ = "websocket_refused";
         return;
     }
-    successor_ = std::make_unique<websocket_app>(
-        config_->websocket,
-        websocket_start{.peer = endpoint_text(origin_.client_address, origin_.client_port),
-                        .target = q.target,
-                        .subprotocol = handshake.subprotocol,
-                        .listener = listener_,
-                        .log = log_,
-                        .now = now});
     log_request(101, handshake.response_head.size());
     queued_ += handshake.response_head;
-    request_deadline_ = 0;
-    while (!in_.empty()) {
-        successor_->on_received(in_.pop_front(), now);
-    }
-    if (peer_eof_) {
-        successor_->on_peer_eof(now);
-    }
+    hand_over(std::make_unique<websocket_app>(
+                  config_->websocket,
+                  websocket_start{.peer = endpoint_text(origin_.client_address, origin_.client_port),
+                                  .target = q.target,
+                                  .subprotocol = handshake.subprotocol,
+                                  .listener = listener_,
+                                  .log = log_,
+                                  .now = now}),
+              now);
 }
 
 void http_echo_app::refuse(int status, over_limit why, std::string_view text, pipeline::time_ns) {
@@ -319,31 +277,38 @@ void http_echo_app::refuse(int status, over_limit why, std::string_view text, pi
     ended_by_ = name_of(why);
 }
 
-// One line per request; the target and method are the client's bytes, escaped so
-// they cannot end the line or pose as another field.
 void http_echo_app::log_request(int status, std::uint64_t bytes_out) {
-    if (log_ == nullptr || !log_->wants_info()) {
-        return;
+    using state = core::http_request_reader::state;
+    log_http_request(log_, {.request = reader_.request(),
+                            .origin = origin_,
+                            .listener = listener_,
+                            .status = status,
+                            .bytes_out = bytes_out,
+                            .complete = reader_.current() == state::ready});
+}
+
+// The 101 says what follows: the rest of the request's bytes are HTTP/2 from the
+// client's preface on, and stream 1 carries this request's answer.
+void http_echo_app::upgrade_to_h2c(std::string settings, pipeline::time_ns now) {
+    queued_ += "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    const h2c_upgrade upgrade{reader_.request(), std::move(settings)};
+    auto context = app_context_of(origin_, listener_, wall_offset_ns_, log_);
+    context.now = now;
+    hand_over(std::make_unique<h2_echo_app>(config_, context, &upgrade), now);
+}
+
+// The successor gets the bytes that came after the request (the client's first
+// frames or its HTTP/2 preface may share its packet) and, if it came, the end.
+void http_echo_app::hand_over(std::unique_ptr<pipeline::application> successor,
+                              pipeline::time_ns now) {
+    request_deadline_ = 0;
+    successor_ = std::move(successor);
+    while (!in_.empty()) {
+        successor_->on_received(in_.pop_front(), now);
     }
-    const auto& q = reader_.request();
-    const bool complete = reader_.current() == core::http_request_reader::state::ready;
-    const auto peer = endpoint_text(origin_.client_address, origin_.client_port);
-    const auto method = core::log_safe(q.method.empty() ? "-" : q.method);
-    const auto target = core::log_safe(q.target.empty() ? "-" : q.target);
-    const std::pair<std::string_view, std::string> fields[] = {
-        {"method", method}, {"target", target}, {"status", std::to_string(status)}};
-    const double ms = complete ? static_cast<double>(q.done_ns - q.started_ns) / 1e6 : 0.0;
-    const core::log_event event{.event = "request",
-                                .peer = peer,
-                                .listener = listener_,
-                                .bytes_in = q.body_size,
-                                .bytes_out = bytes_out,
-                                .duration_ms = ms,
-                                .fields = fields};
-    log_->info(event, log_->structured()
-                          ? std::string{}
-                          : fmt::format("request {} {} {} -> {} ({} bytes out)", peer, method,
-                                        target, status, bytes_out));
+    if (peer_eof_) {
+        successor_->on_peer_eof(now);
+    }
 }
 
 std::span<const std::byte> http_echo_app::begin_send() noexcept {
@@ -362,7 +327,7 @@ std::span<const std::byte> http_echo_app::begin_send() noexcept {
                 sending_.size() - sending_at_};
     }
     if (filler_left_ > 0) {
-        const auto& pattern = filler_pattern();
+        const auto pattern = core::filler_pattern();
         in_flight_ = true;
         sending_filler_ = true;
         return {pattern.data() + filler_at_,
@@ -387,7 +352,7 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
     in_flight_ = false;
     if (sending_filler_) {
         filler_left_ -= n;
-        filler_at_ = (filler_at_ + n) % filler_pattern().size();
+        filler_at_ = (filler_at_ + n) % core::filler_pattern().size();
     } else {
         sending_at_ += n;
     }

@@ -33,10 +33,11 @@ struct http_echo_config {
 // bounds; ?size= bodies are streamed from a static pattern, not held), and one
 // delayed answer. Reading stops while the queue is above kQueuedHigh.
 //
-// After a valid Upgrade: websocket request the connection is the WebSocket
-// echo's: this application sends what it still has queued (the 101 last), then
-// forwards every call to its successor, which got the bytes that followed the
-// request. The worker sees one application throughout.
+// After a valid Upgrade: websocket request, or an Upgrade: h2c one on cleartext,
+// the connection is the WebSocket echo's or the HTTP/2 echo's: this application
+// sends what it still has queued (the 101 last), then forwards every call to its
+// successor, which got the bytes that followed the request. The worker sees one
+// application throughout, and the byte counts are taken here, once.
 class http_echo_app final : public pipeline::application {
 public:
     http_echo_app(std::shared_ptr<const http_echo_config> config,
@@ -65,9 +66,12 @@ public:
 private:
     void advance(pipeline::time_ns now) noexcept;
     void answer(pipeline::time_ns now);
-    void upgrade(std::span<const core::http_header_view> views, pipeline::time_ns now);
+    void upgrade_to_websocket(std::span<const core::http_header_view> views, pipeline::time_ns now);
+    void upgrade_to_h2c(std::string settings, pipeline::time_ns now);
     void refuse(int status, over_limit why, std::string_view text, pipeline::time_ns now);
     void log_request(int status, std::uint64_t bytes_out);
+    // After a 101 (WebSocket or h2c) the connection belongs to `successor`.
+    void hand_over(std::unique_ptr<pipeline::application> successor, pipeline::time_ns now);
     [[nodiscard]] std::size_t queued() const noexcept {
         return queued_.size() + sending_.size() - sending_at_;
     }
@@ -87,7 +91,6 @@ private:
     std::size_t sending_at_ = 0;
     std::uint64_t filler_left_ = 0;  // ?size= bytes still to send after queued bytes
     std::size_t filler_at_ = 0;      // where in the pattern the next filler byte is
-    std::size_t in_flight_size_ = 0;
     std::string delayed_;   // an answer waiting for delay_until_
     std::uint64_t delayed_filler_ = 0;
     pipeline::time_ns delay_until_ = 0;
@@ -96,8 +99,8 @@ private:
     std::uint64_t sent_ = 0;
     std::uint32_t answered_ = 0;
     std::string_view ended_by_;  // set once the app decided to close
-    std::unique_ptr<pipeline::application> successor_;  // the WebSocket echo, after a 101
-    bool successor_sending_ = false;
+    std::unique_ptr<pipeline::application> successor_;  // WebSocket or HTTP/2, after a 101
+    bool successor_sending_ = false;                     // the send in flight is successor_'s
     bool in_flight_ = false;
     bool sending_filler_ = false;
     bool close_after_ = false;   // close once everything queued has gone

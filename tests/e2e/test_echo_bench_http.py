@@ -48,8 +48,9 @@ class Peer(Terminator):
     def _port(self):
         if self.proc.poll() is not None:
             raise AssertionError(f"peer exited {self.proc.returncode}: {self.output()}")
-        for line in self.output().splitlines():
-            if line.startswith("port "):
+        # Only whole lines: the peer's "port N" may be read while half written.
+        for line in self.output().splitlines(keepends=True):
+            if line.startswith("port ") and line.endswith("\n"):
                 return line.split()[1]
         return None
 

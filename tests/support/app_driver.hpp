@@ -1,6 +1,6 @@
 // Drives a pipeline::application as the worker would, without sockets: client
 // bytes in pool chunks, sends taken at most `send_limit` bytes at a time. Shared
-// by the HTTP and WebSocket application tests.
+// by the HTTP, HTTP/2 and WebSocket application tests.
 #pragma once
 
 #include "core/chunk_pool.hpp"
@@ -30,7 +30,8 @@ public:
 // application still holds when it is destroyed.
 class app_driver {
 public:
-    explicit app_driver(std::size_t send_limit = SIZE_MAX) : send_limit_(send_limit) {}
+    explicit app_driver(std::size_t send_limit = SIZE_MAX, std::uint32_t chunk_size = 64)
+        : send_limit_(send_limit), pool_(chunk_size, 4) {}
 
     // Gives `bytes` to the application in chunks of the pool's size, draining its
     // output after each.
@@ -45,7 +46,7 @@ public:
 private:
     std::size_t send_limit_;
     bool send_each_ = false;
-    core::chunk_pool pool_{64, 4};
+    core::chunk_pool pool_;
 };
 
 }  // namespace echo::testing

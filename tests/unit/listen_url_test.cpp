@@ -223,10 +223,19 @@ TEST(ListenUrl, HttpAndHttpsCarryTheirSettings) {
     ASSERT_TRUE(u.tls);
     EXPECT_EQ(u.tls->identities.size(), 1U);
     EXPECT_EQ(u.canonical(), "tcp://[::1]:8443");
+    EXPECT_EQ(u.tls->alpn, std::vector<std::string>{"http/1.1"});
     EXPECT_EQ(u.http->websocket.protocols, (std::vector<std::string>{"chat", "*"}));
     EXPECT_TRUE(u.http->websocket.session.echo_frames);
     EXPECT_EQ(u.http->websocket.session.max_message, 4096U);
     EXPECT_FALSE(ok("tcp://x:1").http);
+    // HTTP/2 is on unless h2=0; https:// then offers h2 first unless alpn= chose.
+    EXPECT_TRUE(ok("http://x:1").http->h2);
+    EXPECT_FALSE(ok("http://x:1?h2=0").http->h2);
+    EXPECT_EQ(ok("https://x:1?cert=/c&key=/k").tls->alpn,
+              (std::vector<std::string>{"h2", "http/1.1"}));
+    EXPECT_EQ(ok("https://x:1?cert=/c&key=/k&h2=0").tls->alpn,
+              std::vector<std::string>{"http/1.1"});
+    EXPECT_TRUE(ok("tls://x:1?cert=/c&key=/k").tls->alpn.empty());
 }
 
 TEST(ListenUrl, HttpErrorsNameTheUrlAndTheKey) {
@@ -236,6 +245,8 @@ TEST(ListenUrl, HttpErrorsNameTheUrlAndTheKey) {
         {"http://x:1?max_headers=0", "max_headers must be a whole number from 1"},
         {"http://x:1?request_timeout=0", "request_timeout must be seconds"},
         {"http://x:1?controls=yes", "controls must be 0 or 1"},
+        {"http://x:1?h2=2", "h2 must be 0 or 1"},
+        {"https://x:1?cert=/c&key=/k&h2=0&alpn=h2", "alpn offers h2 but h2=0"},
         {"http://x:1?max_body=10&body_limit=20", "body_limit must not exceed max_body"},
         {"http://x:1?max_response=x", "max_response must be a whole number"},
         {"https://x:1", "cert"},
