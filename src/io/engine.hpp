@@ -87,6 +87,9 @@ public:
     virtual void watch_listener(std::size_t index, int fd) = 0;
     virtual void pause_listener(std::size_t index) = 0;
     virtual void resume_listener(std::size_t index) = 0;
+    // Stops accepting on it. A connection the engine had already accepted may still
+    // be handed to on_accept afterwards (io_uring's completions in flight): the
+    // kernel told its client it was connected, so it is served, not dropped.
     virtual void unwatch_listener(std::size_t index) = 0;
 
     // Starts receiving on datagram socket `fd` (the caller keeps it open), known as

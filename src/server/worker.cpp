@@ -212,6 +212,24 @@ void worker::on_accept(std::size_t listener, int fd, const sockaddr* peer, sockl
     }
 }
 
+// The kernel completed these handshakes and told their clients they were connected;
+// closing the listener would reset them, and a balancer without health checks (nginx
+// stream) passes that reset on as a failed connection. So they are accepted and served
+// through the drain. Bounded by the listen backlog (at most kMaxTakenAtDrain), once.
+void worker::take_queued(std::size_t listener) {
+    const int fd = sockets_[listener].fd.get();
+    for (std::size_t n = 0; n < kMaxTakenAtDrain && fd >= 0; ++n) {
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        const int conn = ::accept4(fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                                   SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (conn < 0) {
+            return;  // EAGAIN: the queue is empty (listeners are non-blocking)
+        }
+        on_accept(listener, conn, reinterpret_cast<const sockaddr*>(&peer), len);
+    }
+}
+
 // Nagle's algorithm holds back a short echo until the previous one is acknowledged,
 // and the client's delayed ACK then stalls bulk echo for tens of milliseconds. The
 // other options of a URL are set on the listener, and Linux copies them to each
@@ -860,8 +878,13 @@ void worker::on_notify() {
 void worker::begin_drain() {
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         engine_->unwatch_listener(i);
+        if (sockets_[i].kind != core::transport::udp) {
+            take_queued(i);
+        }
+        // Closing refuses new connections at once. The socket's kind stays: an engine
+        // may still hand over a connection it accepted before the unwatch.
+        sockets_[i].fd.reset();
     }
-    sockets_.clear();  // closing them refuses new connections at once
     draining_ = true;
     accept_retry_at_.reset();
     drain_deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(

@@ -120,6 +120,9 @@ private:
     void release(counted_as& counted) noexcept;
     [[nodiscard]] bool settle_client(io::conn_token t, connection& c, const pipeline::peer_claim& claim);
     void tune(std::size_t listener, int fd) noexcept;
+    // At the drain: accepts what already waits in a listener's queue.
+    void take_queued(std::size_t listener);
+    static constexpr std::size_t kMaxTakenAtDrain = 65536;
     void touch(io::conn_token t);
     void pump(io::conn_token t, connection& c);
     void pump_chain(io::conn_token t, connection& c);

@@ -686,17 +686,15 @@ void uring_engine::on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe,
         l.armed = false;
     }
     if (cqe.res >= 0) {
-        if (l.fd < 0) {
-            ::close(cqe.res);  // accepted as the listener went away
-        } else {
-            sockaddr_storage peer{};
-            socklen_t len = sizeof peer;
-            if (::getpeername(cqe.res, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
-                len = 0;  // reset before we looked: the handler sees no address
-                peer.ss_family = AF_UNSPEC;
-            }
-            h.on_accept(index, cqe.res, reinterpret_cast<sockaddr*>(&peer), len);
+        // Also after unwatch_listener: the kernel accepted it before the cancel, and
+        // its client believes it is connected; the worker serves it through the drain.
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(cqe.res, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+            len = 0;  // reset before we looked: the handler sees no address
+            peer.ss_family = AF_UNSPEC;
         }
+        h.on_accept(index, cqe.res, reinterpret_cast<sockaddr*>(&peer), len);
     } else if (cqe.res != -ECANCELED && cqe.res != -ECONNABORTED && cqe.res != -EINTR &&
                l.fd >= 0) {
         // -EMFILE and the like: the handler pauses us. A connection reset before
