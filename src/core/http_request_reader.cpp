@@ -137,6 +137,12 @@ int http_request_reader::on_url(http_parser* p, const char* at, std::size_t n) {
 
 int http_request_reader::on_header_field(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
+    // http_parser (not strict) lets a space into a name, and still takes
+    // "Transfer-Encoding :" for the framing header that a proxy in front may not:
+    // RFC 9112 5.1 has such a request refused, which leaves no two readings.
+    if (std::string_view{at, n}.find_first_of(" \t") != std::string_view::npos) {
+        return r.refuse(http_refusal::malformed);
+    }
     if (r.header_count_ == 0 || r.in_value_) {
         ++r.header_count_;
         r.in_value_ = false;
