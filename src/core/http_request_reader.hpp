@@ -79,6 +79,8 @@ private:
 
     [[nodiscard]] bool count_head(std::size_t n) noexcept;
     int refuse(http_refusal r) noexcept;
+    // The head, or the head with its trailers, past a limit: refused at its end.
+    int refuse_head_over_limits() noexcept;
     void reset_request() noexcept;
 
     http_limits limits_;

@@ -135,12 +135,23 @@ struct h2_callbacks {
         return 0;
     }
 
-    static int on_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t id,
+    static int on_data_chunk_recv(nghttp2_session* session, std::uint8_t, std::int32_t id,
                                   const std::uint8_t* data, std::size_t len, void* user_data) {
         auto& a = app(user_data);
         auto* s = find(a, id);
         if (s == nullptr || s->answered) {
             return 0;  // a refused body streams by; flow control is still given back
+        }
+        // Streams opened while little was held would each keep body_limit:
+        // past kHeldHigh a kept body may not grow either, and its stream is
+        // refused like a new one (nothing was answered: safe to retry).
+        if (a.held_ >= h2_echo_app::kHeldHigh && s->request.body_kept &&
+            s->request.body.size() + len <= a.config_->settings.limits.body_limit) {
+            s->answered = true;
+            s->deadline = 0;
+            a.forget_request(*s);
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
+            return 0;
         }
         try {
             if (!s->body_keeper.add(s->request, view(data, len), a.config_->settings.limits)) {

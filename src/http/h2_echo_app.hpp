@@ -28,8 +28,9 @@ struct h2c_upgrade {
 //   (the echo document of those, a few times their size for escaping; ?size=
 //   bodies stream from a static pattern). A new stream is refused
 //   (REFUSED_STREAM, safe to retry) while the answers and bodies held pass
-//   kHeldHigh, so a client that opens streams and never takes their answers
-//   holds about kHeldHigh plus one stream's worth, not kMaxStreams' worth.
+//   kHeldHigh, and so is a stream whose kept body would grow past it (streams
+//   opened first and fed after), so a client that opens streams and never takes
+//   their answers holds about kHeldHigh plus one stream's worth, not kMaxStreams'.
 // - output: frames are copied out of nghttp2 up to kOutHigh (plus one frame);
 //   while that is not drained, no input is read (wants_input() is false) and the
 //   chunks the worker already gave count against --max-buffer (held_chunks()).

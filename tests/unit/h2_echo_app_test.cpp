@@ -396,6 +396,31 @@ TEST(H2EchoApp, AnswersHeldPastTheBoundRefuseNewStreams) {
     EXPECT_GT(refused, 0U);
 }
 
+// Streams opened first, while nothing is held, then fed bodies that never end:
+// each would keep body_limit (100 x 64 KiB). Past kHeldHigh a kept body may not
+// grow either, so the connection holds about kHeldHigh plus one stream's worth.
+TEST(H2EchoApp, BodiesGrownAfterTheStreamsOpenedAreBounded) {
+    h2_server server(echo_config(), false, 16384);
+    server.give(std::string{kH2Preface} + h2_frame(NGHTTP2_SETTINGS, 0, 0, ""));
+    server.drain();
+    auto& app = static_cast<http::h2_echo_app&>(*server.app);
+    for (std::uint32_t id = 1; id < 2 * 100; id += 2) {
+        server.give(h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id, h2_get_block("/")));
+    }
+    server.drain();
+    std::size_t refused = 0;
+    const std::string piece(16000, 'z');
+    for (std::uint32_t id = 1; id < 2 * 100; id += 2) {
+        for (int i = 0; i < 4; ++i) {
+            server.give(h2_frame(NGHTTP2_DATA, 0, id, piece));
+        }
+        const auto out = server.drain();
+        refused += out.find(std::string("\x00\x00\x04\x03\x00", 5)) != std::string::npos ? 1 : 0;
+        EXPECT_LE(app.held_bytes(), http::h2_echo_app::kHeldHigh + 64 * 1024);
+    }
+    EXPECT_GT(refused, 0U);
+}
+
 // Rapid reset (CVE-2023-44487): HEADERS then RST_STREAM, again and again. nghttp2's
 // rate limit ends the session with GOAWAY well before the loop does.
 TEST(H2EchoApp, RapidResetEndsTheSession) {
