@@ -2,9 +2,9 @@
 // ignored: a test suite that asked for ?status=503 must not pass on a 200.
 #include "core/http_echo_controls.hpp"
 
+#include "core/quantity_text.hpp"
 #include "core/whole_number.hpp"
 
-#include <charconv>
 
 namespace echo::core {
 
@@ -82,29 +82,6 @@ void take_set_header(std::string_view value, echo_controls& out) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-    double n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || !(n >= 0)) {
-        return std::nullopt;
-    }
-    const std::string_view unit{end, static_cast<std::size_t>(text.data() + text.size() - end)};
-    double ms = 0;
-    if (unit == "ms") {
-        ms = n;
-    } else if (unit.empty() || unit == "s") {
-        ms = n * 1000;
-    } else if (unit == "m") {
-        ms = n * 60'000;
-    } else {
-        return std::nullopt;
-    }
-    if (ms > 1e12) {
-        return std::nullopt;
-    }
-    return std::chrono::milliseconds{static_cast<std::int64_t>(ms)};
-}
-
 echo_controls read_controls(const http_request& request, const http_settings& s) {
     echo_controls out;
     if (const auto* accept = request.find("Accept");
@@ -146,12 +123,13 @@ echo_controls read_controls(const http_request& request, const http_settings& s)
         } else if (key == "close") {
             out.close = value == "1" || value == "true";
         } else if (key == "delay" || key == "wait") {
+            // Whole milliseconds, as whoami and echo-basic count them.
             const auto v = parse_duration(value);
             if (!v || *v > s.max_delay) {
                 fail("delay must be a duration (250ms, 1.5s) up to " +
                      std::to_string(s.max_delay.count()) + "ms");
             } else {
-                out.delay = *v;
+                out.delay = std::chrono::duration_cast<std::chrono::milliseconds>(*v);
             }
         }
     });

@@ -28,7 +28,4 @@ struct echo_controls {
 
 [[nodiscard]] echo_controls read_controls(const http_request& request, const http_settings& s);
 
-// A duration as Go and whoami write it (250ms, 1.5s, 2m) or bare seconds.
-[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-
 }  // namespace echo::core

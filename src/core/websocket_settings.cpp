@@ -2,30 +2,13 @@
 // list of tokens. Caps keep a typo from letting one peer hold gigabytes.
 #include "core/websocket_settings.hpp"
 
-#include "core/whole_number.hpp"
+#include "core/quantity_text.hpp"
 
 #include <algorithm>
 
 namespace echo::core {
 
 namespace {
-
-std::optional<std::size_t> byte_size(std::string_view text) {
-    std::size_t unit = 1;
-    if (text.ends_with("KiB")) {
-        unit = std::size_t{1} << 10;
-    } else if (text.ends_with("MiB")) {
-        unit = std::size_t{1} << 20;
-    }
-    if (unit != 1) {
-        text.remove_suffix(3);
-    }
-    const auto n = whole_number<std::size_t>(text);
-    if (!n || *n > kMaxWebsocketMessageCap / unit) {
-        return std::nullopt;
-    }
-    return *n * unit;
-}
 
 std::optional<std::string> protocol_list(std::string_view v, std::vector<std::string>& out) {
     out.clear();
@@ -68,7 +51,7 @@ std::optional<std::string> take_websocket_key(std::string_view key, std::string_
         return std::string{};
     }
     if (key == "ws_max_message") {
-        const auto n = byte_size(value);
+        const auto n = parse_byte_size(value, kMaxWebsocketMessageCap);
         if (!n || *n == 0) {
             return std::string{"ws_max_message must be bytes from 1 to 64MiB (a number, or with KiB or MiB)"};
         }
