@@ -375,11 +375,18 @@ TEST(WebsocketSession, MessagesOverMaxMessageAre1009) {
            small_frames);
     check("frame for frame, one over", binary(k + "!"), {failure_close(1009, "message_too_big")},
            websocket_state::closing, "message_too_big", small_frames);
-    // A head that claims 2^40 bytes is refused at its first payload byte; nothing
-    // of it is held.
-    const std::string huge{"\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00\x01\x02\x03\x04x", 15};
+    // A head that claims 2^40 bytes is refused from its length alone, before any
+    // of its payload comes; nothing of it is held.
+    const std::string huge{"\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00\x01\x02\x03\x04", 14};
     check("2^40-byte frame", huge, {failure_close(1009, "message_too_big")}, websocket_state::closing,
            "message_too_big");
+    check("1001-byte head alone", binary(k + "!").substr(0, 8), {failure_close(1009, "message_too_big")},
+           websocket_state::closing, "message_too_big", small);
+    check("over in the second fragment's head", binary(k.substr(0, 600), more()) + cont(k.substr(0, 401)).substr(0, 8),
+           {failure_close(1009, "message_too_big")}, websocket_state::closing, "message_too_big", small);
+    const auto r = run(small, huge.substr(0, 13), {});
+    EXPECT_EQ(r.state, websocket_state::open) << "the head is not complete yet";
+    EXPECT_TRUE(r.output.empty());
 }
 
 TEST(WebsocketSession, StopsTakingInputWhileOutputWaits) {
