@@ -2,10 +2,11 @@
 // library: a frame's head is judged as soon as its last byte is in (framing,
 // masking rule, reserved bits and opcodes, fragmentation, size), so a frame over
 // max_message is refused from its length alone; its payload is then unmasked
-// straight into where it goes. A whole frame that makes a whole echo (the common
-// case) is unmasked into the output once, with no copy in between; fragments and
-// frames cut by the input gather in payload_. UTF-8 is checked as text arrives,
-// and the close handshake and backpressure are kept here too.
+// straight into where it goes. A frame that makes a whole echo by itself (the
+// common case) is unmasked into the output as it arrives, however the input is
+// cut, and shown once whole: one copy. Only the fragments of a message to be
+// echoed whole gather in payload_. UTF-8 is checked as text arrives, and the close
+// handshake and backpressure are kept here too.
 #include "core/websocket_session.hpp"
 
 #include <algorithm>
@@ -49,11 +50,12 @@ constexpr std::array<std::string_view, 11> kFailures{
     "close_reason",        // a close reason that is not UTF-8
 };
 
-// The output a session may queue. It takes input only below the high-water mark,
-// and one step of feed() ends at most one frame, which makes at most one message
-// or frame (max_message and a 10-byte head) or one pong (127 bytes), then maybe
-// one close frame of the session's own (at most 2 + kMaxFailureClose bytes). 512
-// bytes cover the heads, pong and close.
+// The output a session may queue, the frame being echoed included. It takes input
+// only below the high-water mark, and one step of feed() ends at most one frame,
+// which makes at most one message or frame (max_message and a 10-byte head) or one
+// pong (127 bytes), then maybe one close frame of the session's own (at most 2 +
+// kMaxFailureClose bytes). 512 bytes cover the heads, pong and close. A frame being
+// echoed is at most a message and its head.
 std::size_t max_pending_output(const websocket_settings& s) {
     return s.output_high_water + s.max_message + 512;
 }
@@ -90,13 +92,14 @@ std::size_t websocket_session::held_bytes() const noexcept {
 }
 
 std::span<const std::byte> websocket_session::output() const noexcept {
-    return std::span{output_}.subspan(sent_);
+    return std::span{output_}.subspan(sent_, pending_output());
 }
 
 void websocket_session::on_sent(std::size_t n) noexcept {
     sent_ += std::min(n, pending_output());
     if (sent_ != output_.size()) return;
     sent_ = 0;
+    ready_ = 0;
     if (output_.capacity() > kKeptCapacity) {
         std::vector<std::byte>{}.swap(output_);
     } else {
@@ -175,17 +178,19 @@ void websocket_session::start_frame(const ws_frame_head& head) noexcept {
         utf8_.reset();
     }
     use_ = frame_use::data;
+    if (payload_.empty() && (settings_.echo_frames || head.fin)) {
+        use_ = frame_use::echo;
+        write_head(settings_.echo_frames ? frame_opcode_ : message_opcode_, settings_.echo_frames ? frame_fin_ : true,
+                   head.length);
+    }
 }
 
 std::size_t websocket_session::read_payload(std::span<const std::byte> bytes) noexcept {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(frame_left_, bytes.size()));
     const auto piece = bytes.first(n);
-    if (use_ == frame_use::data) {
-        if (frame_read_ == 0 && n == frame_left_ && payload_.empty() && (frame_fin_ || settings_.echo_frames)) {
-            echo_whole_frame(piece);
-            in_frame_ = false;
-            return n;
-        }
+    if (use_ == frame_use::echo) {
+        write_echo(piece);
+    } else if (use_ == frame_use::data) {
         append_payload(piece);
     } else if (use_ == frame_use::control) {
         copy_masked(piece, std::span{control_}.subspan(control_size_, n), key_, frame_read_);
@@ -197,24 +202,23 @@ std::size_t websocket_session::read_payload(std::span<const std::byte> bytes) no
     return n;
 }
 
-// The frame is all in `masked` and is echoed as one frame: unmasked straight into
-// the output, and taken back out if it is text that is not UTF-8.
-void websocket_session::echo_whole_frame(std::span<const std::byte> masked) noexcept {
-    ++counters_.frames;
-    const auto start = open_frame(settings_.echo_frames ? frame_opcode_ : message_opcode_,
-                                  settings_.echo_frames ? frame_fin_ : true, masked.size());
-    const auto payload = std::span{output_}.last(masked.size());
-    copy_masked(masked, payload, key_, 0);
-    if (message_opcode_ == kText && !(utf8_.feed(payload) && (!frame_fin_ || utf8_.complete()))) {
-        output_.resize(start);
-        return fail(kInvalidPayload, "invalid_utf8");
-    }
-    count_echoed(masked.size());
+// Grows the output as the frame's bytes come, so what a peer makes the session
+// hold is what it has sent; text that is not UTF-8 fails at its first bad byte,
+// and the frame is taken back out of the output.
+void websocket_session::write_echo(std::span<const std::byte> masked) noexcept {
+    grow_output(masked.size());
+    const auto at = output_.size();
+    output_.resize(at + masked.size());
+    const auto piece = std::span{output_}.subspan(at);
+    copy_masked(masked, piece, key_, frame_read_);
+    if (message_opcode_ == kText && !utf8_.feed(piece)) fail(kInvalidPayload, "invalid_utf8");
 }
 
 void websocket_session::end_frame() noexcept {
     in_frame_ = false;
-    if (use_ == frame_use::data) {
+    if (use_ == frame_use::echo) {
+        end_echo_frame();
+    } else if (use_ == frame_use::data) {
         end_data_frame();
     } else if (use_ == frame_use::control) {
         end_control_frame();
@@ -236,6 +240,15 @@ void websocket_session::end_data_frame() noexcept {
     const auto size = payload_.size();
     payload_.clear();
     count_echoed(size);
+}
+
+void websocket_session::end_echo_frame() noexcept {
+    ++counters_.frames;
+    if (frame_fin_ && message_opcode_ == kText && !utf8_.complete()) {
+        return fail(kInvalidPayload, "invalid_utf8");
+    }
+    ready_ = output_.size();
+    count_echoed(frame_read_);
 }
 
 void websocket_session::count_echoed(std::size_t bytes) noexcept {
@@ -282,14 +295,21 @@ void websocket_session::on_peer_close(std::span<const std::byte> payload) noexce
 
 void websocket_session::close(std::uint16_t code) noexcept {
     if (state_ != websocket_state::open) return;
+    drop_frame();  // the rest of the frame being read is discarded, never echoed after the close
     const std::array<std::byte, 2> payload{std::byte(code >> 8), std::byte(code & 0xff)};
     send_close(code, payload);
     state_ = websocket_state::closing;
     release_payload();
 }
 
-void websocket_session::fail(std::uint16_t code, std::string_view failure) noexcept {
+// The frame being read is not echoed: what of it was written is taken back.
+void websocket_session::drop_frame() noexcept {
+    if (use_ == frame_use::echo) output_.resize(ready_);
     use_ = frame_use::discard;
+}
+
+void websocket_session::fail(std::uint16_t code, std::string_view failure) noexcept {
+    drop_frame();
     if (state_ != websocket_state::open) return;
     failure_ = failure;
     // The failure's name as the reason: ASCII, so valid UTF-8, and it tells the
@@ -308,29 +328,27 @@ void websocket_session::send_close(std::uint16_t code, std::span<const std::byte
 }
 
 void websocket_session::send_frame(std::uint8_t opcode, bool fin, std::span<const std::byte> payload) noexcept {
-    (void)open_frame(opcode, fin, payload.size());
-    std::copy(payload.begin(), payload.end(), output_.end() - static_cast<std::ptrdiff_t>(payload.size()));
+    grow_output(server_head_size(payload.size()) + payload.size());
+    write_head(opcode, fin, payload.size());
+    output_.insert(output_.end(), payload.begin(), payload.end());
+    ready_ = output_.size();
 }
 
-// Appends a frame's head and room for its `size` payload bytes, the output's last;
-// returns where the frame starts.
-std::size_t websocket_session::open_frame(std::uint8_t opcode, bool fin, std::size_t size) noexcept {
-    grow_output(server_head_size(size) + size);
-    const auto start = output_.size();
+void websocket_session::write_head(std::uint8_t opcode, bool fin, std::size_t size) noexcept {
     std::array<std::byte, kMaxServerHead> head;
     const auto head_size = write_server_head(head.data(), opcode, fin, size);
+    grow_output(head_size);
     output_.insert(output_.end(), head.begin(), head.begin() + static_cast<std::ptrdiff_t>(head_size));
-    output_.resize(output_.size() + size);
-    return start;
 }
 
 void websocket_session::grow_output(std::size_t more) noexcept {
     const auto needed = output_.size() + more;
     if (needed <= output_.capacity()) return;
-    // Compacting costs the pending bytes, at most the sent ones moved past, so it
+    // Compacting costs the bytes kept, at most the sent ones moved past, so it
     // stays linear in what is sent.
-    if (sent_ >= pending_output()) {
+    if (sent_ >= output_.size() - sent_) {
         output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(sent_));
+        ready_ -= sent_;
         sent_ = 0;
     }
     const auto limit = 2 * max_pending_output(settings_);

@@ -77,23 +77,27 @@ public:
     [[nodiscard]] static std::size_t max_held_bytes(const websocket_settings& settings) noexcept;
 
 private:
-    enum class frame_use : std::uint8_t { data, control, discard };
+    // data: gathered into payload_. echo: echoed as one frame, unmasked straight
+    // into the output as it comes and shown once whole. control: into control_.
+    enum class frame_use : std::uint8_t { data, echo, control, discard };
 
     void start_frame(const ws_frame_head& head) noexcept;
     [[nodiscard]] std::size_t read_payload(std::span<const std::byte> bytes) noexcept;
-    void echo_whole_frame(std::span<const std::byte> masked) noexcept;
+    void write_echo(std::span<const std::byte> masked) noexcept;
     void end_frame() noexcept;
     void end_data_frame() noexcept;
+    void end_echo_frame() noexcept;
     void count_echoed(std::size_t bytes) noexcept;
     void end_control_frame() noexcept;
     void on_peer_close(std::span<const std::byte> payload) noexcept;
     void fail(std::uint16_t code, std::string_view failure) noexcept;
     void send_close(std::uint16_t code, std::span<const std::byte> payload) noexcept;
     void send_frame(std::uint8_t opcode, bool fin, std::span<const std::byte> payload) noexcept;
-    [[nodiscard]] std::size_t open_frame(std::uint8_t opcode, bool fin, std::size_t size) noexcept;
+    void write_head(std::uint8_t opcode, bool fin, std::size_t size) noexcept;
+    void drop_frame() noexcept;
     void grow_output(std::size_t more) noexcept;
     void append_payload(std::span<const std::byte> masked) noexcept;
-    [[nodiscard]] std::size_t pending_output() const noexcept { return output_.size() - sent_; }
+    [[nodiscard]] std::size_t pending_output() const noexcept { return ready_ - sent_; }
     void release_payload() noexcept;
 
     websocket_settings settings_;
@@ -120,7 +124,8 @@ private:
     std::size_t control_size_ = 0;
 
     std::vector<std::byte> output_;
-    std::size_t sent_ = 0;  // output_[0, sent_) is gone
+    std::size_t sent_ = 0;   // output_[0, sent_) is gone
+    std::size_t ready_ = 0;  // output_[sent_, ready_) is output(); past it, the frame being echoed
 
     std::uint16_t close_code_ = 0;
     std::uint16_t peer_close_code_ = 0;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -355,6 +356,40 @@ TEST(WebsocketSession, ServerCloseWaitsForThePeers) {
     EXPECT_EQ(session.state(), websocket_state::closed);
     EXPECT_EQ(session.close_code(), 1001);
     EXPECT_EQ(session.peer_close_code(), 1001);
+}
+
+TEST(WebsocketSession, AFrameShowsInTheOutputOnlyWhenWhole) {
+    const auto input = binary(pattern(300));
+    websocket_session session{{}};
+    for (std::size_t at = 0; at + 1 < input.size(); ++at) {
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(at, 1))), 1u);
+        EXPECT_TRUE(session.output().empty()) << at;
+    }
+    EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(input.size() - 1))), 1u);
+    const auto out = session.output();
+    EXPECT_EQ(read_server_frames({reinterpret_cast<const char*>(out.data()), out.size()}).frames,
+              std::vector{frame(kBinary, pattern(300))});
+}
+
+TEST(WebsocketSession, ServerCloseInsideAFrameDropsTheRestOfIt) {
+    websocket_settings frames;
+    frames.echo_frames = true;
+    for (const auto& [name, input, settings] :
+         std::vector<std::tuple<std::string, std::string, websocket_settings>>{
+             {"whole message", binary(pattern(300)), {}},
+             {"frame for frame", binary(pattern(300), more()), frames},
+             {"gathered fragments", binary("ab", more()) + cont(pattern(300)), {}}}) {
+        SCOPED_TRACE(name);
+        websocket_session session{settings};
+        const auto half = input.size() - 150;
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(0, half))), half);
+        session.close(1001);
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(half))), input.size() - half);
+        const auto out = session.output();
+        EXPECT_EQ(read_server_frames({reinterpret_cast<const char*>(out.data()), out.size()}).frames,
+                  std::vector{frame(kClose, close_payload(1001))});
+        EXPECT_EQ(session.counters().messages, 0u);
+    }
 }
 
 // --- limits -----------------------------------------------------------------------
