@@ -32,9 +32,12 @@ constexpr std::uint64_t kMaxControlPayload = 125;
 constexpr std::size_t kMaxServerHead = 10;
 // The largest close payload the session makes from a failure name: code and name.
 constexpr std::size_t kMaxFailureClose = 2 + 32;
-// Above this, a drained buffer is given back rather than kept for the next message,
-// so an idle session after one big message holds little.
-constexpr std::size_t kKeptCapacity = 16 * 1024;
+// Above these, a drained buffer is given back rather than kept for the next message,
+// so an idle session after one big message holds little. The output's is larger:
+// echoes of 16 KiB messages (W2) grow it to 32 KiB, and giving that back after each
+// one made the heap shrink and grow again, a page fault per page per message.
+constexpr std::size_t kKeptPayload = 16 * 1024;
+constexpr std::size_t kKeptOutput = 64 * 1024;
 
 constexpr std::array<std::string_view, 11> kFailures{
     "framing",             // a control frame over 125 bytes or fragmented, a length not in its shortest form
@@ -100,7 +103,7 @@ void websocket_session::on_sent(std::size_t n) noexcept {
     if (sent_ != output_.size()) return;
     sent_ = 0;
     ready_ = 0;
-    if (output_.capacity() > kKeptCapacity) {
+    if (output_.capacity() > kKeptOutput) {
         std::vector<std::byte>{}.swap(output_);
     } else {
         output_.clear();
@@ -256,7 +259,7 @@ void websocket_session::count_echoed(std::size_t bytes) noexcept {
     if (!frame_fin_) return;
     ++counters_.messages;
     in_message_ = false;
-    if (payload_.capacity() > kKeptCapacity) release_payload();
+    if (payload_.capacity() > kKeptPayload) release_payload();
 }
 
 void websocket_session::end_control_frame() noexcept {
