@@ -113,8 +113,9 @@ private:
     std::uint64_t frame_read_ = 0;  // payload bytes of it taken so far
     std::uint64_t frame_left_ = 0;
 
-    // The data message being read: its payload so far (with echo_frames, the
-    // current frame's), and its text check across frames.
+    // The data message being read: the fragments gathered so far when it is echoed
+    // whole (empty with echo_frames, where each frame is its own echo), and its
+    // text check across frames.
     bool in_message_ = false;
     std::uint8_t message_opcode_ = 0;
     std::vector<std::byte> payload_;
