@@ -5,6 +5,7 @@
 
 #include "core/utf8_validator.hpp"
 #include "core/websocket_settings.hpp"
+#include "core/ws_frame_head.hpp"
 
 #include <array>
 #include <cstddef>
@@ -12,9 +13,6 @@
 #include <span>
 #include <string_view>
 #include <vector>
-
-struct wslay_frame_context;
-struct wslay_frame_iocb;
 
 namespace echo::core {
 
@@ -33,7 +31,7 @@ struct websocket_counters {
 
 // Ownership: the session owns what it holds (held_bytes()) and lends output()
 // until the next feed(), on_sent() or close(). Single-threaded: all calls on the
-// connection's loop thread. Not movable: the framer calls back into it.
+// connection's loop thread.
 //
 // The caller's loop:
 //   consumed = feed(bytes)        -- keep bytes[consumed..] and offer them again later
@@ -44,10 +42,7 @@ struct websocket_counters {
 // Per input byte, CPU is constant (no quadratic reassembly).
 class websocket_session {
 public:
-    explicit websocket_session(const websocket_settings& settings);
-    ~websocket_session();
-    websocket_session(const websocket_session&) = delete;
-    websocket_session& operator=(const websocket_session&) = delete;
+    explicit websocket_session(const websocket_settings& settings) : settings_(settings) {}
 
     // Bytes from the client, in order; returns how many were taken: all of them,
     // unless output reached output_high_water (offer the rest after on_sent()) or
@@ -76,46 +71,51 @@ public:
     [[nodiscard]] std::string_view failure() const noexcept { return failure_; }
     [[nodiscard]] const websocket_counters& counters() const noexcept { return counters_; }
 
-    // What the session holds in memory, buffers' capacities and the framer's own
-    // input buffer included; never more than max_held_bytes(settings).
+    // What the session holds in memory beyond its own size: its buffers'
+    // capacities; never more than max_held_bytes(settings).
     [[nodiscard]] std::size_t held_bytes() const noexcept;
     [[nodiscard]] static std::size_t max_held_bytes(const websocket_settings& settings) noexcept;
 
 private:
-    enum class frame_use : std::uint8_t { data, control, discard };
+    // data: gathered into payload_. echo: echoed as one frame, unmasked straight
+    // into the output as it comes and shown once whole. control: into control_.
+    enum class frame_use : std::uint8_t { data, echo, control, discard };
 
-    void on_chunk(const wslay_frame_iocb& chunk) noexcept;
-    void start_frame(const wslay_frame_iocb& chunk) noexcept;
+    void start_frame(const ws_frame_head& head) noexcept;
+    [[nodiscard]] std::size_t read_payload(std::span<const std::byte> bytes) noexcept;
+    void write_echo(std::span<const std::byte> masked) noexcept;
     void end_frame() noexcept;
     void end_data_frame() noexcept;
+    void end_echo_frame() noexcept;
+    void count_echoed(std::size_t bytes) noexcept;
     void end_control_frame() noexcept;
     void on_peer_close(std::span<const std::byte> payload) noexcept;
     void fail(std::uint16_t code, std::string_view failure) noexcept;
     void send_close(std::uint16_t code, std::span<const std::byte> payload) noexcept;
     void send_frame(std::uint8_t opcode, bool fin, std::span<const std::byte> payload) noexcept;
-    void append_output(std::span<const std::byte> bytes) noexcept;
-    void append_payload(std::span<const std::byte> bytes) noexcept;
-    [[nodiscard]] std::size_t pending_output() const noexcept { return output_.size() - sent_; }
+    void write_head(std::uint8_t opcode, bool fin, std::size_t size) noexcept;
+    void drop_frame() noexcept;
+    void grow_output(std::size_t more) noexcept;
+    void append_payload(std::span<const std::byte> masked) noexcept;
+    [[nodiscard]] std::size_t pending_output() const noexcept { return ready_ - sent_; }
     void release_payload() noexcept;
 
-    friend struct websocket_framer_io;
-
     websocket_settings settings_;
-    wslay_frame_context* framer_ = nullptr;
     websocket_state state_ = websocket_state::open;
 
-    std::span<const std::byte> input_;  // the part of feed()'s bytes not yet taken
-    std::size_t taken_ = 0;
-
-    // The frame being read.
+    // The frame being read: its head until in_frame_, then its payload.
+    ws_frame_head_reader head_;
     frame_use use_ = frame_use::discard;
     bool in_frame_ = false;
     bool frame_fin_ = false;
     std::uint8_t frame_opcode_ = 0;
+    ws_mask_key key_{};
+    std::uint64_t frame_read_ = 0;  // payload bytes of it taken so far
     std::uint64_t frame_left_ = 0;
 
-    // The data message being read: its payload so far (with echo_frames, the
-    // current frame's), and its text check across frames.
+    // The data message being read: the fragments gathered so far when it is echoed
+    // whole (empty with echo_frames, where each frame is its own echo), and its
+    // text check across frames.
     bool in_message_ = false;
     std::uint8_t message_opcode_ = 0;
     std::vector<std::byte> payload_;
@@ -125,7 +125,8 @@ private:
     std::size_t control_size_ = 0;
 
     std::vector<std::byte> output_;
-    std::size_t sent_ = 0;  // output_[0, sent_) is gone
+    std::size_t sent_ = 0;   // output_[0, sent_) is gone
+    std::size_t ready_ = 0;  // output_[sent_, ready_) is output(); past it, the frame being echoed
 
     std::uint16_t close_code_ = 0;
     std::uint16_t peer_close_code_ = 0;

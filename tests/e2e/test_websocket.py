@@ -286,6 +286,9 @@ class RawSocketCasesTest(unittest.TestCase):
              client_frame(0x1, b"ok \xf4", fin=False) + client_frame(0x0, b"\x90\x80\x80"), 1007,
              "invalid_utf8"),
             ("oversized message", client_frame(0x2, b"z" * 2000), 1009, "message_too_big"),
+            # The head alone (2 + 2 + 4 bytes): refused from its length field, with
+            # none of its payload sent.
+            ("oversized frame's head", client_frame(0x2, b"z" * 2000)[:8], 1009, "message_too_big"),
             ("oversized fragmented message",
              client_frame(0x2, b"z" * 1000, fin=False) + client_frame(0x0, b"z" * 1000), 1009,
              "message_too_big"),
@@ -305,7 +308,7 @@ class RawSocketCasesTest(unittest.TestCase):
                     metric(samples, "echo_websocket_failures_total", reason=reason), 1, reason)
             self.assertEqual(metric(samples, "echo_websocket_closes_total", code="1002"), 5)
             self.assertEqual(metric(samples, "echo_websocket_closes_total", code="1007"), 1)
-            self.assertEqual(metric(samples, "echo_websocket_closes_total", code="1009"), 2)
+            self.assertEqual(metric(samples, "echo_websocket_closes_total", code="1009"), 3)
 
     def test_frames_echo_frame_for_frame_with_ws_frames(self):
         with ws_server("ws_frames=1") as server, RawClient(server) as c:

@@ -1,5 +1,5 @@
 // The client frame writer and the server frame reader, written from RFC 6455 §5.2
-// independently of wslay, so the tests do not check the library against itself.
+// independently of the server's frame head reader, so the tests do not check it against itself.
 #include "websocket_frames.hpp"
 
 namespace echo::testing {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -357,6 +358,40 @@ TEST(WebsocketSession, ServerCloseWaitsForThePeers) {
     EXPECT_EQ(session.peer_close_code(), 1001);
 }
 
+TEST(WebsocketSession, AFrameShowsInTheOutputOnlyWhenWhole) {
+    const auto input = binary(pattern(300));
+    websocket_session session{{}};
+    for (std::size_t at = 0; at + 1 < input.size(); ++at) {
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(at, 1))), 1u);
+        EXPECT_TRUE(session.output().empty()) << at;
+    }
+    EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(input.size() - 1))), 1u);
+    const auto out = session.output();
+    EXPECT_EQ(read_server_frames({reinterpret_cast<const char*>(out.data()), out.size()}).frames,
+              std::vector{frame(kBinary, pattern(300))});
+}
+
+TEST(WebsocketSession, ServerCloseInsideAFrameDropsTheRestOfIt) {
+    websocket_settings frames;
+    frames.echo_frames = true;
+    for (const auto& [name, input, settings] :
+         std::vector<std::tuple<std::string, std::string, websocket_settings>>{
+             {"whole message", binary(pattern(300)), {}},
+             {"frame for frame", binary(pattern(300), more()), frames},
+             {"gathered fragments", binary("ab", more()) + cont(pattern(300)), {}}}) {
+        SCOPED_TRACE(name);
+        websocket_session session{settings};
+        const auto half = input.size() - 150;
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(0, half))), half);
+        session.close(1001);
+        EXPECT_EQ(session.feed(bytes_of(std::string_view{input}.substr(half))), input.size() - half);
+        const auto out = session.output();
+        EXPECT_EQ(read_server_frames({reinterpret_cast<const char*>(out.data()), out.size()}).frames,
+                  std::vector{frame(kClose, close_payload(1001))});
+        EXPECT_EQ(session.counters().messages, 0u);
+    }
+}
+
 // --- limits -----------------------------------------------------------------------
 
 TEST(WebsocketSession, MessagesOverMaxMessageAre1009) {
@@ -375,11 +410,18 @@ TEST(WebsocketSession, MessagesOverMaxMessageAre1009) {
            small_frames);
     check("frame for frame, one over", binary(k + "!"), {failure_close(1009, "message_too_big")},
            websocket_state::closing, "message_too_big", small_frames);
-    // A head that claims 2^40 bytes is refused at its first payload byte; nothing
-    // of it is held.
-    const std::string huge{"\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00\x01\x02\x03\x04x", 15};
+    // A head that claims 2^40 bytes is refused from its length alone, before any
+    // of its payload comes; nothing of it is held.
+    const std::string huge{"\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00\x01\x02\x03\x04", 14};
     check("2^40-byte frame", huge, {failure_close(1009, "message_too_big")}, websocket_state::closing,
            "message_too_big");
+    check("1001-byte head alone", binary(k + "!").substr(0, 8), {failure_close(1009, "message_too_big")},
+           websocket_state::closing, "message_too_big", small);
+    check("over in the second fragment's head", binary(k.substr(0, 600), more()) + cont(k.substr(0, 401)).substr(0, 8),
+           {failure_close(1009, "message_too_big")}, websocket_state::closing, "message_too_big", small);
+    const auto r = run(small, huge.substr(0, 13), {});
+    EXPECT_EQ(r.state, websocket_state::open) << "the head is not complete yet";
+    EXPECT_TRUE(r.output.empty());
 }
 
 TEST(WebsocketSession, StopsTakingInputWhileOutputWaits) {
