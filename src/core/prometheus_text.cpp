@@ -104,7 +104,8 @@ std::string prometheus_text(const metrics_snapshot& m) {
                                "reason", tally::kClosedBase, kCloseReasons);
     w.per_listener("echo_received_bytes_total", "counter", "Bytes received from clients.",
                    [](const listener_tallies& t) { return t[tally::bytes_in]; });
-    w.per_listener("echo_sent_bytes_total", "counter", "Bytes sent to clients (the echo, or a service's output).",
+    w.per_listener("echo_sent_bytes_total", "counter",
+                   "Bytes sent to clients (the echo, or a service's output).",
                    [](const listener_tallies& t) { return t[tally::bytes_out]; });
     w.per_listener("echo_received_messages_total", "counter",
                    "Reads that returned data (stream) or datagrams received (UDP).",

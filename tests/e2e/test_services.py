@@ -3,14 +3,20 @@
 867) and time (RFC 868), against socat, ncat and Python clients."""
 import calendar
 import fcntl
+import os
 import re
+import shutil
 import socket
+import ssl
 import struct
 import subprocess
+import tempfile
 import termios
 import threading
 import time
 import unittest
+
+from tls_material import Pki
 
 from harness import SANITIZED, SLOW, Server, metric, parse_metrics, scrape, server_side_socket, \
     wait_until
@@ -256,6 +262,51 @@ class ServicesTest(unittest.TestCase):
         reply = self.udp_from("127.0.0.1", b"", port_key=("udp", "time"))
         self.assertEqual(len(reply), 4)
         self.assertLess(abs(unix_time_of(reply) - time.time()), 5)
+
+
+class StagedServicesTest(unittest.TestCase):
+    """A service sits where the echo would: inside TLS, after a PROXY header, on a
+    Unix socket."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="echo-services-")
+        cls.pki = Pki(cls.dir)
+        cert, key = cls.pki.server("localhost", serial=0x1002)
+        cls.abstract = f"echo-services-{os.getpid()}"
+        cls.server = Server("--listen", f"tls://127.0.0.1:0?cert={cert}&key={key}&service=chargen",
+                            "--listen", "tcp://127.0.0.2:0?proxy=require&service=time",
+                            "--listen", f"unix:@{cls.abstract}?service=daytime",
+                            "--threads", "1", expect_lines=3)
+        cls.server.__enter__()
+        cls.tls_port, cls.proxy_port = (int(u.rsplit(":", 1)[1]) for u in cls.server.urls[:2])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_chargen_inside_tls(self):
+        ctx = ssl.create_default_context(cafile=self.pki.ca_cert)
+        with socket.create_connection(("127.0.0.1", self.tls_port), timeout=10 * SLOW) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as t:
+                got = read_exactly(t, 300_000, "TLS chargen")
+        self.assertEqual(got, chargen_reference(0, len(got)))
+
+    def test_time_after_a_proxy_header(self):
+        with socket.create_connection(("127.0.0.2", self.proxy_port), timeout=10 * SLOW) as s:
+            s.sendall(b"PROXY TCP4 203.0.113.7 127.0.0.2 5000 37\r\n")
+            reply = recv_until_eof(s)
+        self.assertEqual(len(reply), 4)
+        self.assertLess(abs(unix_time_of(reply) - time.time()), 5)
+        # The header named the client; the close line is the service's, under that name.
+        self.server.wait_log("closed 203.0.113.7:5000 (closed by application): time took 0 bytes, sent 4")
+
+    def test_daytime_on_a_unix_socket_with_socat(self):
+        p = subprocess.run(["socat", "-u", f"ABSTRACT-CONNECT:{self.abstract}", "STDOUT"],
+                           capture_output=True, timeout=10 * SLOW)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout.decode(), DAYTIME)
 
 
 if __name__ == "__main__":
