@@ -66,7 +66,8 @@ std::optional<std::string> parse_address_ranges(std::string_view list,
         const auto range = parse_address_range(item);
         if (!range) {
             std::string why{"'"};
-            why.append(item).append("' is not an address or CIDR network (10.0.0.0/8, 2001:db8::/32)");
+            why.append(item).append(
+                "' is not an address or CIDR network (10.0.0.0/8, 2001:db8::/32)");
             return why;
         }
         if (out.size() == kMaxAddressRanges) {

@@ -26,8 +26,9 @@ daytime_text daytime_at(std::int64_t unix_seconds) noexcept {
     const hh_mm_ss clock{t - day};
     daytime_text out;
     const int n = std::snprintf(
-        reinterpret_cast<char*>(out.bytes.data()), out.bytes.size(), "%s, %s %u, %d %02ld:%02ld:%02ld-UTC\r\n",
-        kWeekdays[weekday{day}.c_encoding()], kMonths[static_cast<unsigned>(date.month()) - 1],
+        reinterpret_cast<char*>(out.bytes.data()), out.bytes.size(),
+        "%s, %s %u, %d %02ld:%02ld:%02ld-UTC\r\n", kWeekdays[weekday{day}.c_encoding()],
+        kMonths[static_cast<unsigned>(date.month()) - 1],
         static_cast<unsigned>(date.day()), static_cast<int>(date.year()),
         static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
         static_cast<long>(clock.seconds().count()));

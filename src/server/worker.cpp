@@ -73,17 +73,17 @@ std::int64_t ns_of(std::chrono::duration<double> d) noexcept {
 // the echo so the echo's lines stay as they were.
 class service_note {
 public:
+    using field = std::pair<std::string_view, std::string>;
     explicit service_note(core::service_kind kind)
         : field_{{{"service", std::string{core::name_of(kind)}}}}, kind_(kind) {}
     [[nodiscard]] bool echo() const noexcept { return kind_ == core::service_kind::echo; }
     [[nodiscard]] std::string_view name() const noexcept { return core::name_of(kind_); }
-    [[nodiscard]] std::span<const std::pair<std::string_view, std::string>> fields() const noexcept {
-        return echo() ? std::span<const std::pair<std::string_view, std::string>>{}
-                      : std::span{field_};
+    [[nodiscard]] std::span<const field> fields() const noexcept {
+        return echo() ? std::span<const field>{} : std::span{field_};
     }
 
 private:
-    std::array<std::pair<std::string_view, std::string>, 1> field_;
+    std::array<field, 1> field_;
     core::service_kind kind_;
 };
 
@@ -869,8 +869,9 @@ void worker::close_connection(io::conn_token t, connection& c,
                    .duration_ms = age.count() * 1000, .reason = core::name_of(*reason),
                    .fields = service.fields()},
                   "closed {} ({}): {} in {:.3f} s", who, text_of(*reason),
-                  service.echo() ? fmt::format("echoed {} bytes", out)
-                                 : fmt::format("{} took {} bytes, sent {}", service.name(), in, out),
+                  service.echo()
+                      ? fmt::format("echoed {} bytes", out)
+                      : fmt::format("{} took {} bytes, sent {}", service.name(), in, out),
                   age.count());
     }
     engine_->close(t);

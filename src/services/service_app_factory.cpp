@@ -32,9 +32,11 @@ std::unique_ptr<pipeline::application> service_app_factory::make(
         case core::service_kind::chargen:
             made = new (std::nothrow) chargen_application;
             break;
-        case core::service_kind::daytime:
-            made = new (std::nothrow) one_reply_application(core::daytime_at(unix_seconds(context)).view());
+        case core::service_kind::daytime: {
+            const auto text = core::daytime_at(unix_seconds(context));
+            made = new (std::nothrow) one_reply_application(text.view());
             break;
+        }
         case core::service_kind::time: {
             const auto t = core::time_at(unix_seconds(context));
             made = new (std::nothrow) one_reply_application(t);
