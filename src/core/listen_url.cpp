@@ -53,6 +53,18 @@ std::optional<std::string> host_port(std::string_view rest, listen_url& out) {
     return std::nullopt;
 }
 
+std::optional<std::string> take_service(std::string_view value, listen_url& out) {
+    if (out.http) {
+        return std::string{"service= does not go with http:// or https:// (those answer HTTP)"};
+    }
+    const auto kind = parse_service_kind(value);
+    if (!kind) {
+        return std::string{"service must be echo, discard, chargen, daytime or time"};
+    }
+    out.service = *kind;
+    return std::nullopt;
+}
+
 std::optional<std::string> option(std::string_view key, std::string_view value, listen_url& out) {
     const bool ip = out.kind != transport::unix_stream;
     if (key == "backlog" && out.kind != transport::udp) {
@@ -72,6 +84,12 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
             return "mode must be octal permission bits, e.g. 0660";
         }
         out.mode = *v;
+    } else if (key == "service") {
+        return take_service(value, out);
+    } else if (key == "chargen_from" && out.kind == transport::udp) {
+        if (auto problem = parse_address_ranges(value, out.chargen_from)) {
+            return "chargen_from: " + *problem;
+        }
     } else if (auto http = out.http ? take_http_key(key, value, *out.http) : std::nullopt) {
         return http->empty() ? std::nullopt : http;
     } else if (auto taken = out.tls ? take_tls_key(key, value, *out.tls) : std::nullopt) {
@@ -183,6 +201,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem) {
         problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);
+    }
+    if (!problem && !out.chargen_from.empty() && out.service != service_kind::chargen) {
+        problem = "chargen_from goes with service=chargen";
     }
     if (problem) {
         return bad(url, *problem);

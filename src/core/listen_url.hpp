@@ -2,8 +2,10 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/address_range.hpp"
 #include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
+#include "core/service_kind.hpp"
 #include "core/socket_options.hpp"
 #include "core/tls_settings.hpp"
 #include "core/transport.hpp"
@@ -31,6 +33,8 @@ struct listen_url {
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::optional<proxy_settings> proxy;  // streams: a PROXY header before anything else
     std::optional<http_settings> http;    // http:// and https://: the HTTP echo
+    service_kind service = service_kind::echo;  // every listener but http(s)
+    std::vector<address_range> chargen_from;    // udp, service=chargen: full-size replies
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

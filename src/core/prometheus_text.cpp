@@ -104,13 +104,14 @@ std::string prometheus_text(const metrics_snapshot& m) {
                                "reason", tally::kClosedBase, kCloseReasons);
     w.per_listener("echo_received_bytes_total", "counter", "Bytes received from clients.",
                    [](const listener_tallies& t) { return t[tally::bytes_in]; });
-    w.per_listener("echo_sent_bytes_total", "counter", "Bytes echoed back to clients.",
+    w.per_listener("echo_sent_bytes_total", "counter",
+                   "Bytes sent to clients (the echo, or a service's output).",
                    [](const listener_tallies& t) { return t[tally::bytes_out]; });
     w.per_listener("echo_received_messages_total", "counter",
                    "Reads that returned data (stream) or datagrams received (UDP).",
                    [](const listener_tallies& t) { return t[tally::messages_in]; });
     w.per_listener("echo_sent_messages_total", "counter",
-                   "Completed sends (stream) or datagrams echoed (UDP).",
+                   "Completed sends (stream) or datagrams sent back (UDP).",
                    [](const listener_tallies& t) { return t[tally::messages_out]; });
     w.per_reason<datagram_drop>("echo_datagrams_dropped_total",
                                 "UDP datagrams not echoed, by reason.", "reason",

@@ -2,7 +2,7 @@
 // header must come first, from which sources one is read, and how long to wait.
 #pragma once
 
-#include "core/peer_address.hpp"
+#include "core/address_range.hpp"
 
 #include <chrono>
 #include <optional>
@@ -11,16 +11,6 @@
 #include <vector>
 
 namespace echo::core {
-
-// A network written as CIDR (10.0.0.0/8, 2001:db8::/32) or one address.
-struct address_range {
-    peer_address network;  // IPv4 held IPv4-mapped, as peer_address does
-    unsigned bits = 128;   // of the 128-bit form: an IPv4 /8 is 104
-
-    [[nodiscard]] bool contains(const peer_address& a) const noexcept;
-};
-
-[[nodiscard]] std::optional<address_range> parse_address_range(std::string_view text);
 
 enum class proxy_mode { require, optional };
 

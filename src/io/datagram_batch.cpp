@@ -93,8 +93,10 @@ datagram_batch::send_result datagram_batch::echo_marked(int fd) noexcept {
         if (!views_[i].echo) {
             continue;
         }
-        out_iov_[marked] = in_iov_[i];
-        out_iov_[marked].iov_len = views_[i].data.size();
+        // The reply may be a service's bytes rather than the datagram; sendmmsg
+        // only reads through iov_base, which C declares without const.
+        const auto reply = views_[i].data;
+        out_iov_[marked] = {const_cast<std::byte*>(reply.data()), reply.size()};
         out_[marked].msg_hdr = {};
         out_[marked].msg_hdr.msg_name = &peers_[i];
         out_[marked].msg_hdr.msg_namelen = views_[i].peer_len;

@@ -30,6 +30,8 @@ using conn_token = std::uint64_t;
 struct datagram {
     const sockaddr* peer;
     socklen_t peer_len;
+    // What arrived. The handler may point it at other bytes (a service's reply),
+    // which must stay valid until on_datagrams_sent.
     std::span<const std::byte> data;
     bool echo = false;  // set by the handler: send `data` back to `peer`
 };

@@ -69,6 +69,24 @@ std::int64_t ns_of(std::chrono::duration<double> d) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
+// A stream listener's service in its log lines: a `service` key, left out for
+// the echo so the echo's lines stay as they were.
+class service_note {
+public:
+    using field = std::pair<std::string_view, std::string>;
+    explicit service_note(core::service_kind kind)
+        : field_{{{"service", std::string{core::name_of(kind)}}}}, kind_(kind) {}
+    [[nodiscard]] bool echo() const noexcept { return kind_ == core::service_kind::echo; }
+    [[nodiscard]] std::string_view name() const noexcept { return core::name_of(kind_); }
+    [[nodiscard]] std::span<const field> fields() const noexcept {
+        return echo() ? std::span<const field>{} : std::span{field_};
+    }
+
+private:
+    std::array<field, 1> field_;
+    core::service_kind kind_;
+};
+
 // The peer's address alone (no port), exact, for per-address limits; none for Unix
 // peers. A v4-mapped IPv6 peer comes out as its IPv4 address.
 std::optional<core::peer_address> address_key(const net::endpoint& peer) noexcept {
@@ -86,6 +104,7 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
       sockets_(std::move(sockets)),
       options_(options),
       guard_(options.udp),
+      datagram_services_(sockets_.size()),
       tallies_(std::make_unique<live_tallies[]>(sockets_.size())),
       opening_(sockets_.size()),
       recipes_(sockets_.size()),
@@ -97,6 +116,9 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         recipes_[i] = sockets_[i].recipe;
         if (sockets_[i].kind == core::transport::udp) {
+            if (sockets_[i].service != core::service_kind::echo) {
+                datagram_services_[i].emplace(sockets_[i].service, sockets_[i].chargen_from);
+            }
             engine_->watch_datagrams(i, sockets_[i].fd.get());
         } else {
             engine_->watch_listener(i, sockets_[i].fd.get());
@@ -328,9 +350,11 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
     }
     if (options_.events->wants(spdlog::level::info)) {
         const auto who = peer.to_string();
+        const service_note service{sockets_[listener].service};
         log_event(*options_.events, spdlog::level::info,
-                  {.event = "connected", .peer = who, .listener = options_.listener_urls[listener]},
-                  "connected by {}", who);
+                  {.event = "connected", .peer = who, .listener = options_.listener_urls[listener],
+                   .fields = service.fields()},
+                  "connected by {}{}{}", who, service.echo() ? "" : " for ", service.name());
     }
     if (options_.limits.max_lifetime.count() > 0) {
         lifetime_.touch(to_slot(t).index, ns_of(now) + ns_of(options_.limits.max_lifetime));
@@ -349,10 +373,13 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
                 to_slot(t).index, ns_of(now) + ns_of(recipe->stages[opened]->opening_timeout()));
         }
     }
-    if (c.app) {
-        sync_wake(t, c);
-    }
     touch(t);
+    if (c.app) {
+        // An application may speak first (daytime, chargen): pumped now, not at
+        // the client's first byte.
+        c.chain ? pump_chain(t, c) : pump_app(t, c);
+        return;
+    }
     engine_->set_receiving(t, true);
 }
 
@@ -392,11 +419,19 @@ void worker::set_accepting(bool on) {
     }
 }
 
+// The guard judges every datagram before any service answers it: a source port
+// of the small services, or a source over its rate, gets nothing from any of them.
 void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
     const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          clock::now().time_since_epoch())
                          .count();
     auto& tallies = tallies_[socket];
+    auto& service = datagram_services_[socket];
+    if (service && service->tells_time()) {
+        service->set_time(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+    }
     std::uint64_t bytes = 0;
     for (auto& d : batch) {
         const auto source = net::datagram_source(d.peer, d.peer_len);
@@ -405,6 +440,10 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
         bytes += d.data.size();
         if (!d.echo) {
             tallies.add(core::tally::dropped(core::drop_of(verdict)));
+        } else if (service) {
+            const auto reply = service->reply(d.data, source.address);
+            d.echo = reply.has_value();
+            d.data = reply.value_or(d.data);
         }
     }
     tallies.add(core::tally::messages_in, batch.size());
@@ -823,11 +862,16 @@ void worker::close_connection(io::conn_token t, connection& c,
         const auto who = c.peer.to_string();
         const auto in = c.app ? c.app->bytes_received() : c.stream.bytes_received();
         const auto out = c.app ? c.app->bytes_sent() : c.stream.bytes_echoed();
+        const service_note service{sockets_[c.listener].service};
         log_event(*options_.events, spdlog::level::info,
                   {.event = "closed", .peer = who, .listener = options_.listener_urls[c.listener],
                    .bytes_in = in, .bytes_out = out,
-                   .duration_ms = age.count() * 1000, .reason = core::name_of(*reason)},
-                  "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(*reason), out,
+                   .duration_ms = age.count() * 1000, .reason = core::name_of(*reason),
+                   .fields = service.fields()},
+                  "closed {} ({}): {} in {:.3f} s", who, text_of(*reason),
+                  service.echo()
+                      ? fmt::format("echoed {} bytes", out)
+                      : fmt::format("{} took {} bytes, sent {}", service.name(), in, out),
                   age.count());
     }
     engine_->close(t);

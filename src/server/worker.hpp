@@ -5,6 +5,7 @@
 #include "core/address_counts.hpp"
 #include "core/chunk_pool.hpp"
 #include "core/datagram_guard.hpp"
+#include "core/datagram_service.hpp"
 #include "core/deadline_list.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listen_url.hpp"
@@ -49,6 +50,10 @@ struct worker_socket {
     // The stages between the socket and the application (TLS, ...) and the
     // application (HTTP, ...); null: raw echo.
     std::shared_ptr<const pipeline::recipe> recipe;
+    // What the listener serves: on streams it is the recipe's application and named
+    // in the log; on UDP the worker answers each datagram by it.
+    core::service_kind service = core::service_kind::echo;
+    std::vector<core::address_range> chargen_from;  // UDP chargen: who gets full replies
 };
 
 class worker final : private io::completion_handler {
@@ -152,6 +157,8 @@ private:
     std::vector<worker_socket> sockets_;
     worker_options options_;
     core::datagram_guard guard_;
+    // Per socket: the UDP service other than the echo (none: the datagram goes back).
+    std::vector<std::optional<core::datagram_service>> datagram_services_;
     std::unique_ptr<live_tallies[]> tallies_;
     core::slot_table<connection> conns_;
     core::deadline_list idle_;      // by last activity, when --idle-timeout is set

@@ -259,3 +259,32 @@ TEST(ListenUrl, HttpErrorsNameTheUrlAndTheKey) {
     };
     expect_refused(cases);
 }
+
+TEST(ListenUrl, ServiceOnStreamAndDatagramListeners) {
+    using echo::core::service_kind;
+    EXPECT_EQ(ok("tcp://127.0.0.1:0").service, service_kind::echo);
+    EXPECT_EQ(ok("tcp://127.0.0.1:0?service=discard").service, service_kind::discard);
+    EXPECT_EQ(ok("udp://127.0.0.1:0?service=daytime").service, service_kind::daytime);
+    EXPECT_EQ(ok("unix:@svc?service=time").service, service_kind::time);
+    EXPECT_EQ(ok("tls://127.0.0.1:0?cert=a&key=b&service=chargen").service, service_kind::chargen);
+    EXPECT_EQ(ok("tcp://127.0.0.1:0?proxy=require&service=echo").service, service_kind::echo);
+    const auto u = ok("udp://[::]:0?chargen_from=127.0.0.2,10.0.0.0/8&service=chargen");
+    EXPECT_EQ(u.service, service_kind::chargen);
+    ASSERT_EQ(u.chargen_from.size(), 2U);
+    EXPECT_EQ(u.chargen_from[1].bits, 104U);
+}
+
+TEST(ListenUrl, ServiceRefusedWhereItMeansNothing) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"http://127.0.0.1:0?service=chargen", "service= does not go with http"},
+        {"https://127.0.0.1:0?cert=a&key=b&service=echo", "service= does not go with http"},
+        {"tcp://127.0.0.1:0?service=qotd", "service must be echo, discard, chargen, daytime or time"},
+        {"tcp://127.0.0.1:0?service=", "service must be"},
+        {"udp://127.0.0.1:0?chargen_from=10.0.0.0/8", "chargen_from goes with service=chargen"},
+        {"udp://127.0.0.1:0?service=daytime&chargen_from=::1", "chargen_from goes with service=chargen"},
+        {"udp://127.0.0.1:0?service=chargen&chargen_from=10.0.0.0/33", "chargen_from: '10.0.0.0/33'"},
+        {"udp://127.0.0.1:0?service=chargen&chargen_from=", "chargen_from: ''"},
+        {"tcp://127.0.0.1:0?service=chargen&chargen_from=::1", "unknown option 'chargen_from'"},
+    };
+    expect_refused(cases);
+}

@@ -103,7 +103,8 @@ void declare(CLI::App& app, core::server_config& cfg, raw_options& raw) {
                    "freebind; tls://HOST:PORT and unix+tls:/path take cert=PATH&key=PATH "
                    "(repeat for SNI), ca, verify=none|optional|require, min=1.2|1.3, "
                    "alpn=LIST, handshake_timeout=SEC, handshakes_per_ip=N, strict=0|1; "
-                   "repeatable; replaces --host/--port");
+                   "all but http(s) take service=echo|discard|chargen|daytime|time, and udp "
+                   "chargen_from=CIDR,...; repeatable; replaces --host/--port");
     app.add_option("--host", cfg.host,
                    "IPv4/IPv6 literal or hostname (all its addresses); \"\" = all IPv4")
         ->capture_default_str();

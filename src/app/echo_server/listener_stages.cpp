@@ -1,11 +1,13 @@
 // Adding a protocol stage or an application means a branch here, where URLs become
 // recipes, and none in the worker. Stages go in wire order: PROXY, then TLS; the
-// application (HTTP, which hands upgraded connections to WebSocket) sits on top.
+// application (HTTP, which hands upgraded connections to WebSocket, or a classic
+// service such as chargen) sits on top.
 #include "app/echo_server/listener_stages.hpp"
 
 #include "http/http_app_factory.hpp"
 #include "net/setup_error.hpp"
 #include "proxy/proxy_stage_factory.hpp"
+#include "services/service_app_factory.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -50,7 +52,8 @@ core::echo_server_facts read_server_facts() {
 
 std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::listen_url& url,
                                                                     const std::string& announced) {
-    if (!url.tls && !url.proxy && !url.http) {
+    const bool service = url.service != core::service_kind::echo;
+    if (!url.tls && !url.proxy && !url.http && !service) {
         return nullptr;
     }
     auto recipe = std::make_shared<pipeline::recipe>();
@@ -96,6 +99,9 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
         websocket_observers_.push_back(websocket->observer);
         config->websocket = std::move(websocket);
         recipe->application = std::make_shared<http::http_app_factory>(std::move(config));
+    }
+    if (service) {
+        recipe->application = std::make_shared<services::service_app_factory>(url.service);
     }
     return recipe;
 }

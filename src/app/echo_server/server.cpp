@@ -87,8 +87,8 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
         out.urls.push_back(url_of(url, net::local_endpoint(fds[0].get())));
         const auto recipe = out.stages.recipe_for(url, out.urls.back());
         for (unsigned i = 0; i < config.threads; ++i) {
-            out.per_thread[i].push_back(
-                {std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe});
+            out.per_thread[i].push_back({std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe,
+                                         url.service, url.chargen_from});
         }
     }
 }
@@ -97,13 +97,14 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
 // passed): every thread watches a duplicate of the same socket.
 void share_with_threads(const core::server_config& config, const net::unique_fd& socket,
                         core::transport kind, std::string url, bound_sockets& out,
-                        const std::shared_ptr<const pipeline::recipe>& recipe = nullptr) {
+                        const std::shared_ptr<const pipeline::recipe>& recipe = nullptr,
+                        core::service_kind service = core::service_kind::echo) {
     for (unsigned i = 0; i < config.threads; ++i) {
         net::unique_fd fd{::fcntl(socket.get(), F_DUPFD_CLOEXEC, 0)};
         if (!fd) {
             throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
         }
-        out.per_thread[i].push_back({std::move(fd), kind, true, recipe});
+        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, service, {}});
     }
     out.urls.push_back(std::move(url));
 }
@@ -115,7 +116,7 @@ void bind_unix(const core::server_config& config, const core::listen_url& url,
     const auto announced =
         std::string{url.tls ? "unix+tls:" : "unix:"} + (url.abstract ? "@" : "") + url.path;
     share_with_threads(config, l.fd, url.kind, announced, out,
-                       out.stages.recipe_for(url, announced));
+                       out.stages.recipe_for(url, announced), url.service);
     out.files.push_back(std::move(l.file));
 }
 

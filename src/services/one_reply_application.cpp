@@ -1,0 +1,27 @@
+// Partial sends are resumed where they stopped; the reply is the application's
+// own copy, so nothing it lent can change under a send in flight.
+#include "services/one_reply_application.hpp"
+
+#include <algorithm>
+
+namespace echo::services {
+
+one_reply_application::one_reply_application(std::span<const std::byte> reply) noexcept
+    : size_(std::min(reply.size(), kMaxReply)) {
+    std::copy_n(reply.begin(), size_, reply_.begin());
+}
+
+std::span<const std::byte> one_reply_application::begin_send() noexcept {
+    if (sending_ || sent_ == size_) {
+        return {};
+    }
+    sending_ = true;
+    return std::span{reply_}.subspan(sent_, size_ - sent_);
+}
+
+void one_reply_application::on_sent(std::size_t n, pipeline::time_ns /*now*/) noexcept {
+    sending_ = false;
+    sent_ += std::min(n, size_ - sent_);
+}
+
+}  // namespace echo::services
