@@ -37,8 +37,9 @@ public:
 
 // Who and what is at the other end, known once the stages are open: the client a
 // PROXY header named (else the socket's peer), the socket's peer beside it, and
-// what the stages' observers said (the TLS facts: sni, alpn, tls_version, cipher,
-// client_cert, client_verify).
+// what the stages' observers told the application (the TLS facts: sni, alpn,
+// tls_version, cipher, client_cert, client_verify), unescaped: whoever writes
+// them out escapes them for where they go.
 struct app_context {
     std::string client_address;  // no port; empty for a Unix peer
     std::uint16_t client_port = 0;

@@ -192,6 +192,20 @@ class HttpEchoTest(unittest.TestCase):
                 self.assertTrue(doc["tls"]["cipher"])
                 self.assertEqual(doc["tls"]["client_verify"], "none")
 
+    def test_client_certificate_subject_is_echoed_as_sent(self):
+        # A comma and spaces: JSON-escaped only, not the log's \\x2c and \\x20.
+        with tempfile.TemporaryDirectory() as d:
+            pki = Pki(d)
+            cert, key = pki.server("localhost")
+            client_cert, client_key = pki.client("Alice Smith, Inc.")
+            with http_server(f"cert={cert}&key={key}&alpn=http/1.1&ca={pki.ca_cert}"
+                             "&verify=require", scheme="https") as server:
+                out = curl("--cacert", pki.ca_cert, "--cert", client_cert, "--key", client_key,
+                           f"https://localhost:{server.port}/mtls")
+                doc = json.loads(out)
+                self.assertEqual(doc["tls"]["client_verify"], "ok")
+                self.assertEqual(doc["tls"]["client_subject"], "/CN=Alice Smith, Inc.")
+
     def test_proxy_header_names_the_client_beside_the_peer(self):
         header = b"PROXY TCP4 203.0.113.7 127.0.0.1 4711 80\r\n"
         for version in ("v1", "v2"):
