@@ -39,9 +39,16 @@ struct h2_echo_app::stream {
     bool with_body = true;
     pipeline::time_ns due = 0;  // a delayed answer is submitted then; 0: not waiting
     std::size_t held = 0;       // this stream's part of held_
+    // The request's log line waits for the answer's last frame, so that it
+    // counts the bytes the answer took on the wire (frame headers, HPACK).
+    std::uint64_t wire_out = 0;
+    bool log_owed = false;
+    bool arrived_whole = true;  // for the log line: false when refused midway
 };
 
 namespace {
+
+constexpr std::size_t kFrameHeader = 9;  // RFC 9113 4.1
 
 std::string_view view(const std::uint8_t* p, std::size_t n) {
     return {reinterpret_cast<const char*>(p), n};
@@ -204,12 +211,19 @@ struct h2_callbacks {
         if (frame->hd.type == NGHTTP2_GOAWAY && a.ended_by_.empty()) {
             a.ended_by_ = nghttp2_http2_strerror(frame->goaway.error_code);
         }
-        if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
-            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+        if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
             return 0;
         }
-        const auto* s = find(a, frame->hd.stream_id);
-        if (s != nullptr && !s->complete) {
+        auto* s = find(a, frame->hd.stream_id);
+        if (s == nullptr) {
+            return 0;
+        }
+        s->wire_out += kFrameHeader + frame->hd.length;
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+            return 0;
+        }
+        a.log_answer(*s);
+        if (!s->complete) {
             nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                       NGHTTP2_NO_ERROR);
         }
@@ -221,6 +235,7 @@ struct h2_callbacks {
         const auto it = a.streams_.find(id);
         if (it != a.streams_.end()) {
             a.held_ -= it->second.held;
+            a.log_answer(it->second);  // reset before its end went out: what did
             a.streams_.erase(it);
         }
         if (a.streams_.empty()) {
@@ -335,7 +350,12 @@ h2_echo_app::h2_echo_app(std::shared_ptr<const http_echo_config> config,
     after_event(context.now);
 }
 
-h2_echo_app::~h2_echo_app() = default;
+// Answers cut short by the connection's end still get their line.
+h2_echo_app::~h2_echo_app() {
+    for (auto& [id, s] : streams_) {
+        log_answer(s);
+    }
+}
 
 void h2_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept {
     if (!bytes || bytes->size() == 0) {
@@ -532,11 +552,7 @@ void h2_echo_app::answer(std::int32_t id, stream& s) {
         s.filler_left = filler;
     }
     config_->observer->count_request(status, q.method);
-    log_http_request(log_, {.request = q,
-                            .origin = origin_,
-                            .listener = listener_,
-                            .status = status,
-                            .bytes_out = s.body.size() + s.filler_left});
+    s.log_owed = true;
     forget_request(s);
     if (controls.delay.count() > 0) {
         s.due = now_ + controls.delay.count() * 1'000'000;
@@ -560,14 +576,27 @@ void h2_echo_app::refuse(std::int32_t id, stream& s, int status, over_limit why,
     s.with_body = true;
     config_->observer->count_refusal(why);
     config_->observer->count_request(status, s.request.method);
-    log_http_request(log_, {.request = s.request,
-                            .origin = origin_,
-                            .listener = listener_,
-                            .status = status,
-                            .bytes_out = s.body.size(),
-                            .complete = false});
+    s.log_owed = true;
+    s.arrived_whole = false;
     forget_request(s);
     submit(id, s);
+}
+
+void h2_echo_app::log_answer(stream& s) noexcept {
+    if (!s.log_owed) {
+        return;
+    }
+    s.log_owed = false;
+    try {
+        log_http_request(log_, {.request = s.request,
+                                .origin = origin_,
+                                .listener = listener_,
+                                .status = s.status,
+                                .bytes_out = s.wire_out,
+                                .complete = s.arrived_whole});
+    } catch (const std::bad_alloc&) {
+        // The line is lost; the counters still tell.
+    }
 }
 
 // Once answered, only the target stays (the log and the echo are done with the rest).

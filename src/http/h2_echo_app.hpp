@@ -89,6 +89,7 @@ private:
     void answer(std::int32_t id, stream& s);
     void refuse(std::int32_t id, stream& s, int status, over_limit why, std::string_view text);
     void submit(std::int32_t id, stream& s);
+    void log_answer(stream& s) noexcept;
     void forget_request(stream& s) noexcept;
     void recount(stream& s) noexcept;
     void end_gracefully(std::string_view why) noexcept;

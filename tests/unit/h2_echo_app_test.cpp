@@ -220,6 +220,50 @@ TEST(H2EchoApp, LimitsAnswerTheStreamNotTheConnection) {
     EXPECT_FALSE(client.goaway);
 }
 
+// The bytes of every frame (header included) the server sent on `stream`.
+std::size_t frame_bytes_on(std::string_view wire, std::uint32_t stream) {
+    std::size_t total = 0;
+    while (wire.size() >= 9) {
+        const auto length = static_cast<std::size_t>(static_cast<unsigned char>(wire[0]) << 16 |
+                                                     static_cast<unsigned char>(wire[1]) << 8 |
+                                                     static_cast<unsigned char>(wire[2]));
+        const auto id = static_cast<std::uint32_t>(static_cast<unsigned char>(wire[5]) << 24 |
+                                                   static_cast<unsigned char>(wire[6]) << 16 |
+                                                   static_cast<unsigned char>(wire[7]) << 8 |
+                                                   static_cast<unsigned char>(wire[8])) &
+                        0x7fffffffU;
+        if (id == stream) {
+            total += 9 + length;
+        }
+        wire.remove_prefix(std::min(wire.size(), 9 + length));
+    }
+    return total;
+}
+
+// bytes_out in a request's log line is what its answer took on the wire: the
+// HEADERS frame (HPACK) and every DATA frame, frame headers included.
+TEST(H2EchoApp, LogLineCountsTheAnswersWireBytes) {
+    h2_server server;
+    h2_client client;
+    server.give(client.take_output());
+    ASSERT_TRUE(client.feed(server.drain()));
+    for (const auto* path : {"/?size=40000", "/?status=204", "/echo?format=text"}) {
+        const auto id = client.request("GET", path, {{"x-pad", std::string(300, 'p')}});
+        std::string wire;
+        for (int i = 0; i < 100 && !client.responses[id].closed; ++i) {
+            server.give(client.take_output());
+            const auto out = server.drain();
+            wire += out;
+            ASSERT_TRUE(client.feed(out));
+        }
+        ASSERT_TRUE(client.responses[id].closed) << path;
+        const auto on_stream = frame_bytes_on(wire, static_cast<std::uint32_t>(id));
+        EXPECT_GT(on_stream, client.responses[id].body.size() + 9) << path;
+        EXPECT_EQ(server.log.last_bytes_out, on_stream) << path;
+    }
+    EXPECT_EQ(server.log.lines, 3);
+}
+
 TEST(H2EchoApp, CloseControlEndsWithGoawayAfterTheAnswer) {
     h2_server server;
     h2_client client;
