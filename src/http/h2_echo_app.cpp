@@ -33,6 +33,7 @@ struct h2_echo_app::stream {
     bool answered = false;
     bool waiting = false;   // complete, its answer waits for room (see the header)
     bool lead = false;      // one of the kLeads streams whose body may come in
+    bool sending = false;   // its answer was submitted and has not all gone out
     std::size_t owed = 0;   // body bytes taken in, not yet given back to its window
     // The answer, once made.
     int status = 200;
@@ -222,9 +223,11 @@ struct h2_callbacks {
             return 0;
         }
         s->wire_out += kFrameHeader + frame->hd.length;
+        a.send_deadline_ = 0;  // an answer moved: after_event() starts a new wait
         if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
             return 0;
         }
+        a.answer_sent(*s);
         a.log_answer(*s);
         if (!s->complete) {
             nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
@@ -239,6 +242,7 @@ struct h2_callbacks {
         if (it != a.streams_.end()) {
             a.held_ -= it->second.held;
             a.answers_held_ -= it->second.held_answer;
+            a.answer_sent(it->second);
             a.log_answer(it->second);  // reset before its end went out: what did
             a.streams_.erase(it);
         }
@@ -383,6 +387,11 @@ void h2_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
 
 void h2_echo_app::on_timer(pipeline::time_ns now) noexcept {
     now_ = now;
+    if (send_deadline_ != 0 && now >= send_deadline_) {
+        abandoned_ = true;
+        fail("send_timeout");
+        return;
+    }
     try {
         for (auto& [id, s] : streams_) {
             if (s.due != 0 && now >= s.due) {
@@ -430,11 +439,14 @@ void h2_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool h2_echo_app::wants_input() const noexcept {
-    return !fatal_ && !peer_eof_ && in_.empty() && pending_out() < kOutHigh &&
+    return !fatal_ && !abandoned_ && !peer_eof_ && in_.empty() && pending_out() < kOutHigh &&
            nghttp2_session_want_read(session_.get()) != 0;
 }
 
 bool h2_echo_app::finished() const noexcept {
+    if (abandoned_) {
+        return true;
+    }
     if (in_flight_ || pending_out() != 0) {
         return false;
     }
@@ -452,6 +464,11 @@ void h2_echo_app::after_event(pipeline::time_ns now) noexcept {
     now_ = now;
     read_input();
     pull_output();
+    if (!in_flight_ && pending_out() == 0 && unsent_answers_ == 0) {
+        send_deadline_ = 0;
+    } else if (send_deadline_ == 0) {
+        send_deadline_ = now + config_->settings.request_timeout.count() * 1'000'000;
+    }
 }
 
 std::optional<pipeline::time_ns> h2_echo_app::wake_at() const noexcept {
@@ -464,6 +481,9 @@ std::optional<pipeline::time_ns> h2_echo_app::wake_at() const noexcept {
     for (const auto& [id, s] : streams_) {
         consider(s.due);
         consider(s.deadline);
+    }
+    if (!abandoned_) {
+        consider(send_deadline_);
     }
     if (streams_.empty() && idle_since_ && !fatal_ && ended_by_.empty()) {
         consider(*idle_since_ + config_->settings.request_timeout.count() * 1'000'000);
@@ -702,6 +722,16 @@ void h2_echo_app::submit(std::int32_t id, stream& s) {
     if (nghttp2_submit_response(session_.get(), id, fields.data(), fields.size(),
                                 any_body ? &body : nullptr) != 0) {
         nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+        return;
+    }
+    s.sending = true;
+    ++unsent_answers_;
+}
+
+void h2_echo_app::answer_sent(stream& s) noexcept {
+    if (s.sending) {
+        s.sending = false;
+        --unsent_answers_;
     }
 }
 

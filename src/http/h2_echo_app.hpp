@@ -50,8 +50,10 @@ struct h2c_upgrade {
 //   1000 items; RST_STREAM from the client is rate limited (1000 burst, 33/s:
 //   the rapid-reset fix, CVE-2023-44487), CONTINUATION frames at 8 per header
 //   block, SETTINGS at 32 entries.
-// - time: a stream must arrive whole within request_timeout (else 408), and a
-//   connection with no stream for request_timeout is closed with GOAWAY.
+// - time: a stream must arrive whole within request_timeout (else 408), a
+//   connection with no stream for request_timeout is closed with GOAWAY, and
+//   one whose answers wait (unread, or their windows kept shut) while none of
+//   their frames goes out for request_timeout is abandoned.
 class h2_echo_app final : public pipeline::application {
 public:
     // `upgrade`: the connection came through Upgrade: h2c (the 101 is already
@@ -72,6 +74,7 @@ public:
     void on_sent(std::size_t n, pipeline::time_ns now) noexcept override;
     [[nodiscard]] bool wants_input() const noexcept override;
     [[nodiscard]] bool finished() const noexcept override;
+    [[nodiscard]] bool abandoned() const noexcept override { return abandoned_; }
     // The earliest delayed answer, stream deadline or idle end: at most
     // kMaxStreams to look at, and streams close inside begin_send() too.
     [[nodiscard]] std::optional<pipeline::time_ns> wake_at() const noexcept override;
@@ -105,6 +108,7 @@ private:
     void answer(std::int32_t id, stream& s);
     void refuse(std::int32_t id, stream& s, int status, over_limit why, std::string_view text);
     void submit(std::int32_t id, stream& s);
+    void answer_sent(stream& s) noexcept;
     void log_answer(stream& s) noexcept;
     void forget_request(stream& s) noexcept;
     void recount(stream& s) noexcept;
@@ -127,6 +131,8 @@ private:
     std::size_t owed_connection_ = 0;  // DATA bytes not yet given back to the connection's window
     pipeline::time_ns now_ = 0;
     std::optional<pipeline::time_ns> idle_since_;  // no stream open since then
+    pipeline::time_ns send_deadline_ = 0;  // an answer's next frame must go out by then
+    std::size_t unsent_answers_ = 0;       // submitted, their last frame not yet out
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint32_t answered_ = 0;
@@ -135,6 +141,7 @@ private:
     bool fatal_ = false;     // the session cannot be used: send what is out_, then close
     bool peer_eof_ = false;
     bool settings_acked_ = false;  // the client acknowledged kStreamWindow
+    bool abandoned_ = false;
 };
 
 }  // namespace echo::http

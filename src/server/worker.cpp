@@ -541,6 +541,10 @@ void worker::pump_chain(io::conn_token t, connection& c) {
             chain.app_ended();
         }
     }
+    if (c.app && c.app->abandoned()) {
+        close_connection(t, c, core::close_reason::app_closed);
+        return;
+    }
     auto& wire = chain.wire();
     if (!c.wire_sending && !wire.empty()) {
         c.wire_sending = true;

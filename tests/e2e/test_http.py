@@ -1,12 +1,14 @@
 """The HTTP echo (http:// and https:// listeners) on the real binary, with curl
 as the client: the JSON answer, keep-alive reuse, pipelining over a raw socket,
 chunked uploads, 100-continue, HTTP/1.0, TLS facts, a PROXY-named client, every
-control and every limit's status, a slowloris beside an honest client, and wrk."""
+control and every limit's status, a slowloris and a client that never reads
+beside an honest client, and wrk."""
 import hashlib
 import json
 import struct
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -321,6 +323,36 @@ class HttpEchoTest(unittest.TestCase):
             self.assertEqual(status, 408)
             self.assertTrue(closed_by_server(loris.sock))
             self.assertLess(time.monotonic() - start, 3 * SLOW)
+
+    def test_a_client_that_never_reads_is_closed_while_an_honest_one_is_served(self):
+        # 1 MB answers pipelined to a socket that never reads: once the buffers fill,
+        # no byte moves for request_timeout and the server closes the connection,
+        # TLS records still queued below the HTTP echo and all.
+        with tempfile.TemporaryDirectory() as d:
+            pki = Pki(d)
+            cert, key = pki.server("localhost")
+            for scheme in ("http", "https"):
+                with self.subTest(scheme), \
+                        http_server(f"request_timeout=1&cert={cert}&key={key}" if scheme == "https"
+                                    else "request_timeout=1", scheme=scheme) as server:
+                    hog = socket.socket()
+                    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    hog.connect(("127.0.0.1", server.port))
+                    if scheme == "https":
+                        hog = ssl.create_default_context(cafile=pki.ca_cert).wrap_socket(
+                            hog, server_hostname="localhost")
+                    hog.sendall(b"GET /?size=1000000 HTTP/1.1\r\n\r\n" * 16)
+                    start = time.monotonic()
+                    for i in range(20):
+                        out = curl("--cacert", pki.ca_cert,
+                                   f"{scheme}://localhost:{server.port}/h{i}")
+                        self.assertEqual(json.loads(out)["path"], f"/h{i}")
+                    wait_until(lambda: metric(self.metrics(server),
+                                              "echo_connections_closed_total",
+                                              reason="app_closed") == 1,
+                               5, "the reader-less client closed")
+                    self.assertGreater(time.monotonic() - start, 0.9)
+                    hog.close()
 
     @unittest.skipUnless(shutil.which("wrk"), "wrk is not installed")
     def test_wrk_keep_alive_load_has_no_errors(self):

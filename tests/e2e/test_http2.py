@@ -2,8 +2,9 @@
 Upgrade over http://, curl over https:// through ALPN h2 (and the user's alpn= kept,
 h2=0), nghttp with concurrent streams and a POST body, a short h2load run with no
 errors, uploads past the per-connection bound paced by flow control (and a raw
-client that ignores the windows), and hostile raw-socket clients (streams never
-read, rapid resets) beside an honest one whose latency stays bounded."""
+client that ignores the windows), a client that never reads closed after
+request_timeout, and hostile raw-socket clients (streams never read, rapid
+resets) beside an honest one whose latency stays bounded."""
 import json
 import shutil
 import socket
@@ -216,6 +217,24 @@ class Http2Test(unittest.TestCase):
                     (kind == 3 and payload[:4] == b"\x00\x00\x00\x03") or
                     (kind == 7 and payload[4:8] == b"\x00\x00\x00\x03"), timeout=10),
                     "no FLOW_CONTROL_ERROR")
+
+    def test_a_client_that_never_reads_is_closed_while_an_honest_one_is_served(self):
+        # Streams of 1 MB answers on a socket that never reads: once the buffers
+        # fill, no answer moves for request_timeout and the connection is closed.
+        with http_server("request_timeout=1") as server:
+            hog = socket.socket()
+            hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            hog.connect(("127.0.0.1", server.port))
+            hog.sendall(PREFACE + frame(4, 0, 0) + b"".join(
+                frame(1, 0x5, s, get_block("/?size=1000000")) for s in range(1, 40, 2)))
+            start = time.monotonic()
+            for i in range(10):
+                body, version = curl("--http2-prior-knowledge",
+                                     f"http://127.0.0.1:{server.port}/h{i}")
+                self.assertEqual(json.loads(body)["path"], f"/h{i}")
+            server.wait_log("(closed by application)", timeout=5)
+            self.assertGreater(time.monotonic() - start, 0.9)
+            hog.close()
 
     def test_hostile_clients_beside_an_honest_one(self):
         with http_server() as server:

@@ -332,6 +332,53 @@ TEST(H2EchoApp, AStreamThatNeverEndsGets408) {
     EXPECT_NE(out.find("request not complete"), std::string::npos);
 }
 
+// Answers that never go out: the socket is not read (the send in flight never
+// completes), or it is read but the stream's window stays shut (the client
+// pings to look alive). request_timeout after an answer's last frame went out,
+// the connection is abandoned. A delayed answer owes nothing while it waits.
+TEST(H2EchoApp, AClientThatTakesNoAnswerIsAbandonedAfterRequestTimeout) {
+    const auto t = 10'000 * kMs;
+    {
+        h2_server server;
+        h2_client client;
+        client.request("GET", "/?size=100000");
+        server.give(client.take_output());
+        ASSERT_FALSE(server.app->begin_send().empty());
+        EXPECT_EQ(server.app->wake_at(), std::optional{t});
+        server.app->on_timer(t);
+        EXPECT_TRUE(server.app->abandoned());
+        EXPECT_TRUE(server.app->finished());
+        EXPECT_EQ(server.app->failure(), "send_timeout");
+    }
+    {
+        h2_server server;
+        std::string bytes{kH2Preface};
+        bytes += h2_frame(NGHTTP2_SETTINGS, 0, 0, std::string("\x00\x04\x00\x00\x00\x00", 6));
+        bytes += h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1,
+                          h2_get_block("/?size=1000"));
+        server.give(bytes, 1000 * kMs);
+        EXPECT_NE(server.drain(1000 * kMs), "");  // SETTINGS and the answer's HEADERS
+        ASSERT_EQ(server.app->wake_at(), std::optional{t + 1000 * kMs});
+        server.give(h2_frame(NGHTTP2_PING, 0, 0, "12345678"), 5000 * kMs);
+        EXPECT_NE(server.drain(5000 * kMs), "");  // the PING's ack: no answer moved
+        EXPECT_EQ(server.app->wake_at(), std::optional{t + 1000 * kMs});
+        server.app->on_timer(t + 1000 * kMs);
+        EXPECT_TRUE(server.app->abandoned());
+        EXPECT_TRUE(server.app->finished());
+    }
+    {
+        h2_server server;
+        h2_client client;
+        client.request("GET", "/?delay=15s");
+        server.converse(client);
+        EXPECT_EQ(server.app->wake_at(), std::optional{15'000 * kMs});
+        server.app->on_timer(15'000 * kMs);
+        server.converse(client, 15'000 * kMs);
+        EXPECT_FALSE(server.app->abandoned());
+        EXPECT_EQ(client.responses[1].status, 200);
+    }
+}
+
 // Upgrade: h2c: a 101, then HTTP/2 with the request answered on stream 1, at
 // every split of the HTTP/1.1 request and the client's preface behind it.
 TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
