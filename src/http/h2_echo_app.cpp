@@ -141,7 +141,6 @@ struct h2_callbacks {
         } catch (const std::bad_alloc&) {
             return NGHTTP2_ERR_CALLBACK_FAILURE;
         }
-        a.recount(*s);
         return 0;
     }
 

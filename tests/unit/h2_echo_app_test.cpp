@@ -379,6 +379,31 @@ TEST(H2EchoApp, AClientThatTakesNoAnswerIsAbandonedAfterRequestTimeout) {
     }
 }
 
+// A stream held back from sending its body (not one of the kLeads) is not
+// timed: its request_timeout starts when its window opens.
+TEST(H2EchoApp, AStreamWaitingForItsWindowIsNotTimedOut) {
+    h2_server server;
+    server.give(std::string{kH2Preface} + h2_frame(NGHTTP2_SETTINGS, 0, 0, "") +
+                h2_frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0, ""));
+    for (std::uint32_t id = 1; id <= 2 * http::h2_echo_app::kLeads + 1; id += 2) {
+        server.give(h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id, h2_get_block("/")));
+    }
+    server.drain();
+    ASSERT_EQ(server.app->wake_at(), std::optional<pipeline::time_ns>{10'000 * kMs});
+    const auto at = 9'000 * kMs;
+    for (std::uint32_t id = 1; id < 2 * http::h2_echo_app::kLeads; id += 2) {
+        server.give(h2_frame(NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, id, "done"), at);
+    }
+    const auto answers = server.drain(at);
+    EXPECT_EQ(resets_with(answers, NGHTTP2_NO_ERROR), 0);
+    server.app->on_timer(10'000 * kMs);
+    EXPECT_EQ(server.drain(10'000 * kMs).find("request not complete"), std::string::npos);
+    // The fifth stream became a lead at 9 s: its deadline runs from then.
+    EXPECT_EQ(server.app->wake_at(), std::optional<pipeline::time_ns>{19'000 * kMs});
+    server.app->on_timer(19'000 * kMs);
+    EXPECT_NE(server.drain(19'000 * kMs).find("request not complete"), std::string::npos);
+}
+
 // Upgrade: h2c: a 101, then HTTP/2 with the request answered on stream 1, at
 // every split of the HTTP/1.1 request and the client's preface behind it.
 TEST(H2EchoApp, UpgradeFromHttp1AtEverySplit) {
