@@ -25,9 +25,16 @@ struct h2_echo_app::stream {
     core::http_body_keeper body_keeper;
     std::size_t head_bytes = 0;
     std::size_t header_count = 0;
-    pipeline::time_ns deadline = 0;  // the request must be whole by then; 0 once it is
-    bool complete = false;           // the client ended its side
+    // The request must be whole by then; 0 once it is, and while the stream
+    // waits for a window to send its body in (its wait is the server's doing).
+    pipeline::time_ns deadline = 0;
+    bool head_done = false;
+    bool complete = false;  // the client ended its side
     bool answered = false;
+    bool waiting = false;   // complete, its answer waits for room (see the header)
+    bool lead = false;      // one of the kLeads streams whose body may come in
+    bool sending = false;   // its answer was submitted and has not all gone out
+    std::size_t owed = 0;   // body bytes taken in, not yet given back to its window
     // The answer, once made.
     int status = 200;
     std::string_view content_type;
@@ -39,9 +46,17 @@ struct h2_echo_app::stream {
     bool with_body = true;
     pipeline::time_ns due = 0;  // a delayed answer is submitted then; 0: not waiting
     std::size_t held = 0;       // this stream's part of held_
+    std::size_t held_answer = 0;  // and of answers_held_
+    // The request's log line waits for the answer's last frame, so that it
+    // counts the bytes the answer took on the wire (frame headers, HPACK).
+    std::uint64_t wire_out = 0;
+    bool log_owed = false;
+    bool arrived_whole = true;  // for the log line: false when refused midway
 };
 
 namespace {
+
+constexpr std::size_t kFrameHeader = 9;  // RFC 9113 4.1
 
 std::string_view view(const std::uint8_t* p, std::size_t n) {
     return {reinterpret_cast<const char*>(p), n};
@@ -78,19 +93,14 @@ struct h2_callbacks {
         return it == a.streams_.end() ? nullptr : &it->second;
     }
 
-    static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
+    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame,
                                 void* user_data) {
         auto& a = app(user_data);
         if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
             return 0;
         }
-        const auto id = frame->hd.stream_id;
-        if (a.held_ >= h2_echo_app::kHeldHigh) {
-            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
-            return 0;
-        }
         try {
-            auto& s = a.streams_[id];
+            auto& s = a.streams_[frame->hd.stream_id];
             s.request.started_ns = a.now_;
             s.request.version_major = 2;
             s.request.version_minor = 0;
@@ -131,28 +141,21 @@ struct h2_callbacks {
         } catch (const std::bad_alloc&) {
             return NGHTTP2_ERR_CALLBACK_FAILURE;
         }
-        a.recount(*s);
         return 0;
     }
 
     static int on_data_chunk_recv(nghttp2_session* session, std::uint8_t, std::int32_t id,
                                   const std::uint8_t* data, std::size_t len, void* user_data) {
         auto& a = app(user_data);
+        a.owed_connection_ += len;
         auto* s = find(a, id);
         if (s == nullptr || s->answered) {
-            return 0;  // a refused body streams by; flow control is still given back
+            // A refused body streams by, costing nothing: its window goes back.
+            return nghttp2_session_consume_stream(session, id, len) == NGHTTP2_ERR_NOMEM
+                       ? NGHTTP2_ERR_CALLBACK_FAILURE
+                       : 0;
         }
-        // Streams opened while little was held would each keep body_limit:
-        // past kHeldHigh a kept body may not grow either, and its stream is
-        // refused like a new one (nothing was answered: safe to retry).
-        if (a.held_ >= h2_echo_app::kHeldHigh && s->request.body_kept &&
-            s->request.body.size() + len <= a.config_->settings.limits.body_limit) {
-            s->answered = true;
-            s->deadline = 0;
-            a.forget_request(*s);
-            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
-            return 0;
-        }
+        s->owed += len;
         try {
             if (!s->body_keeper.add(s->request, view(data, len), a.config_->settings.limits)) {
                 a.refuse(id, *s, 413, over_limit::body_too_large, "body_too_large");
@@ -167,6 +170,9 @@ struct h2_callbacks {
 
     static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
         auto& a = app(user_data);
+        if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+            a.settings_acked_ = true;
+        }
         if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
             return 0;
         }
@@ -185,7 +191,11 @@ struct h2_callbacks {
                 if (!s->answered) {
                     s->body_keeper.finish(s->request);
                     s->request.done_ns = a.now_;
-                    a.answer(id, *s);
+                    if (a.answer_fits()) {
+                        a.answer(id, *s);
+                    } else {
+                        s->waiting = true;
+                    }
                 }
             }
         } catch (const std::bad_alloc&) {
@@ -204,12 +214,21 @@ struct h2_callbacks {
         if (frame->hd.type == NGHTTP2_GOAWAY && a.ended_by_.empty()) {
             a.ended_by_ = nghttp2_http2_strerror(frame->goaway.error_code);
         }
-        if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
-            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+        if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) {
             return 0;
         }
-        const auto* s = find(a, frame->hd.stream_id);
-        if (s != nullptr && !s->complete) {
+        auto* s = find(a, frame->hd.stream_id);
+        if (s == nullptr) {
+            return 0;
+        }
+        s->wire_out += kFrameHeader + frame->hd.length;
+        a.send_deadline_ = 0;  // an answer moved: after_event() starts a new wait
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+            return 0;
+        }
+        a.answer_sent(*s);
+        a.log_answer(*s);
+        if (!s->complete) {
             nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                       NGHTTP2_NO_ERROR);
         }
@@ -221,6 +240,9 @@ struct h2_callbacks {
         const auto it = a.streams_.find(id);
         if (it != a.streams_.end()) {
             a.held_ -= it->second.held;
+            a.answers_held_ -= it->second.held_answer;
+            a.answer_sent(it->second);
+            a.log_answer(it->second);  // reset before its end went out: what did
             a.streams_.erase(it);
         }
         if (a.streams_.empty()) {
@@ -284,6 +306,8 @@ nghttp2_session* new_session(void* app) {
     // The rapid-reset guard with its bounds written out (nghttp2's defaults):
     // 1000 RST_STREAM at once, 33 a second after that, then GOAWAY.
     nghttp2_option_set_stream_reset_rate_limit(option, 1000, 33);
+    // Window is given back as the app makes room (settle()), not as bytes arrive.
+    nghttp2_option_set_no_auto_window_update(option, 1);
     // No priority tree of closed streams to keep: it only costs memory here.
     nghttp2_option_set_no_closed_streams(option, 1);
     nghttp2_session* session = nullptr;
@@ -310,6 +334,7 @@ h2_echo_app::h2_echo_app(std::shared_ptr<const http_echo_config> config,
     const auto& limits = config_->settings.limits;
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxStreams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
         // What max_head and max_headers allow, with RFC 9113's 32 bytes per field.
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
          static_cast<std::uint32_t>(limits.max_head + 32 * limits.max_headers)}};
@@ -335,7 +360,12 @@ h2_echo_app::h2_echo_app(std::shared_ptr<const http_echo_config> config,
     after_event(context.now);
 }
 
-h2_echo_app::~h2_echo_app() = default;
+// Answers cut short by the connection's end still get their line.
+h2_echo_app::~h2_echo_app() {
+    for (auto& [id, s] : streams_) {
+        log_answer(s);
+    }
+}
 
 void h2_echo_app::on_received(core::chunk_ptr bytes, pipeline::time_ns now) noexcept {
     if (!bytes || bytes->size() == 0) {
@@ -356,6 +386,11 @@ void h2_echo_app::on_peer_eof(pipeline::time_ns now) noexcept {
 
 void h2_echo_app::on_timer(pipeline::time_ns now) noexcept {
     now_ = now;
+    if (send_deadline_ != 0 && now >= send_deadline_) {
+        abandoned_ = true;
+        fail("send_timeout");
+        return;
+    }
     try {
         for (auto& [id, s] : streams_) {
             if (s.due != 0 && now >= s.due) {
@@ -403,11 +438,14 @@ void h2_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool h2_echo_app::wants_input() const noexcept {
-    return !fatal_ && !peer_eof_ && in_.empty() && pending_out() < kOutHigh &&
+    return !fatal_ && !abandoned_ && !peer_eof_ && in_.empty() && pending_out() < kOutHigh &&
            nghttp2_session_want_read(session_.get()) != 0;
 }
 
 bool h2_echo_app::finished() const noexcept {
+    if (abandoned_) {
+        return true;
+    }
     if (in_flight_ || pending_out() != 0) {
         return false;
     }
@@ -425,6 +463,11 @@ void h2_echo_app::after_event(pipeline::time_ns now) noexcept {
     now_ = now;
     read_input();
     pull_output();
+    if (!in_flight_ && pending_out() == 0 && unsent_answers_ == 0) {
+        send_deadline_ = 0;
+    } else if (send_deadline_ == 0) {
+        send_deadline_ = now + config_->settings.request_timeout.count() * 1'000'000;
+    }
 }
 
 std::optional<pipeline::time_ns> h2_echo_app::wake_at() const noexcept {
@@ -437,6 +480,9 @@ std::optional<pipeline::time_ns> h2_echo_app::wake_at() const noexcept {
     for (const auto& [id, s] : streams_) {
         consider(s.due);
         consider(s.deadline);
+    }
+    if (!abandoned_) {
+        consider(send_deadline_);
     }
     if (streams_.empty() && idle_since_ && !fatal_ && ended_by_.empty()) {
         consider(*idle_since_ + config_->settings.request_timeout.count() * 1'000'000);
@@ -472,6 +518,7 @@ void h2_echo_app::pull_output() noexcept {
             out_at_ = 0;
         }
         while (pending_out() < kOutHigh) {
+            settle();
             const std::uint8_t* frames = nullptr;
             const auto n = nghttp2_session_mem_send(session_.get(), &frames);
             if (n < 0) {
@@ -488,12 +535,66 @@ void h2_echo_app::pull_output() noexcept {
     }
 }
 
+// Room for more: answers held below kHeldHigh, or none held at all (then only
+// kept bodies are, and holding back would wait on nothing: a deadlock).
+bool h2_echo_app::answer_fits() const noexcept {
+    return held_ < kHeldHigh || answers_held_ == 0;
+}
+
+// Makes the answers that waited and gives window back, as far as the bounds in
+// the header allow. The connection's window is the hard bound: it opens past
+// kHeldHigh only when what is held is bodies still coming in, which no answer
+// can free, and only once the client acknowledged kStreamWindow (before that
+// its streams may each send 64 KiB). At most kMaxStreams streams to look at.
+void h2_echo_app::settle() {
+    auto* session = session_.get();
+    std::size_t leads = 0;
+    bool waiting = false;
+    for (auto& [id, s] : streams_) {
+        if (s.waiting && answer_fits()) {
+            s.waiting = false;
+            answer(id, s);
+        }
+        waiting = waiting || s.waiting;
+        if (!s.head_done || s.complete || s.answered) {
+            continue;
+        }
+        if (!s.lead && leads < kLeads) {
+            s.lead = true;
+            s.deadline = now_ + config_->settings.request_timeout.count() * 1'000'000;
+            if (nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, id,
+                                                      kLeadWindow) != 0) {
+                throw std::bad_alloc{};
+            }
+        }
+        if (!s.lead) {
+            s.deadline = 0;
+            continue;
+        }
+        ++leads;
+        if (s.owed > 0) {
+            if (nghttp2_session_consume_stream(session, id, s.owed) != 0) {
+                throw std::bad_alloc{};
+            }
+            s.owed = 0;
+        }
+    }
+    const bool only_bodies = settings_acked_ && answers_held_ == 0 && !waiting;
+    if (owed_connection_ > 0 && (held_ < kHeldHigh || only_bodies)) {
+        if (nghttp2_session_consume_connection(session, owed_connection_) != 0) {
+            throw std::bad_alloc{};
+        }
+        owed_connection_ = 0;
+    }
+}
+
 // The head ended: over a limit it is refused now (431), as is a Content-Length
 // beyond max_body (413) before its body is sent.
 void h2_echo_app::end_of_head(std::int32_t id, stream& s) {
     auto& q = s.request;
     q.head_ns = now_;
     q.method = s.method;
+    s.head_done = true;
     const auto& limits = config_->settings.limits;
     if (s.head_bytes > limits.max_head) {
         refuse(id, s, 431, over_limit::head_too_large, "head_too_large");
@@ -532,11 +633,7 @@ void h2_echo_app::answer(std::int32_t id, stream& s) {
         s.filler_left = filler;
     }
     config_->observer->count_request(status, q.method);
-    log_http_request(log_, {.request = q,
-                            .origin = origin_,
-                            .listener = listener_,
-                            .status = status,
-                            .bytes_out = s.body.size() + s.filler_left});
+    s.log_owed = true;
     forget_request(s);
     if (controls.delay.count() > 0) {
         s.due = now_ + controls.delay.count() * 1'000'000;
@@ -560,14 +657,27 @@ void h2_echo_app::refuse(std::int32_t id, stream& s, int status, over_limit why,
     s.with_body = true;
     config_->observer->count_refusal(why);
     config_->observer->count_request(status, s.request.method);
-    log_http_request(log_, {.request = s.request,
-                            .origin = origin_,
-                            .listener = listener_,
-                            .status = status,
-                            .bytes_out = s.body.size(),
-                            .complete = false});
+    s.log_owed = true;
+    s.arrived_whole = false;
     forget_request(s);
     submit(id, s);
+}
+
+void h2_echo_app::log_answer(stream& s) noexcept {
+    if (!s.log_owed) {
+        return;
+    }
+    s.log_owed = false;
+    try {
+        log_http_request(log_, {.request = s.request,
+                                .origin = origin_,
+                                .listener = listener_,
+                                .status = s.status,
+                                .bytes_out = s.wire_out,
+                                .complete = s.arrived_whole});
+    } catch (const std::bad_alloc&) {
+        // The line is lost; the counters still tell.
+    }
 }
 
 // Once answered, only the target stays (the log and the echo are done with the rest).
@@ -578,10 +688,12 @@ void h2_echo_app::forget_request(stream& s) noexcept {
 }
 
 void h2_echo_app::recount(stream& s) noexcept {
-    const std::size_t now_held = (s.answered ? 0 : s.head_bytes) + s.request.body.size() +
-                                 (s.body.size() - s.body_at);
+    const std::size_t answer = s.body.size() - s.body_at;
+    const std::size_t now_held = s.request.body.size() + answer;
     held_ = held_ - s.held + now_held;
     s.held = now_held;
+    answers_held_ = answers_held_ - s.held_answer + answer;
+    s.held_answer = answer;
 }
 
 void h2_echo_app::submit(std::int32_t id, stream& s) {
@@ -609,6 +721,16 @@ void h2_echo_app::submit(std::int32_t id, stream& s) {
     if (nghttp2_submit_response(session_.get(), id, fields.data(), fields.size(),
                                 any_body ? &body : nullptr) != 0) {
         nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+        return;
+    }
+    s.sending = true;
+    ++unsent_answers_;
+}
+
+void h2_echo_app::answer_sent(stream& s) noexcept {
+    if (s.sending) {
+        s.sending = false;
+        --unsent_answers_;
     }
 }
 

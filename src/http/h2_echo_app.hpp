@@ -24,13 +24,24 @@ struct h2c_upgrade {
 // What one peer can hold (each bound is checked where it grows):
 // - streams: at most kMaxStreams open (SETTINGS_MAX_CONCURRENT_STREAMS, which
 //   nghttp2 enforces even before the client acknowledged it); each holds its
-//   head (max_head, max_headers) and kept body (body_limit), then its answer
-//   (the echo document of those, a few times their size for escaping; ?size=
-//   bodies stream from a static pattern). A new stream is refused
-//   (REFUSED_STREAM, safe to retry) while the answers and bodies held pass
-//   kHeldHigh, and so is a stream whose kept body would grow past it (streams
-//   opened first and fed after), so a client that opens streams and never takes
-//   their answers holds about kHeldHigh plus one stream's worth, not kMaxStreams'.
+//   head (max_head, max_headers), its kept body (body_limit) and then its
+//   answer (the echo document of those, a few times their size for escaping;
+//   ?size= bodies stream from a static pattern).
+// - bodies are paced by HTTP/2 flow control, so an honest client is slowed,
+//   never refused: a stream may send kStreamWindow before it is one of the
+//   kLeads streams (lowest id first) whose window opens to kLeadWindow and is
+//   given back as bytes arrive. Kept bodies: at most kMaxStreams x
+//   kStreamWindow + kLeads x body_limit. The connection's window (64 KiB) is
+//   given back only while answers and bodies held (held_bytes()) are under
+//   kHeldHigh, or when only bodies still coming in are held (nothing else
+//   could free room; the stream windows above bound them once the client
+//   acknowledged our SETTINGS; one that never does, so that each stream keeps
+//   the 64 KiB default, gets kHeldHigh). So with the default body_limit,
+//   held_bytes() stays under kHeldHigh + 64 KiB + one answer.
+// - answers are made while held_bytes() is under kHeldHigh or none is held;
+//   a stream complete past that waits with its head and body, so a client that
+//   opens streams and never takes their answers holds about kHeldHigh plus one
+//   answer, not kMaxStreams'.
 // - output: frames are copied out of nghttp2 up to kOutHigh (plus one frame);
 //   while that is not drained, no input is read (wants_input() is false) and the
 //   chunks the worker already gave count against --max-buffer (held_chunks()).
@@ -39,8 +50,10 @@ struct h2c_upgrade {
 //   1000 items; RST_STREAM from the client is rate limited (1000 burst, 33/s:
 //   the rapid-reset fix, CVE-2023-44487), CONTINUATION frames at 8 per header
 //   block, SETTINGS at 32 entries.
-// - time: a stream must arrive whole within request_timeout (else 408), and a
-//   connection with no stream for request_timeout is closed with GOAWAY.
+// - time: a stream must arrive whole within request_timeout (else 408), a
+//   connection with no stream for request_timeout is closed with GOAWAY, and
+//   one whose answers wait (unread, or their windows kept shut) while none of
+//   their frames goes out for request_timeout is abandoned.
 class h2_echo_app final : public pipeline::application {
 public:
     // `upgrade`: the connection came through Upgrade: h2c (the 101 is already
@@ -61,6 +74,7 @@ public:
     void on_sent(std::size_t n, pipeline::time_ns now) noexcept override;
     [[nodiscard]] bool wants_input() const noexcept override;
     [[nodiscard]] bool finished() const noexcept override;
+    [[nodiscard]] bool abandoned() const noexcept override { return abandoned_; }
     // The earliest delayed answer, stream deadline or idle end: at most
     // kMaxStreams to look at, and streams close inside begin_send() too.
     [[nodiscard]] std::optional<pipeline::time_ns> wake_at() const noexcept override;
@@ -76,6 +90,9 @@ public:
     static constexpr std::size_t kMaxStreams = 100;
     static constexpr std::size_t kOutHigh = 64 * 1024;
     static constexpr std::size_t kHeldHigh = 1 << 20;
+    static constexpr std::uint32_t kStreamWindow = 4 * 1024;
+    static constexpr std::int32_t kLeadWindow = 64 * 1024;
+    static constexpr std::size_t kLeads = 4;
 
     struct stream;  // one request and its answer; defined in the .cpp
 
@@ -85,10 +102,14 @@ private:
     void read_input() noexcept;
     void pull_output() noexcept;
     void after_event(pipeline::time_ns now) noexcept;
+    void settle();
+    [[nodiscard]] bool answer_fits() const noexcept;
     void end_of_head(std::int32_t id, stream& s);
     void answer(std::int32_t id, stream& s);
     void refuse(std::int32_t id, stream& s, int status, over_limit why, std::string_view text);
     void submit(std::int32_t id, stream& s);
+    void answer_sent(stream& s) noexcept;
+    void log_answer(stream& s) noexcept;
     void forget_request(stream& s) noexcept;
     void recount(stream& s) noexcept;
     void end_gracefully(std::string_view why) noexcept;
@@ -106,8 +127,12 @@ private:
     std::string out_;  // frames copied from nghttp2; sent from out_at_
     std::size_t out_at_ = 0;
     std::size_t held_ = 0;
+    std::size_t answers_held_ = 0;     // the answers' part of held_
+    std::size_t owed_connection_ = 0;  // DATA bytes not yet given back to the connection's window
     pipeline::time_ns now_ = 0;
     std::optional<pipeline::time_ns> idle_since_;  // no stream open since then
+    pipeline::time_ns send_deadline_ = 0;  // an answer's next frame must go out by then
+    std::size_t unsent_answers_ = 0;       // submitted, their last frame not yet out
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint32_t answered_ = 0;
@@ -115,6 +140,8 @@ private:
     bool in_flight_ = false;
     bool fatal_ = false;     // the session cannot be used: send what is out_, then close
     bool peer_eof_ = false;
+    bool settings_acked_ = false;  // the client acknowledged kStreamWindow
+    bool abandoned_ = false;
 };
 
 }  // namespace echo::http

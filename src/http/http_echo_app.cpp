@@ -81,6 +81,12 @@ void http_echo_app::on_timer(pipeline::time_ns now) noexcept {
         successor_->on_timer(now);
         return;
     }
+    if (send_deadline_ != 0 && now >= send_deadline_) {
+        abandoned_ = true;
+        close_after_ = true;
+        ended_by_ = "send_timeout";
+        return;
+    }
     if (delay_until_ != 0 && now >= delay_until_) {
         delay_until_ = 0;
         queued_ += delayed_;
@@ -150,10 +156,16 @@ void http_echo_app::advance(pipeline::time_ns now) noexcept {
     const bool waiting = !close_after_ && !peer_eof_ && delay_until_ == 0 && filler_left_ == 0 &&
                          queued() < kQueuedHigh && in_.empty() &&
                          (st == state::idle || st == state::reading);
+    const auto timeout = config_->settings.request_timeout.count() * 1'000'000;
     if (!waiting) {
         request_deadline_ = 0;
     } else if (request_deadline_ == 0) {
-        request_deadline_ = now + config_->settings.request_timeout.count() * 1'000'000;
+        request_deadline_ = now + timeout;
+    }
+    if (idle_output()) {
+        send_deadline_ = 0;
+    } else if (send_deadline_ == 0) {
+        send_deadline_ = now + timeout;
     }
 }
 
@@ -350,6 +362,9 @@ void http_echo_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
         return;
     }
     in_flight_ = false;
+    if (n > 0) {
+        send_deadline_ = 0;  // the client took some: advance() starts a new wait
+    }
     if (sending_filler_) {
         filler_left_ -= n;
         filler_at_ = (filler_at_ + n) % core::filler_pattern().size();
@@ -369,6 +384,9 @@ bool http_echo_app::wants_input() const noexcept {
 
 bool http_echo_app::finished() const noexcept {
     using state = core::http_request_reader::state;
+    if (abandoned()) {
+        return true;
+    }
     if (!idle_output() || delay_until_ != 0) {
         return false;
     }
@@ -382,10 +400,13 @@ std::optional<pipeline::time_ns> http_echo_app::wake_at() const noexcept {
     if (successor_) {
         return successor_->wake_at();
     }
-    if (delay_until_ != 0 && (request_deadline_ == 0 || delay_until_ < request_deadline_)) {
-        return delay_until_;
+    std::optional<pipeline::time_ns> next;
+    for (const auto t : {delay_until_, request_deadline_, send_deadline_}) {
+        if (t != 0 && (!next || t < *next)) {
+            next = t;
+        }
     }
-    return request_deadline_ != 0 ? std::optional{request_deadline_} : std::nullopt;
+    return next;
 }
 
 }  // namespace echo::http

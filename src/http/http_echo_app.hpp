@@ -31,7 +31,8 @@ struct http_echo_config {
 // body_limit), the chunks the worker lets it hold (--max-buffer), answers queued
 // up to kQueuedHigh plus the one being made (its size follows from the same
 // bounds; ?size= bodies are streamed from a static pattern, not held), and one
-// delayed answer. Reading stops while the queue is above kQueuedHigh.
+// delayed answer. Reading stops while the queue is above kQueuedHigh, and a
+// client that takes none of its answers for request_timeout is closed on.
 //
 // After a valid Upgrade: websocket request, or an Upgrade: h2c one on cleartext,
 // the connection is the WebSocket echo's or the HTTP/2 echo's: this application
@@ -51,6 +52,9 @@ public:
     void on_sent(std::size_t n, pipeline::time_ns now) noexcept override;
     [[nodiscard]] bool wants_input() const noexcept override;
     [[nodiscard]] bool finished() const noexcept override;
+    [[nodiscard]] bool abandoned() const noexcept override {
+        return abandoned_ || (successor_ && successor_->abandoned());
+    }
     [[nodiscard]] std::optional<pipeline::time_ns> wake_at() const noexcept override;
     [[nodiscard]] std::size_t held_chunks() const noexcept override {
         return in_.count() + (successor_ ? successor_->held_chunks() : 0);
@@ -95,6 +99,9 @@ private:
     std::uint64_t delayed_filler_ = 0;
     pipeline::time_ns delay_until_ = 0;
     pipeline::time_ns request_deadline_ = 0;
+    // While answers wait to be sent, the client must take some within
+    // request_timeout of the last it took, else the connection is abandoned.
+    pipeline::time_ns send_deadline_ = 0;
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint32_t answered_ = 0;
@@ -105,6 +112,7 @@ private:
     bool sending_filler_ = false;
     bool close_after_ = false;   // close once everything queued has gone
     bool peer_eof_ = false;
+    bool abandoned_ = false;
 };
 
 }  // namespace echo::http

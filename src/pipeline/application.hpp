@@ -37,8 +37,9 @@ public:
 
 // Who and what is at the other end, known once the stages are open: the client a
 // PROXY header named (else the socket's peer), the socket's peer beside it, and
-// what the stages' observers said (the TLS facts: sni, alpn, tls_version, cipher,
-// client_cert, client_verify).
+// what the stages' observers told the application (the TLS facts: sni, alpn,
+// tls_version, cipher, client_cert, client_verify), unescaped: whoever writes
+// them out escapes them for where they go.
 struct app_context {
     std::string client_address;  // no port; empty for a Unix peer
     std::uint16_t client_port = 0;
@@ -80,6 +81,10 @@ public:
     // Everything to be said was sent and the connection should close: the peer
     // ended, or the application decided to (Connection: close, HTTP/1.0, a limit).
     [[nodiscard]] virtual bool finished() const noexcept = 0;
+    // Finished without saying everything: the peer took nothing of it for too
+    // long (it sends requests and never reads the answers), so the connection
+    // closes at once, bytes still queued below the application (TLS) and all.
+    [[nodiscard]] virtual bool abandoned() const noexcept { return false; }
     // When on_timer() should run; none: no timer. Read after each call above.
     [[nodiscard]] virtual std::optional<time_ns> wake_at() const noexcept = 0;
 

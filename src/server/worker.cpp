@@ -328,7 +328,7 @@ void worker::open_connection(std::size_t listener, int fd, const net::endpoint& 
         err = c.chain ? 0 : -ENOMEM;
     } else if (recipe) {
         // No stages: the socket's peer is the client, and nothing is left to learn.
-        err = start_app(c, {}, ns_of(now)) ? 0 : -ENOMEM;
+        err = start_app(c, ns_of(now)) ? 0 : -ENOMEM;
     }
     if (err == 0) {
         err = engine_->attach(t, fd);
@@ -580,6 +580,10 @@ void worker::pump_chain(io::conn_token t, connection& c) {
             chain.app_ended();
         }
     }
+    if (c.app && c.app->abandoned()) {
+        close_connection(t, c, core::close_reason::app_closed);
+        return;
+    }
     auto& wire = chain.wire();
     if (!c.wire_sending && !wire.empty()) {
         c.wire_sending = true;
@@ -710,7 +714,7 @@ void worker::sync_wake(io::conn_token t, connection& c) {
 
 // The application's view of its connection. The address texts and stage facts
 // are made only for an application that reads them (not the raw echo).
-bool worker::start_app(connection& c, pipeline::log_fields facts, std::int64_t now) {
+bool worker::start_app(connection& c, std::int64_t now) {
     static const pipeline::echo_application_factory raw_echo;
     const auto& recipe = *recipes_[c.listener];
     const auto& factory = recipe.application ? *recipe.application : raw_echo;
@@ -725,9 +729,13 @@ bool worker::start_app(connection& c, pipeline::log_fields facts, std::int64_t n
         context.client_port = c.peer.port();
         context.peer_address = text_of(peer);
         context.peer_port = peer.port();
-        context.tls = std::any_of(facts.begin(), facts.end(),
+        if (c.chain) {
+            for (const auto& observer : recipe.observers) {
+                observer->app_facts(*c.chain, context.stage_facts);
+            }
+        }
+        context.tls = std::any_of(context.stage_facts.begin(), context.stage_facts.end(),
                                   [](const auto& f) { return f.first == "tls_version"; });
-        context.stage_facts = std::move(facts);
         context.listener = options_.listener_urls[c.listener];
         context.now = now;
         context.wall_offset_ns =
@@ -810,7 +818,7 @@ bool worker::on_stages_open(io::conn_token t, connection& c, std::int64_t now) {
                       "handshake with {}:{}", who, text);
         }
     }
-    if (!start_app(c, std::move(fields), now)) {
+    if (!start_app(c, now)) {
         close_connection(t, c, core::close_reason::socket_error);
         return false;
     }

@@ -135,7 +135,7 @@ private:
     [[nodiscard]] bool move_chain_bytes(io::conn_token t, connection& c, std::int64_t now);
     void on_app_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data);
     void pump_app(io::conn_token t, connection& c);
-    [[nodiscard]] bool start_app(connection& c, pipeline::log_fields facts, std::int64_t now);
+    [[nodiscard]] bool start_app(connection& c, std::int64_t now);
     void sync_wake(io::conn_token t, connection& c);
     void run_app_timers(std::int64_t now);
     void on_chain_recv(io::conn_token t, connection& c, int result, core::chunk_ptr data);

@@ -20,6 +20,10 @@ std::size_t index_in(const Table& table, std::string_view value) {
     return static_cast<std::size_t>(std::find(table.begin(), table.end(), value) - table.begin());
 }
 
+std::string_view verify_text(const session_facts& f) {
+    return !f.client_cert ? "none" : f.client_verified ? "ok" : "failed";
+}
+
 }  // namespace
 
 void tls_observer::opened(const pipeline::chain& c, std::chrono::nanoseconds took,
@@ -44,8 +48,23 @@ void tls_observer::opened(const pipeline::chain& c, std::chrono::nanoseconds too
     fields.emplace_back("cipher", std::move(f.cipher));
     fields.emplace_back("resumed", f.resumed ? "yes" : "no");
     fields.emplace_back("client_cert", f.client_cert ? core::log_safe(f.client_subject) : "");
-    fields.emplace_back("client_verify",
-                        !f.client_cert ? "none" : f.client_verified ? "ok" : "failed");
+    fields.emplace_back("client_verify", verify_text(f));
+}
+
+// The echo's own JSON escaping keeps these faithful, where log_safe would show
+// a subject's commas and spaces as \x2c and \x20.
+void tls_observer::app_facts(const pipeline::chain& c, pipeline::log_fields& facts) {
+    const auto* stage = c.find<tls_stage>();
+    if (stage == nullptr) {
+        return;
+    }
+    auto f = stage->facts();
+    facts.emplace_back("sni", std::move(f.sni));
+    facts.emplace_back("alpn", std::move(f.alpn));
+    facts.emplace_back("tls_version", std::move(f.version));
+    facts.emplace_back("cipher", std::move(f.cipher));
+    facts.emplace_back("client_cert", f.client_cert ? std::move(f.client_subject) : "");
+    facts.emplace_back("client_verify", verify_text(f));
 }
 
 // A connection that failed below TLS (a bad PROXY header) never reached a handshake.

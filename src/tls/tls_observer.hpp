@@ -19,6 +19,7 @@ public:
 
     void opened(const pipeline::chain& c, std::chrono::nanoseconds took,
                 pipeline::log_fields& fields) override;
+    void app_facts(const pipeline::chain& c, pipeline::log_fields& facts) override;
     void failed(const pipeline::chain& c, std::string_view reason,
                 std::chrono::nanoseconds took) override;
     void timed_out(const pipeline::chain& c) override;

@@ -1,12 +1,14 @@
 """The HTTP echo (http:// and https:// listeners) on the real binary, with curl
 as the client: the JSON answer, keep-alive reuse, pipelining over a raw socket,
 chunked uploads, 100-continue, HTTP/1.0, TLS facts, a PROXY-named client, every
-control and every limit's status, a slowloris beside an honest client, and wrk."""
+control and every limit's status, a slowloris and a client that never reads
+beside an honest client, and wrk."""
 import hashlib
 import json
 import struct
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -192,6 +194,20 @@ class HttpEchoTest(unittest.TestCase):
                 self.assertTrue(doc["tls"]["cipher"])
                 self.assertEqual(doc["tls"]["client_verify"], "none")
 
+    def test_client_certificate_subject_is_echoed_as_sent(self):
+        # A comma and spaces: JSON-escaped only, not the log's \\x2c and \\x20.
+        with tempfile.TemporaryDirectory() as d:
+            pki = Pki(d)
+            cert, key = pki.server("localhost")
+            client_cert, client_key = pki.client("Alice Smith, Inc.")
+            with http_server(f"cert={cert}&key={key}&alpn=http/1.1&ca={pki.ca_cert}"
+                             "&verify=require", scheme="https") as server:
+                out = curl("--cacert", pki.ca_cert, "--cert", client_cert, "--key", client_key,
+                           f"https://localhost:{server.port}/mtls")
+                doc = json.loads(out)
+                self.assertEqual(doc["tls"]["client_verify"], "ok")
+                self.assertEqual(doc["tls"]["client_subject"], "/CN=Alice Smith, Inc.")
+
     def test_proxy_header_names_the_client_beside_the_peer(self):
         header = b"PROXY TCP4 203.0.113.7 127.0.0.1 4711 80\r\n"
         for version in ("v1", "v2"):
@@ -307,6 +323,36 @@ class HttpEchoTest(unittest.TestCase):
             self.assertEqual(status, 408)
             self.assertTrue(closed_by_server(loris.sock))
             self.assertLess(time.monotonic() - start, 3 * SLOW)
+
+    def test_a_client_that_never_reads_is_closed_while_an_honest_one_is_served(self):
+        # 1 MB answers pipelined to a socket that never reads: once the buffers fill,
+        # no byte moves for request_timeout and the server closes the connection,
+        # TLS records still queued below the HTTP echo and all.
+        with tempfile.TemporaryDirectory() as d:
+            pki = Pki(d)
+            cert, key = pki.server("localhost")
+            for scheme in ("http", "https"):
+                with self.subTest(scheme), \
+                        http_server(f"request_timeout=0.5&cert={cert}&key={key}" if scheme == "https"
+                                    else "request_timeout=0.5", scheme=scheme) as server:
+                    hog = socket.socket()
+                    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    hog.connect(("127.0.0.1", server.port))
+                    if scheme == "https":
+                        hog = ssl.create_default_context(cafile=pki.ca_cert).wrap_socket(
+                            hog, server_hostname="localhost")
+                    hog.sendall(b"GET /?size=1000000 HTTP/1.1\r\n\r\n" * 16)
+                    start = time.monotonic()
+                    for i in range(20):
+                        out = curl("--cacert", pki.ca_cert,
+                                   f"{scheme}://localhost:{server.port}/h{i}")
+                        self.assertEqual(json.loads(out)["path"], f"/h{i}")
+                    wait_until(lambda: metric(self.metrics(server),
+                                              "echo_connections_closed_total",
+                                              reason="app_closed") == 1,
+                               5, "the reader-less client closed")
+                    self.assertGreater(time.monotonic() - start, 0.45)
+                    hog.close()
 
     @unittest.skipUnless(shutil.which("wrk"), "wrk is not installed")
     def test_wrk_keep_alive_load_has_no_errors(self):

@@ -1,8 +1,10 @@
 """The HTTP echo over HTTP/2 on the real binary: curl with prior knowledge and by
 Upgrade over http://, curl over https:// through ALPN h2 (and the user's alpn= kept,
 h2=0), nghttp with concurrent streams and a POST body, a short h2load run with no
-errors, and hostile raw-socket clients (streams never read, rapid resets) beside an
-honest one whose latency stays bounded."""
+errors, uploads past the per-connection bound paced by flow control (and a raw
+client that ignores the windows), a client that never reads closed after
+request_timeout, and hostile raw-socket clients (streams never read, rapid
+resets) beside an honest one whose latency stays bounded."""
 import json
 import shutil
 import socket
@@ -184,6 +186,55 @@ class Http2Test(unittest.TestCase):
             self.assertEqual(p.returncode, 0, out[-2000:])
             self.assertIn("2000 succeeded, 0 failed, 0 errored", out, out[-2000:])
             self.assertIn("status codes: 2000 2xx", out)
+
+    def test_uploads_past_the_bound_are_paced_by_flow_control(self):
+        # 100 streams of 60 KB at once on each connection, far more than the 1 MiB
+        # one connection may hold: its windows slow h2load, nothing is refused.
+        with tempfile.NamedTemporaryFile() as data, http_server() as server:
+            data.write(bytes(range(256)) * 235)
+            data.flush()
+            p = subprocess.run(["h2load", "-n", "200", "-c", "2", "-m", "100", "-d", data.name,
+                                f"http://127.0.0.1:{server.port}/up"],
+                               capture_output=True, timeout=60 * SLOW, stdin=subprocess.DEVNULL)
+            out = p.stdout.decode(errors="replace")
+            self.assertEqual(p.returncode, 0, out[-2000:])
+            self.assertIn("200 succeeded, 0 failed, 0 errored", out, out[-2000:])
+            # A raw client that sends its bodies as if there were no windows: each
+            # stream past its window is reset with FLOW_CONTROL_ERROR (3).
+            with server.connect() as raw:
+                raw.settimeout(10 * SLOW)
+                raw.sendall(PREFACE + frame(4, 0, 0) + frame(4, 1, 0))
+                body = b""
+                for s in range(1, 80, 2):
+                    body += frame(1, 0x4, s, get_block("/raw")) + b"".join(
+                        frame(0, 0x1 if i == 3 else 0, s, b"x" * 15000) for i in range(4))
+                try:
+                    raw.sendall(body)
+                except OSError:
+                    pass  # the session ended mid-send
+                self.assertTrue(read_frames(
+                    raw, lambda kind, flags, stream, payload:
+                    (kind == 3 and payload[:4] == b"\x00\x00\x00\x03") or
+                    (kind == 7 and payload[4:8] == b"\x00\x00\x00\x03"), timeout=10),
+                    "no FLOW_CONTROL_ERROR")
+
+    def test_a_client_that_never_reads_is_closed_while_an_honest_one_is_served(self):
+        # Streams of 1 MB answers on a socket that never reads: once the buffers
+        # fill, no answer moves for request_timeout and the connection is closed.
+        with http_server("request_timeout=0.5") as server:
+            hog = socket.socket()
+            hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            hog.connect(("127.0.0.1", server.port))
+            hog.sendall(PREFACE + frame(4, 0, 0) + b"".join(
+                frame(1, 0x5, s, get_block("/?size=1000000")) for s in range(1, 40, 2)))
+            start = time.monotonic()
+            for i in range(10):
+                body, version = curl("--http2-prior-knowledge",
+                                     f"http://127.0.0.1:{server.port}/h{i}")
+                self.assertEqual(json.loads(body)["path"], f"/h{i}")
+            server.wait_log("(closed by application)", timeout=5)
+            self.assertGreater(time.monotonic() - start, 0.45)
+            hog.close()
 
     def test_hostile_clients_beside_an_honest_one(self):
         with http_server() as server:

@@ -21,9 +21,11 @@ public:
     void info(const core::log_event& event, std::string_view) override {
         ++lines;
         last_reason = std::string{event.reason};
+        last_bytes_out = event.bytes_out.value_or(0);
     }
     int lines = 0;
     std::string last_reason;
+    std::uint64_t last_bytes_out = 0;
 };
 
 // Declare it before the application: its pool must outlive the chunks the

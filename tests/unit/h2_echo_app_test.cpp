@@ -19,6 +19,8 @@ using testing::h2_get_block;
 using testing::kH2Preface;
 
 constexpr pipeline::time_ns kMs = 1'000'000;
+// The largest echo document these tests make (a 60 KB body, base64 or escaped).
+constexpr std::size_t kOneAnswer = 256 * 1024;
 
 std::shared_ptr<http::http_echo_config> echo_config() {
     auto config = std::make_shared<http::http_echo_config>();
@@ -220,6 +222,75 @@ TEST(H2EchoApp, LimitsAnswerTheStreamNotTheConnection) {
     EXPECT_FALSE(client.goaway);
 }
 
+struct frame_view {
+    std::uint8_t type;
+    std::uint32_t stream;
+    std::string_view payload;
+    std::size_t wire_size;  // header included
+};
+
+// The frames in `wire`, as RFC 9113 4.1 lays them out.
+std::vector<frame_view> frames_of(std::string_view wire) {
+    const auto byte = [&wire](std::size_t i) { return static_cast<std::uint32_t>(
+                                                   static_cast<unsigned char>(wire[i])); };
+    std::vector<frame_view> frames;
+    while (wire.size() >= 9) {
+        const std::size_t length = byte(0) << 16 | byte(1) << 8 | byte(2);
+        const auto n = std::min(wire.size(), 9 + length);
+        frames.push_back({static_cast<std::uint8_t>(byte(3)),
+                          (byte(5) << 24 | byte(6) << 16 | byte(7) << 8 | byte(8)) & 0x7fffffffU,
+                          wire.substr(9, n - 9), n});
+        wire.remove_prefix(n);
+    }
+    return frames;
+}
+
+// The bytes of every frame (header included) the server sent on `stream`.
+std::size_t frame_bytes_on(std::string_view wire, std::uint32_t stream) {
+    std::size_t total = 0;
+    for (const auto& f : frames_of(wire)) {
+        total += f.stream == stream ? f.wire_size : 0;
+    }
+    return total;
+}
+
+// How many RST_STREAM and GOAWAY frames in `wire` carry the error `code`.
+int resets_with(std::string_view wire, std::uint32_t code) {
+    int n = 0;
+    for (const auto& f : frames_of(wire)) {
+        const auto at = f.type == NGHTTP2_RST_STREAM ? 0U : f.type == NGHTTP2_GOAWAY ? 4U : 99U;
+        if (f.payload.size() >= at + 4) {
+            const auto* p = reinterpret_cast<const unsigned char*>(f.payload.data()) + at;
+            n += (std::uint32_t{p[0]} << 24 | p[1] << 16 | p[2] << 8 | p[3]) == code ? 1 : 0;
+        }
+    }
+    return n;
+}
+
+// bytes_out in a request's log line is what its answer took on the wire: the
+// HEADERS frame (HPACK) and every DATA frame, frame headers included.
+TEST(H2EchoApp, LogLineCountsTheAnswersWireBytes) {
+    h2_server server;
+    h2_client client;
+    server.give(client.take_output());
+    ASSERT_TRUE(client.feed(server.drain()));
+    for (const auto* path : {"/?size=40000", "/?status=204", "/echo?format=text"}) {
+        const auto id = client.request("GET", path, {{"x-pad", std::string(300, 'p')}});
+        std::string wire;
+        for (int i = 0; i < 100 && !client.responses[id].closed; ++i) {
+            server.give(client.take_output());
+            const auto out = server.drain();
+            wire += out;
+            ASSERT_TRUE(client.feed(out));
+        }
+        ASSERT_TRUE(client.responses[id].closed) << path;
+        const auto on_stream = frame_bytes_on(wire, static_cast<std::uint32_t>(id));
+        EXPECT_GT(on_stream, client.responses[id].body.size() + 9) << path;
+        EXPECT_EQ(server.log.last_bytes_out, on_stream) << path;
+    }
+    EXPECT_EQ(server.log.lines, 3);
+}
+
 TEST(H2EchoApp, CloseControlEndsWithGoawayAfterTheAnswer) {
     h2_server server;
     h2_client client;
@@ -259,6 +330,78 @@ TEST(H2EchoApp, AStreamThatNeverEndsGets408) {
     server.app->on_timer(10'000 * kMs);
     const auto out = server.drain();
     EXPECT_NE(out.find("request not complete"), std::string::npos);
+}
+
+// Answers that never go out: the socket is not read (the send in flight never
+// completes), or it is read but the stream's window stays shut (the client
+// pings to look alive). request_timeout after an answer's last frame went out,
+// the connection is abandoned. A delayed answer owes nothing while it waits.
+TEST(H2EchoApp, AClientThatTakesNoAnswerIsAbandonedAfterRequestTimeout) {
+    const auto t = 10'000 * kMs;
+    {
+        h2_server server;
+        h2_client client;
+        client.request("GET", "/?size=100000");
+        server.give(client.take_output());
+        ASSERT_FALSE(server.app->begin_send().empty());
+        EXPECT_EQ(server.app->wake_at(), std::optional{t});
+        server.app->on_timer(t);
+        EXPECT_TRUE(server.app->abandoned());
+        EXPECT_TRUE(server.app->finished());
+        EXPECT_EQ(server.app->failure(), "send_timeout");
+    }
+    {
+        h2_server server;
+        std::string bytes{kH2Preface};
+        bytes += h2_frame(NGHTTP2_SETTINGS, 0, 0, std::string("\x00\x04\x00\x00\x00\x00", 6));
+        bytes += h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1,
+                          h2_get_block("/?size=1000"));
+        server.give(bytes, 1000 * kMs);
+        EXPECT_NE(server.drain(1000 * kMs), "");  // SETTINGS and the answer's HEADERS
+        ASSERT_EQ(server.app->wake_at(), std::optional{t + 1000 * kMs});
+        server.give(h2_frame(NGHTTP2_PING, 0, 0, "12345678"), 5000 * kMs);
+        EXPECT_NE(server.drain(5000 * kMs), "");  // the PING's ack: no answer moved
+        EXPECT_EQ(server.app->wake_at(), std::optional{t + 1000 * kMs});
+        server.app->on_timer(t + 1000 * kMs);
+        EXPECT_TRUE(server.app->abandoned());
+        EXPECT_TRUE(server.app->finished());
+    }
+    {
+        h2_server server;
+        h2_client client;
+        client.request("GET", "/?delay=15s");
+        server.converse(client);
+        EXPECT_EQ(server.app->wake_at(), std::optional{15'000 * kMs});
+        server.app->on_timer(15'000 * kMs);
+        server.converse(client, 15'000 * kMs);
+        EXPECT_FALSE(server.app->abandoned());
+        EXPECT_EQ(client.responses[1].status, 200);
+    }
+}
+
+// A stream held back from sending its body (not one of the kLeads) is not
+// timed: its request_timeout starts when its window opens.
+TEST(H2EchoApp, AStreamWaitingForItsWindowIsNotTimedOut) {
+    h2_server server;
+    server.give(std::string{kH2Preface} + h2_frame(NGHTTP2_SETTINGS, 0, 0, "") +
+                h2_frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0, ""));
+    for (std::uint32_t id = 1; id <= 2 * http::h2_echo_app::kLeads + 1; id += 2) {
+        server.give(h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id, h2_get_block("/")));
+    }
+    server.drain();
+    ASSERT_EQ(server.app->wake_at(), std::optional<pipeline::time_ns>{10'000 * kMs});
+    const auto at = 9'000 * kMs;
+    for (std::uint32_t id = 1; id < 2 * http::h2_echo_app::kLeads; id += 2) {
+        server.give(h2_frame(NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, id, "done"), at);
+    }
+    const auto answers = server.drain(at);
+    EXPECT_EQ(resets_with(answers, NGHTTP2_NO_ERROR), 0);
+    server.app->on_timer(10'000 * kMs);
+    EXPECT_EQ(server.drain(10'000 * kMs).find("request not complete"), std::string::npos);
+    // The fifth stream became a lead at 9 s: its deadline runs from then.
+    EXPECT_EQ(server.app->wake_at(), std::optional<pipeline::time_ns>{19'000 * kMs});
+    server.app->on_timer(19'000 * kMs);
+    EXPECT_NE(server.drain(19'000 * kMs).find("request not complete"), std::string::npos);
 }
 
 // Upgrade: h2c: a 101, then HTTP/2 with the request answered on stream 1, at
@@ -368,57 +511,112 @@ TEST(H2EchoApp, StreamsNeverReadAreBounded) {
     EXPECT_LT(app.held_bytes(), http::h2_echo_app::kHeldHigh);
 }
 
-// Answers held for a client that never opens its window (it reads the socket
-// but not the streams): past kHeldHigh new streams are refused, safe to retry.
-TEST(H2EchoApp, AnswersHeldPastTheBoundRefuseNewStreams) {
+// An honest client uploading more than the bound at once (h2load -m 100 with
+// 60 KB bodies) is paced by flow control: every stream is answered, none
+// refused, and what the server holds stays near kHeldHigh all along.
+TEST(H2EchoApp, ManyUploadsArePacedNotRefused) {
     h2_server server(echo_config(), false, 16384);
-    std::string bytes{kH2Preface};
-    bytes += h2_frame(NGHTTP2_SETTINGS, 0, 0, std::string("\x00\x04\x00\x00\x00\x00", 6));
-    server.give(bytes);
-    server.drain();
     auto& app = static_cast<http::h2_echo_app&>(*server.app);
-    std::size_t refused = 0;
-    for (std::uint32_t id = 1; id < 2 * 90; id += 2) {
-        // A 60 KiB body whose echo (twice as long, hex of '\x01') waits for a window of 0.
-        std::string body(60000, '\x01');
-        std::string frames = h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id,
-                                      h2_get_block("/"));
-        for (std::size_t at = 0; at < body.size(); at += 16000) {
-            const auto piece = std::string_view{body}.substr(at, 16000);
-            const bool last = at + 16000 >= body.size();
-            frames += h2_frame(NGHTTP2_DATA, last ? NGHTTP2_FLAG_END_STREAM : 0, id, piece);
-        }
-        server.give(frames);
-        const auto out = server.drain();
-        refused += out.find(std::string("\x00\x00\x04\x03\x00", 5)) != std::string::npos ? 1 : 0;
-        EXPECT_LE(app.held_bytes(), http::h2_echo_app::kHeldHigh + 400 * 1024);
+    h2_client client;
+    for (int i = 0; i < 100; ++i) {
+        client.request("POST", "/up", {}, std::string(60000, static_cast<char>(i)));
     }
-    EXPECT_GT(refused, 0U);
+    std::size_t most = 0;
+    for (int round = 0; round < 10000 && client.responses.size() < 100; ++round) {
+        server.give(client.take_output());
+        most = std::max(most, app.held_bytes());
+        ASSERT_TRUE(client.feed(server.drain()));
+        most = std::max(most, app.held_bytes());
+    }
+    server.converse(client);
+    ASSERT_EQ(client.responses.size(), 100U);
+    for (const auto& [id, r] : client.responses) {
+        EXPECT_EQ(r.status, 200) << id;
+        EXPECT_EQ(r.error, 0U) << id;
+        EXPECT_TRUE(r.closed) << id;
+        EXPECT_NE(r.body.find("\"body_size\":60000"), std::string::npos) << id;
+    }
+    // Bodies come in only while under kHeldHigh (or no answer is held), answers
+    // are made only then: past it by at most the connection's window and one answer.
+    EXPECT_LE(most, http::h2_echo_app::kHeldHigh + 64 * 1024 + kOneAnswer);
+    EXPECT_GT(most, http::h2_echo_app::kHeldHigh / 2);  // the bound was what paced it
+    EXPECT_EQ(app.held_bytes(), 0U);
 }
 
-// Streams opened first, while nothing is held, then fed bodies that never end:
-// each would keep body_limit (100 x 64 KiB). Past kHeldHigh a kept body may not
-// grow either, so the connection holds about kHeldHigh plus one stream's worth.
+// A hostile client that sends bodies as if there were no windows, and never
+// opens its own (window 0: no answer can go). Whether or not it acknowledges
+// the server's SETTINGS (stream windows of 64 KiB or kStreamWindow), what the
+// server holds stays bounded, and overrunning the windows ends its streams or
+// the session with FLOW_CONTROL_ERROR. Nothing is refused with REFUSED_STREAM.
+TEST(H2EchoApp, BodiesPastTheWindowsAreNotHeld) {
+    for (const bool acks : {false, true}) {
+        SCOPED_TRACE(acks ? "acknowledges SETTINGS" : "never acknowledges SETTINGS");
+        h2_server server(echo_config(), false, 16384);
+        auto& app = static_cast<http::h2_echo_app&>(*server.app);
+        std::string start{kH2Preface};
+        start += h2_frame(NGHTTP2_SETTINGS, 0, 0, std::string("\x00\x04\x00\x00\x00\x00", 6));
+        if (acks) {
+            start += h2_frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0, "");
+        }
+        server.give(start);
+        std::string out = server.drain();
+        std::size_t most = 0;
+        for (std::uint32_t id = 1; id < 2 * 100 && !app.finished(); id += 2) {
+            std::string frames =
+                h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id, h2_get_block("/"));
+            for (int i = 0; i < 4; ++i) {
+                frames += h2_frame(NGHTTP2_DATA, i == 3 ? NGHTTP2_FLAG_END_STREAM : 0, id,
+                                   std::string(15000, '\x01'));
+            }
+            server.give(frames);
+            out += server.drain();
+            most = std::max(most, app.held_bytes());
+        }
+        EXPECT_LE(most, http::h2_echo_app::kHeldHigh + 64 * 1024 + kOneAnswer);
+        EXPECT_EQ(resets_with(out, NGHTTP2_REFUSED_STREAM), 0);
+        EXPECT_GT(resets_with(out, NGHTTP2_FLOW_CONTROL_ERROR), 0);
+    }
+}
+
+// Streams opened first, while nothing is held, then fed bodies that never end,
+// as far as their windows allow: only kLeads of them may send past
+// kStreamWindow, so the kept bodies stay at kMaxStreams x kStreamWindow +
+// kLeads x body_limit, not kMaxStreams x body_limit.
 TEST(H2EchoApp, BodiesGrownAfterTheStreamsOpenedAreBounded) {
     h2_server server(echo_config(), false, 16384);
-    server.give(std::string{kH2Preface} + h2_frame(NGHTTP2_SETTINGS, 0, 0, ""));
+    server.give(std::string{kH2Preface} + h2_frame(NGHTTP2_SETTINGS, 0, 0, "") +
+                h2_frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0, ""));
     server.drain();
     auto& app = static_cast<http::h2_echo_app&>(*server.app);
     for (std::uint32_t id = 1; id < 2 * 100; id += 2) {
         server.give(h2_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, id, h2_get_block("/")));
     }
     server.drain();
-    std::size_t refused = 0;
-    const std::string piece(16000, 'z');
+    constexpr std::size_t kBound =
+        100 * http::h2_echo_app::kStreamWindow + http::h2_echo_app::kLeads * 64 * 1024;
+    const std::string piece(http::h2_echo_app::kStreamWindow, 'z');
     for (std::uint32_t id = 1; id < 2 * 100; id += 2) {
-        for (int i = 0; i < 4; ++i) {
-            server.give(h2_frame(NGHTTP2_DATA, 0, id, piece));
-        }
-        const auto out = server.drain();
-        refused += out.find(std::string("\x00\x00\x04\x03\x00", 5)) != std::string::npos ? 1 : 0;
-        EXPECT_LE(app.held_bytes(), http::h2_echo_app::kHeldHigh + 64 * 1024);
+        server.give(h2_frame(NGHTTP2_DATA, 0, id, piece));
+        server.drain();
     }
-    EXPECT_GT(refused, 0U);
+    // The leads (streams 1, 3, 5, 7) were given 64 KiB windows: they fill them.
+    for (int round = 0; round < 15; ++round) {
+        for (std::uint32_t id = 1; id < 2 * http::h2_echo_app::kLeads; id += 2) {
+            server.give(h2_frame(NGHTTP2_DATA, 0, id, piece));
+            EXPECT_LE(app.held_bytes(), kBound);
+        }
+    }
+    const auto out = server.drain();
+    constexpr std::size_t kTaken = (100 - http::h2_echo_app::kLeads) *
+                                       http::h2_echo_app::kStreamWindow +
+                                   http::h2_echo_app::kLeads * 64 * 1024;
+    EXPECT_EQ(app.held_bytes(), kTaken);  // it took all the windows allowed
+    EXPECT_EQ(app.open_streams(), 100U);
+    EXPECT_EQ(resets_with(out, NGHTTP2_FLOW_CONTROL_ERROR), 0);
+    // One more byte on a stream that is not a lead overruns its window.
+    server.give(h2_frame(NGHTTP2_DATA, 0, 99, "z"));
+    EXPECT_EQ(resets_with(server.drain(), NGHTTP2_FLOW_CONTROL_ERROR), 1);
+    EXPECT_EQ(app.held_bytes(), kTaken - http::h2_echo_app::kStreamWindow);
 }
 
 // Rapid reset (CVE-2023-44487): HEADERS then RST_STREAM, again and again. nghttp2's

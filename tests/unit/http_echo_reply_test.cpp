@@ -164,3 +164,35 @@ TEST(HttpEchoApp, RefusalClosesAfterTheAnswer) {
     EXPECT_NE(out.find("Connection: close"), std::string::npos);
     EXPECT_EQ(out.find("never"), std::string::npos);
 }
+
+// A client that sends requests and never reads: the send in flight never
+// completes, and request_timeout after the last bytes it took the connection is
+// abandoned (closed at once). One that reads, however slowly, is not.
+TEST(HttpEchoApp, AClientThatStopsReadingIsAbandonedAfterRequestTimeout) {
+    constexpr pipeline::time_ns kSecond = 1'000'000'000;
+    auto config = std::make_shared<http::http_echo_config>();
+    config->observer = std::make_shared<http::http_observer>("test");
+    config->settings.request_timeout = std::chrono::seconds{10};
+    echo::testing::counting_log log;
+    pipeline::app_context ctx;
+    ctx.log = &log;
+    echo::testing::app_driver driver;
+    http::http_echo_app app(config, ctx);
+    driver.give(app, "GET /?size=1000000 HTTP/1.1\r\n\r\nGET /again HTTP/1.1\r\n\r\n");
+    auto span = app.begin_send();
+    ASSERT_FALSE(span.empty());
+    EXPECT_EQ(app.wake_at(), std::optional{10 * kSecond});
+    // It took 1000 bytes at 9 s: ten more seconds from then.
+    app.on_sent(1000, 9 * kSecond);
+    span = app.begin_send();
+    ASSERT_FALSE(span.empty());
+    EXPECT_EQ(app.wake_at(), std::optional{19 * kSecond});
+    app.on_timer(10 * kSecond);
+    EXPECT_FALSE(app.finished());
+    EXPECT_FALSE(app.abandoned());
+    app.on_timer(19 * kSecond);
+    EXPECT_TRUE(app.abandoned());
+    EXPECT_TRUE(app.finished());
+    EXPECT_FALSE(app.wants_input());
+    EXPECT_EQ(app.failure(), "send_timeout");
+}

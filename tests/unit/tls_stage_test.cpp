@@ -1,7 +1,8 @@
 // tls_stage against a real OpenSSL client over memory BIOs, no sockets: handshakes
 // (1.2 and 1.3) with the client's bytes cut at every offset, echo, close_notify
 // both ways, each failure reason, SNI, ALPN, client certificates, resumption and
-// ticket-key rotation; and the TLS stage under a pass-through stage in a chain.
+// ticket-key rotation; the TLS stage under a pass-through stage in a chain; and
+// what its observer writes to the log and tells the application.
 #include "core/chunk_pool.hpp"
 #include "core/tls_settings.hpp"
 #include "pipeline/chain.hpp"
@@ -9,6 +10,7 @@
 #include "support/test_pki.hpp"
 #include "tls/ticket_keys.hpp"
 #include "tls/tls_context.hpp"
+#include "tls/tls_observer.hpp"
 #include "tls/tls_stage.hpp"
 
 #include <gtest/gtest.h>
@@ -127,6 +129,34 @@ void converse(memory_client& client, server_end& server, const cutter& cut = {},
         client.give_input(back);
     }
     ADD_FAILURE() << "the conversation did not settle in 64 rounds";
+}
+
+// As converse() above, through a whole chain; what reaches the application is
+// appended to `up`.
+void converse(memory_client& client, pipeline::chain& chain, core::chunk_pool& pool,
+              std::string& up) {
+    for (int round = 0; round < 64; ++round) {
+        client.step();
+        const std::string out = client.take_output();
+        if (!out.empty()) {
+            auto c = pool.acquire();
+            std::memcpy(c->data, out.data(), out.size());
+            c->end = static_cast<std::uint32_t>(out.size());
+            chain.push_wire(std::move(c));
+        }
+        while (auto c = chain.pull_app()) {
+            up += as_text(c->payload());
+        }
+        std::string back;
+        while (auto c = chain.wire().pop_front()) {
+            back += as_text(c->payload());
+        }
+        if (out.empty() && back.empty()) {
+            return;
+        }
+        client.give_input(back);
+    }
+    ADD_FAILURE() << "the chain did not settle";
 }
 
 class TlsStage : public ::testing::Test {
@@ -603,30 +633,7 @@ TEST_F(TlsStage, ChainCarriesBytesUpAndDownInOrder) {
 
     memory_client client{client_config{}};
     std::string up;  // what reached the application
-    const auto exchange = [&] {
-        for (int round = 0; round < 64; ++round) {
-            client.step();
-            const std::string out = client.take_output();
-            if (!out.empty()) {
-                auto c = pool.acquire();
-                std::memcpy(c->data, out.data(), out.size());
-                c->end = static_cast<std::uint32_t>(out.size());
-                chain.push_wire(std::move(c));
-            }
-            while (auto c = chain.pull_app()) {
-                up += as_text(c->payload());
-            }
-            std::string back;
-            while (auto c = chain.wire().pop_front()) {
-                back += as_text(c->payload());
-            }
-            if (out.empty() && back.empty()) {
-                return;
-            }
-            client.give_input(back);
-        }
-        ADD_FAILURE() << "the chain did not settle";
-    };
+    const auto exchange = [&] { converse(client, chain, pool, up); };
     // Written by the application before TLS is open: held above it, sent after.
     const std::string early = "said before the handshake ended;";
     EXPECT_EQ(chain.push_app(as_bytes(early)), early.size());
@@ -658,6 +665,42 @@ TEST_F(TlsStage, ChainCarriesBytesUpAndDownInOrder) {
     EXPECT_TRUE(above->out_ended());
     exchange();
     EXPECT_TRUE(client.peer_closed()) << "close_notify came down through both stages";
+}
+
+// A subject with a comma and spaces: the log line escapes it (log_safe), the
+// application (whose echo JSON-escapes it) gets it as the certificate says.
+TEST_F(TlsStage, ObserverLogsTheSubjectEscapedAndTellsTheApplicationItAsIs) {
+    const auto alice = pki_->client("Alice Smith, Inc.", 0x2003);
+    const auto ctx = context([&](core::tls_settings& s) {
+        s.ca = pki_->ca_file();
+        s.verify = core::tls_verify::require;
+    });
+    core::chunk_pool pool{kChunkSize, 64};
+    std::vector<std::unique_ptr<pipeline::stage>> stages;
+    stages.push_back(tls_stage::make(ctx, pool));
+    pipeline::chain chain{std::move(stages)};
+    memory_client client{client_config{}.presenting(alice)};
+    std::string up;
+    converse(client, chain, pool, up);
+    ASSERT_EQ(chain.state(), stage_state::open) << chain.failure();
+    const auto value = [](const pipeline::log_fields& fields, std::string_view key) {
+        for (const auto& [k, v] : fields) {
+            if (k == key) {
+                return v;
+            }
+        }
+        return std::string{"(missing)"};
+    };
+    echo::tls::tls_observer observer{"tls://test"};
+    pipeline::log_fields logged;
+    observer.opened(chain, std::chrono::milliseconds{1}, logged);
+    EXPECT_EQ(value(logged, "client_cert"), "/CN=Alice\\x20Smith\\x2c\\x20Inc.");
+    pipeline::log_fields told;
+    observer.app_facts(chain, told);
+    EXPECT_EQ(value(told, "client_cert"), "/CN=Alice Smith, Inc.");
+    EXPECT_EQ(value(told, "client_verify"), "ok");
+    EXPECT_EQ(value(told, "sni"), value(logged, "sni"));
+    EXPECT_EQ(value(told, "tls_version"), value(logged, "tls_version"));
 }
 
 }  // namespace
