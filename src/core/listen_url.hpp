@@ -5,6 +5,7 @@
 #include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/socket_options.hpp"
+#include "core/stream_faults.hpp"
 #include "core/tls_settings.hpp"
 #include "core/transport.hpp"
 
@@ -31,6 +32,7 @@ struct listen_url {
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::optional<proxy_settings> proxy;  // streams: a PROXY header before anything else
     std::optional<http_settings> http;    // http:// and https://: the HTTP echo
+    std::optional<stream_faults> faults;  // streams: what to do wrong (delay=, rate=, ...)
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options
