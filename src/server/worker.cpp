@@ -538,7 +538,9 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         }
         if (c.app->finished() && !c.app_ended) {
             c.app_ended = true;
-            chain.app_ended();
+            if (!c.app->resets()) {
+                chain.app_ended();  // a reset says no goodbye (no TLS close_notify)
+            }
         }
     }
     auto& wire = chain.wire();
@@ -554,7 +556,8 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         }
         if (c.app_ended) {
             close_connection(t, c, c.app->failure().empty() ? core::close_reason::peer_closed
-                                                            : core::close_reason::app_closed);
+                                                            : core::close_reason::app_closed,
+                             c.app->resets());
             return;
         }
     }
@@ -654,7 +657,8 @@ void worker::pump_app(io::conn_token t, connection& c) {
     }
     if (app.finished()) {
         close_connection(t, c, app.failure().empty() ? core::close_reason::peer_closed
-                                                     : core::close_reason::app_closed);
+                                                     : core::close_reason::app_closed,
+                         app.resets());
         return;
     }
     sync_wake(t, c);
@@ -676,6 +680,9 @@ bool worker::start_app(connection& c, pipeline::log_fields facts, std::int64_t n
     const auto& recipe = *recipes_[c.listener];
     const auto& factory = recipe.application ? *recipe.application : raw_echo;
     pipeline::app_context context;
+    context.chunks = &stage_chunks_;
+    context.max_chunks = options_.max_chunks;
+    context.now = now;
     if (factory.wants_context()) {
         const auto text_of = [](const net::endpoint& e) {
             const auto a = address_key(e);
@@ -690,7 +697,6 @@ bool worker::start_app(connection& c, pipeline::log_fields facts, std::int64_t n
                                   [](const auto& f) { return f.first == "tls_version"; });
         context.stage_facts = std::move(facts);
         context.listener = options_.listener_urls[c.listener];
-        context.now = now;
         context.wall_offset_ns =
             ns_of(std::chrono::system_clock::now().time_since_epoch()) - now;
         context.log = &app_log_;
@@ -793,7 +799,7 @@ void worker::pump(io::conn_token t, connection& c) {
 }
 
 void worker::close_connection(io::conn_token t, connection& c,
-                              std::optional<core::close_reason> reason) {
+                              std::optional<core::close_reason> reason, bool abortive) {
     if (!engine_->is_open(t)) {
         return;  // already closing: on_closed will follow
     }
@@ -830,7 +836,7 @@ void worker::close_connection(io::conn_token t, connection& c,
                   "closed {} ({}): echoed {} bytes in {:.3f} s", who, text_of(*reason), out,
                   age.count());
     }
-    engine_->close(t);
+    abortive ? engine_->abort(t) : engine_->close(t);
 }
 
 // A connection that ends before its stages opened is a failed or timed-out
