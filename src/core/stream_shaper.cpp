@@ -27,8 +27,9 @@ stream_shaper::stream_shaper(const stream_faults& faults, bool counts_cuts, std:
                              time_ns now) noexcept
     : faults_(faults), random_(seed), refilled_(now), slice_opens_(now) {
     if (faults_.rate > 0) {
-        burst_ = std::max(1.0, static_cast<double>(faults_.rate) / 100);
-        tokens_ = burst_;
+        quantum_ = std::max(1.0, std::floor(static_cast<double>(faults_.rate) / 100));
+        burst_ = std::max(quantum_, static_cast<double>(faults_.rate) / 4);
+        tokens_ = quantum_;
     }
     if (faults_.slice_average > 0) {
         slice_left_ = next_slice();
@@ -175,9 +176,9 @@ std::optional<stream_shaper::time_ns> stream_shaper::wake_at() const noexcept {
     }
     time_ns at = batches_.front().release;
     if (faults_.rate > 0) {
-        // When the bucket holds what is due, or a full burst: rounded up, so that
+        // When the bucket holds what is due, or a quantum: rounded up, so that
         // ready() then returns at least one byte.
-        const double need = std::min(static_cast<double>(held_), std::floor(burst_));
+        const double need = std::min(static_cast<double>(held_), quantum_);
         if (tokens_ < need) {
             const double wait_ns = (need - tokens_) * 1e9 / static_cast<double>(faults_.rate);
             at = std::max(at, refilled_ + static_cast<time_ns>(std::ceil(wait_ns)) + 1);

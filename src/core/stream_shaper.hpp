@@ -84,10 +84,12 @@ private:
     std::uint64_t shaped_ = 0;
     std::uint64_t delayed_ = 0;
     time_ns last_release_ = 0;
-    // Rate: a bucket of at most burst_ bytes (10 ms of the rate, at least 1), so a
-    // shaped connection wakes at most ~100 times a second.
+    // Rate: a bucket of at most burst_ bytes (250 ms of the rate), woken when it
+    // holds quantum_ (10 ms of it, at least 1 byte): a shaped connection wakes at
+    // most ~100 times a second, and a loop that wakes late loses no bandwidth.
     double tokens_ = 0;
     double burst_ = 0;
+    double quantum_ = 0;
     time_ns refilled_ = 0;
     // Slicing: bytes left in the current slice, and when it may start.
     std::uint64_t slice_left_ = 0;

@@ -102,8 +102,10 @@ void fault_application::on_received(core::chunk_ptr bytes, time_ns now) noexcept
 
 void fault_application::on_peer_eof(time_ns now) noexcept {
     now_ = now;
-    peer_eof_ = true;
-    eof_at_ = now;
+    if (!peer_eof_) {
+        peer_eof_ = true;
+        eof_at_ = now;  // slow_close counts from the first word of it
+    }
     deliver_in();
 }
 
@@ -208,7 +210,8 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
 }
 
 bool fault_application::wants_input() const noexcept {
-    if (!serving() || in_.count() >= max_chunks_ || (in_shaper_ && in_shaper_->full())) {
+    if (peer_eof_ || !serving() || in_.count() >= max_chunks_ ||
+        (in_shaper_ && in_shaper_->full())) {
         return false;
     }
     if (out_shaper_ && (out_.count() >= max_chunks_ || out_shaper_->full())) {

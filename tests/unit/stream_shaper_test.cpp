@@ -126,7 +126,7 @@ TEST(StreamShaper, RateHoldsTheBandwidthAndWakesAtMostAHundredTimesASecond) {
     s.enter(10u << 20, 0);
     const auto out = drain(s, 0);
     EXPECT_EQ(total(out), 10u << 20);
-    // 10 MiB at 1 MiB/s, less the first burst the bucket starts with.
+    // 10 MiB at 1 MiB/s, less the first quantum the bucket starts with.
     EXPECT_NEAR(static_cast<double>(out.back().at) / 1e9, 10.0, 0.02);
     EXPECT_LE(out.size(), 1010u);
     // By any time, no more than the rate's share plus one burst has left.
@@ -136,6 +136,12 @@ TEST(StreamShaper, RateHoldsTheBandwidthAndWakesAtMostAHundredTimesASecond) {
         EXPECT_LE(static_cast<double>(sent),
                   static_cast<double>(d.at) / 1e9 * (1 << 20) + (1 << 20) / 100.0 + 1);
     }
+    // Woken late, the bucket kept what came meanwhile (up to 250 ms of the rate).
+    stream_shaper late{f, true, 1, 0};
+    late.enter(1 << 20, 0);
+    (void)late.ready(0);
+    late.left(late.ready(0), 0);
+    EXPECT_EQ(late.ready(40'000'000), static_cast<std::size_t>(0.04 * (1 << 20)));
 }
 
 TEST(StreamShaper, SlicesAreAverageAroundVariationWithTheGapBetween) {
