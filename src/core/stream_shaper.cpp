@@ -24,8 +24,8 @@ std::uint64_t connection_seed(std::uint64_t seed, std::uint64_t n) noexcept {
 }
 
 stream_shaper::stream_shaper(const stream_faults& faults, bool counts_cuts, std::uint64_t seed,
-                             time_ns now) noexcept
-    : faults_(faults), random_(seed), refilled_(now), slice_opens_(now) {
+                             time_ns now, shared_rate* total) noexcept
+    : faults_(faults), total_(total), random_(seed), refilled_(now), slice_opens_(now) {
     if (faults_.rate > 0) {
         quantum_ = std::max(1.0, std::floor(static_cast<double>(faults_.rate) / 100));
         burst_ = std::max(quantum_, static_cast<double>(faults_.rate) / 4);
@@ -129,6 +129,9 @@ std::size_t stream_shaper::ready(time_ns now) noexcept {
     if (faults_.slice_average > 0) {
         due = now < slice_opens_ ? 0 : std::min(due, slice_left_);
     }
+    if (total_ != nullptr && due > 0) {
+        due = std::min(due, total_->available(now));
+    }
     if (cut_kind_ != shaper_cut::none) {
         due = std::min(due, cut_at_ - shaped_);
     }
@@ -150,6 +153,9 @@ void stream_shaper::left(std::size_t n, time_ns now) noexcept {
     if (faults_.rate > 0) {
         refill(now);
         tokens_ -= static_cast<double>(n);
+    }
+    if (total_ != nullptr) {
+        total_->take(n, now);
     }
     if (faults_.slice_average > 0) {
         slice_left_ -= std::min<std::uint64_t>(n, slice_left_);
@@ -186,6 +192,9 @@ std::optional<stream_shaper::time_ns> stream_shaper::wake_at() const noexcept {
     }
     if (faults_.slice_average > 0) {
         at = std::max(at, slice_opens_);
+    }
+    if (total_ != nullptr) {
+        at = std::max(at, total_->next_free());
     }
     return at;
 }

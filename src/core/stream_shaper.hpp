@@ -4,6 +4,7 @@
 // stream has reached its cut (close_after, reset_after, stall_after).
 #pragma once
 
+#include "core/shared_rate.hpp"
 #include "core/stream_faults.hpp"
 
 #include <cstddef>
@@ -42,8 +43,10 @@ public:
 
     // `counts_cuts`: the bytes of this direction are the ones close_after,
     // reset_after and stall_after count. `seed` draws the jitter and slice sizes.
+    // `total`: the listener's rate_total, shared with its other connections (null:
+    // none); it must outlive the shaper.
     stream_shaper(const stream_faults& faults, bool counts_cuts, std::uint64_t seed,
-                  time_ns now) noexcept;
+                  time_ns now, shared_rate* total = nullptr) noexcept;
 
     [[nodiscard]] bool full() const noexcept { return batches_.size() >= kMaxBatches; }
     // `n` bytes arrived at `arrival` (not before the previous arrival). Their release
@@ -78,6 +81,7 @@ private:
     void refill(time_ns now) noexcept;
 
     stream_faults faults_;
+    shared_rate* total_;
     fault_random random_;
     std::deque<batch> batches_;
     std::uint64_t held_ = 0;

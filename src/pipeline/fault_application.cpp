@@ -50,10 +50,12 @@ std::string_view fault_tallies::name_of(kind k) noexcept {
 fault_application::fault_application(std::unique_ptr<application> inner,
                                      std::shared_ptr<const core::stream_faults> faults,
                                      std::uint64_t seed, bool refused, const app_context& context,
-                                     std::shared_ptr<fault_tallies> tallies) noexcept
+                                     std::shared_ptr<fault_tallies> tallies,
+                                     std::shared_ptr<core::shared_rate> total) noexcept
     : inner_(std::move(inner)),
       faults_(std::move(faults)),
       tallies_(std::move(tallies)),
+      total_(std::move(total)),
       pool_(context.chunks),
       max_chunks_(std::max<std::size_t>(context.max_chunks, 1)),
       now_(context.now),
@@ -62,10 +64,10 @@ fault_application::fault_application(std::unique_ptr<application> inner,
       refused_(refused) {
     // The cuts count the echo's bytes, or the client's when only those are shaped.
     if (faults_->shapes_out()) {
-        out_shaper_.emplace(*faults_, true, seed, context.now);
+        out_shaper_.emplace(*faults_, true, seed, context.now, total_.get());
     }
     if (faults_->shapes_in()) {
-        in_shaper_.emplace(*faults_, !faults_->shapes_out(), ~seed, context.now);
+        in_shaper_.emplace(*faults_, !faults_->shapes_out(), ~seed, context.now, total_.get());
     }
 }
 
@@ -304,7 +306,12 @@ fault_application_factory::fault_application_factory(
     std::shared_ptr<const application_factory> inner,
     std::shared_ptr<const core::stream_faults> faults)
     : inner_(std::move(inner)), faults_(std::move(faults)),
-      tallies_(std::make_shared<fault_tallies>()) {}
+      tallies_(std::make_shared<fault_tallies>()) {
+    const auto spec = faults_.load();
+    if (spec && spec->rate_total > 0) {
+        total_ = std::make_shared<core::shared_rate>(spec->rate_total);
+    }
+}
 
 std::unique_ptr<application> fault_application_factory::make(const app_context& context) const
     noexcept {
@@ -322,7 +329,8 @@ std::unique_ptr<application> fault_application_factory::make(const app_context& 
     const auto& f = *faults;
     for (const auto& [on, kind] :
          {std::pair{f.delay.count() > 0, k::delay}, std::pair{f.jitter.count() > 0, k::jitter},
-          std::pair{f.rate > 0, k::rate}, std::pair{f.slice_average > 0, k::slice},
+          std::pair{f.rate > 0 || f.rate_total > 0, k::rate},
+          std::pair{f.slice_average > 0, k::slice},
           std::pair{f.close_after.has_value(), k::close_after},
           std::pair{f.reset_after.has_value(), k::reset_after},
           std::pair{f.stall_after.has_value(), k::stall},
@@ -333,7 +341,7 @@ std::unique_ptr<application> fault_application_factory::make(const app_context& 
         }
     }
     return std::unique_ptr<application>{new (std::nothrow) fault_application(
-        std::move(inner), std::move(faults), pick.next(), refused, context, tallies_)};
+        std::move(inner), std::move(faults), pick.next(), refused, context, tallies_, total_)};
 }
 
 }  // namespace echo::pipeline

@@ -60,10 +60,12 @@ private:
 class fault_application final : public application {
 public:
     // `refused`: close at once without serving. `seed`: this connection's draws.
+    // `total`: the listener's rate_total bucket, or null.
     fault_application(std::unique_ptr<application> inner,
                       std::shared_ptr<const core::stream_faults> faults, std::uint64_t seed,
                       bool refused, const app_context& context,
-                      std::shared_ptr<fault_tallies> tallies) noexcept;
+                      std::shared_ptr<fault_tallies> tallies,
+                      std::shared_ptr<core::shared_rate> total) noexcept;
     ~fault_application() override;
 
     void on_received(core::chunk_ptr bytes, time_ns now) noexcept override;
@@ -92,6 +94,7 @@ private:
     std::unique_ptr<application> inner_;
     std::shared_ptr<const core::stream_faults> faults_;
     std::shared_ptr<fault_tallies> tallies_;
+    std::shared_ptr<core::shared_rate> total_;
     core::chunk_pool* pool_;
     std::size_t max_chunks_;
     std::optional<core::stream_shaper> out_shaper_;  // faults_dir=out|both
@@ -122,7 +125,7 @@ public:
         noexcept override;
     [[nodiscard]] bool wants_context() const noexcept override { return inner_->wants_context(); }
 
-    // Thread-safe.
+    // Thread-safe. The rate_total bucket stays the one made at construction.
     void replace(std::shared_ptr<const core::stream_faults> faults) noexcept {
         faults_.store(std::move(faults));
     }
@@ -135,6 +138,7 @@ private:
     std::shared_ptr<const application_factory> inner_;
     std::atomic<std::shared_ptr<const core::stream_faults>> faults_;
     std::shared_ptr<fault_tallies> tallies_;
+    std::shared_ptr<core::shared_rate> total_;  // rate_total=, shared by every loop; may be null
     mutable std::atomic<std::uint64_t> made_{0};  // connection numbers
 };
 

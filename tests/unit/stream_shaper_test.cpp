@@ -276,3 +276,30 @@ TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
     }
     EXPECT_EQ(schedule(f, std::vector<std::size_t>(kTotal, 1)), whole) << "byte by byte";
 }
+
+// rate_total: connections sharing one listener's bucket get the rate between them
+// (how they split it is first come, first served).
+TEST(StreamShaper, ConnectionsShareTheListenersTotalRate) {
+    stream_faults f;
+    f.rate_total = 100'000;
+    echo::core::shared_rate total{f.rate_total};
+    stream_shaper a{f, true, 1, 0, &total};
+    stream_shaper b{f, true, 2, 0, &total};
+    a.enter(200'000, 0);
+    b.enter(200'000, 0);
+    std::uint64_t sent = 0;
+    time_ns now = 0;
+    for (int turn = 0; turn < 100'000 && now < 2'000 * kMs; ++turn) {
+        for (auto* s : {&a, &b}) {
+            if (const auto n = s->ready(now); n > 0) {
+                s->left(n, now);
+                sent += n;
+            }
+        }
+        const auto wake = std::min(a.wake_at().value_or(INT64_MAX), b.wake_at().value_or(INT64_MAX));
+        ASSERT_GT(wake, now);
+        now = wake;
+    }
+    // Two seconds at 100 kB/s, plus the window saved up at the start (250 ms).
+    EXPECT_NEAR(static_cast<double>(sent), 2.25 * 100'000, 100'000 * 0.03);
+}
