@@ -3,19 +3,24 @@ sees it (echo-bench's latencies, a raw socket's reads, EOF or ECONNRESET at an e
 byte count), toxicity's share and its seed, and a hostile peer sending into a long
 delay that is paused, not buffered."""
 import math
+import shutil
 import socket
+import ssl
+import tempfile
 import threading
 import time
 import unittest
 
-from harness import SLOW, Server, metric, parse_metrics, run_bench, scrape, wait_until
+from harness import SLOW, Server, metric, parse_metrics, run_bench, scrape
+from tls_material import Pki
 
 QUIET = ["--log-level", "warn"]
+TCP_CLOSE = 7  # tcpi_state of a socket its peer reset
 METRICS = ["--metrics", "tcp://127.0.0.1:0"]
 
 
 def endpoint(url):
-    host, port = url.removeprefix("tcp://").rsplit(":", 1)
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
     return host.strip("[]"), int(port)
 
 
@@ -169,6 +174,47 @@ class CutTest(unittest.TestCase):
                 self.assertEqual(metric(samples, "echo_faulted_connections_total", fault=fault),
                                  1, fault)
             self.assertEqual(metric(samples, "echo_fault_bytes_reset_total"), 16384 - 10240)
+
+
+class TlsTest(unittest.TestCase):
+    def test_faults_reach_through_tls(self):
+        # The cut counts the echo's plaintext; a reset says no close_notify.
+        tmp = tempfile.mkdtemp(prefix="echo-faults-tls-")
+        try:
+            pki = Pki(tmp)
+            cert, key = pki.server("localhost", serial=0x2001)
+            tls = f"cert={cert}&key={key}"
+            with Server("--listen", f"tls://127.0.0.1:0?{tls}&delay=200ms&close_after=1000",
+                        "--listen", f"tls://127.0.0.2:0?{tls}&reset_after=1000", *QUIET,
+                        expect_lines=2) as server:
+                ctx = ssl.create_default_context(cafile=pki.ca_cert)
+                for url, end in ((server.urls[0], "eof"), (server.urls[1], "reset")):
+                    with self.subTest(end=end), \
+                            ctx.wrap_socket(connect(url), server_hostname="localhost",
+                                            suppress_ragged_eofs=False) as t:
+                        sent = pattern(1500)
+                        start = time.monotonic()
+                        t.sendall(sent)
+                        got, how = bytearray(), None
+                        try:
+                            while True:
+                                data = t.recv(65536)
+                                if not data:
+                                    how = "eof"  # after the server's close_notify
+                                    break
+                                got += data
+                        except (ConnectionResetError, ssl.SSLError):
+                            # No close_notify. Python may name a reset as an EOF:
+                            # the kernel's state tells (CLOSE after a reset,
+                            # CLOSE_WAIT after a FIN).
+                            state = t.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+                            how = "reset" if state == TCP_CLOSE else f"no close_notify ({state})"
+                        self.assertEqual(bytes(got), sent[:1000])
+                        self.assertEqual(how, end)
+                        if end == "eof":
+                            self.assertGreaterEqual(time.monotonic() - start, 0.2)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 class ToxicityTest(unittest.TestCase):
