@@ -139,9 +139,13 @@ void fault_application::deliver_in() noexcept {
             if (n == front->size()) {
                 piece = in_.pop_front();
             } else {
+                if (pool_ == nullptr) {
+                    break;
+                }
+                // The engine's chunks may be larger than the pool's: one pool chunk a piece.
+                n = std::min<std::size_t>(n, pool_->chunk_size());
                 core::chunk_list one;
-                if (pool_ == nullptr ||
-                    copy_into(one, *pool_, 1, front->payload().first(n)) != n) {
+                if (copy_into(one, *pool_, 1, front->payload().first(n)) != n) {
                     break;  // out of memory: try again at the next event
                 }
                 piece = one.pop_front();
@@ -153,7 +157,12 @@ void fault_application::deliver_in() noexcept {
             inner_->on_received(std::move(piece), now_);
         }
     }
-    if (peer_eof_ && in_.empty() && !inner_told_eof_ && !refused_ && now_ >= serving_at_) {
+    // Cut on the client's bytes (faults_dir=in), the application sees its input end
+    // there, and answers what it had before the connection ends.
+    const auto c = cut();
+    const bool input_cut = !out_shaper_ && (c == shaper_cut::close || c == shaper_cut::reset);
+    if (((peer_eof_ && in_.empty()) || input_cut) && !inner_told_eof_ && !refused_ &&
+        now_ >= serving_at_) {
         inner_told_eof_ = true;
         inner_->on_peer_eof(now_);
     }
@@ -179,7 +188,7 @@ void fault_application::pull_out() noexcept {
 
 std::span<const std::byte> fault_application::begin_send() noexcept {
     pull_out();
-    if (sending_ > 0 || !serving()) {
+    if (sending_ > 0 || refused_ || now_ < serving_at_ || cut() == shaper_cut::stall) {
         return {};
     }
     if (!out_shaper_) {
@@ -229,7 +238,9 @@ bool fault_application::finished() const noexcept {
     switch (cut()) {
         case shaper_cut::close:
         case shaper_cut::reset:
-            return sending_ == 0;
+            // The echo's cut ends it at once; the input's once the application has
+            // answered what came before it.
+            return sending_ == 0 && (out_shaper_ || (inner_told_eof_ && inner_->finished()));
         case shaper_cut::stall:
             return false;
         case shaper_cut::none:

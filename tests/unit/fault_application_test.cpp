@@ -68,6 +68,31 @@ TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
     EXPECT_TRUE(t.app->wants_input());
 }
 
+TEST(FaultApplication, InboundSlicesReachTheApplicationInPiecesAndInOrder) {
+    stream_faults f;
+    f.direction = echo::core::fault_direction::in;
+    f.slice_average = 10;
+    f.slice_gap = 1ms;
+    f.close_after = 95;  // counted on the client's bytes, the only ones shaped
+    faulted t{f};
+    std::string sent;
+    for (int i = 0; i < 120; ++i) {
+        sent += static_cast<char>('A' + i % 50);
+    }
+    t.driver.feed(*t.app, sent, 0);
+    EXPECT_EQ(t.driver.out, sent.substr(0, 10));  // one slice now, the rest a gap apart
+    time_ns now = 0;
+    for (int turn = 0; turn < 100 && t.app->wake_at(); ++turn) {
+        now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+    }
+    EXPECT_EQ(t.driver.out, sent.substr(0, 95));
+    EXPECT_EQ(now, 9 * kMs);  // nine gaps for ten slices
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_EQ(t.app->failure(), "fault_close_after");
+}
+
 TEST(FaultApplication, ResetAfterEndsWithAResetAtTheCount) {
     stream_faults f;
     f.reset_after = 100;
