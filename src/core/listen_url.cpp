@@ -97,6 +97,10 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
     } else if (auto took = out.kind != transport::udp ? take_proxy_key(key, value, out.proxy)
                                                       : std::nullopt) {
         return took->empty() ? std::nullopt : took;
+    } else if (auto fault = out.kind != transport::udp
+                                ? take_stream_fault_key(key, value, out.faults)
+                                : std::nullopt) {
+        return fault->empty() ? std::nullopt : fault;
     } else {
         return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
     }
@@ -204,6 +208,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem && !out.chargen_from.empty() && out.service != service_kind::chargen) {
         problem = "chargen_from goes with service=chargen";
+    }
+    if (!problem) {
+        problem = finish_stream_faults(out.faults);
     }
     if (problem) {
         return bad(url, *problem);

@@ -7,6 +7,7 @@
 #include "core/proxy_settings.hpp"
 #include "core/service_kind.hpp"
 #include "core/socket_options.hpp"
+#include "core/stream_faults.hpp"
 #include "core/tls_settings.hpp"
 #include "core/transport.hpp"
 
@@ -35,6 +36,7 @@ struct listen_url {
     std::optional<http_settings> http;    // http:// and https://: the HTTP echo
     service_kind service = service_kind::echo;  // every listener but http(s)
     std::vector<address_range> chargen_from;    // udp, service=chargen: full-size replies
+    std::optional<stream_faults> faults;  // streams: what to do wrong (delay=, rate=, ...)
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

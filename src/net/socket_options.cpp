@@ -122,4 +122,9 @@ void apply_listener_options(int fd, int family, const core::socket_options& opti
     }
 }
 
+void reset_on_close(int fd) noexcept {
+    const ::linger abortive{.l_onoff = 1, .l_linger = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+}
+
 }  // namespace echo::net

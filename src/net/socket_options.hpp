@@ -16,4 +16,8 @@ namespace echo::net {
 void apply_listener_options(int fd, int family, const core::socket_options& options,
                             std::string_view url);
 
+// Makes the socket's close send a reset (RST) and drop unsent bytes: SO_LINGER
+// {1, 0}. Best effort: a socket that refuses it closes with a FIN.
+void reset_on_close(int fd) noexcept;
+
 }  // namespace echo::net

@@ -15,6 +15,7 @@
 #include <string_view>
 
 namespace echo::core {
+class chunk_pool;
 class echo_stream;
 struct log_event;
 }  // namespace echo::core
@@ -51,6 +52,10 @@ struct app_context {
     time_ns now = 0;
     std::int64_t wall_offset_ns = 0;  // wall clock = steady + this, read once per connection
     app_log* log = nullptr;           // never null when the worker makes an application
+    // Filled for every application, wants_context() or not: the loop's pool, for an
+    // application that keeps copies of bytes, and the worker's bound on held chunks.
+    core::chunk_pool* chunks = nullptr;
+    std::size_t max_chunks = 0;
 };
 
 // Ownership: the application owns the chunks it was given until it has used them
@@ -92,6 +97,8 @@ public:
     // Counted for --max-connection-bytes and the connection's log line.
     [[nodiscard]] virtual std::uint64_t bytes_received() const noexcept = 0;
     [[nodiscard]] virtual std::uint64_t bytes_sent() const noexcept = 0;
+    // Read once finished(): end with a reset (RST) rather than a FIN (a fault).
+    [[nodiscard]] virtual bool resets() const noexcept { return false; }
     // Why the application ended the connection, for the log; empty when it did not.
     [[nodiscard]] virtual std::string_view failure() const noexcept { return {}; }
 

@@ -577,7 +577,9 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         }
         if (c.app->finished() && !c.app_ended) {
             c.app_ended = true;
-            chain.app_ended();
+            if (!c.app->resets()) {
+                chain.app_ended();  // a reset says no goodbye (no TLS close_notify)
+            }
         }
     }
     if (c.app && c.app->abandoned()) {
@@ -597,7 +599,8 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         }
         if (c.app_ended) {
             close_connection(t, c, c.app->failure().empty() ? core::close_reason::peer_closed
-                                                            : core::close_reason::app_closed);
+                                                            : core::close_reason::app_closed,
+                             c.app->resets());
             return;
         }
     }
@@ -697,7 +700,8 @@ void worker::pump_app(io::conn_token t, connection& c) {
     }
     if (app.finished()) {
         close_connection(t, c, app.failure().empty() ? core::close_reason::peer_closed
-                                                     : core::close_reason::app_closed);
+                                                     : core::close_reason::app_closed,
+                         app.resets());
         return;
     }
     sync_wake(t, c);
@@ -719,6 +723,9 @@ bool worker::start_app(connection& c, std::int64_t now) {
     const auto& recipe = *recipes_[c.listener];
     const auto& factory = recipe.application ? *recipe.application : raw_echo;
     pipeline::app_context context;
+    context.chunks = &stage_chunks_;
+    context.max_chunks = options_.max_chunks;
+    context.now = now;
     if (factory.wants_context()) {
         const auto text_of = [](const net::endpoint& e) {
             const auto a = address_key(e);
@@ -737,7 +744,6 @@ bool worker::start_app(connection& c, std::int64_t now) {
         context.tls = std::any_of(context.stage_facts.begin(), context.stage_facts.end(),
                                   [](const auto& f) { return f.first == "tls_version"; });
         context.listener = options_.listener_urls[c.listener];
-        context.now = now;
         context.wall_offset_ns =
             ns_of(std::chrono::system_clock::now().time_since_epoch()) - now;
         context.log = &app_log_;
@@ -840,7 +846,7 @@ void worker::pump(io::conn_token t, connection& c) {
 }
 
 void worker::close_connection(io::conn_token t, connection& c,
-                              std::optional<core::close_reason> reason) {
+                              std::optional<core::close_reason> reason, bool abortive) {
     if (!engine_->is_open(t)) {
         return;  // already closing: on_closed will follow
     }
@@ -882,7 +888,7 @@ void worker::close_connection(io::conn_token t, connection& c,
                       : fmt::format("{} took {} bytes, sent {}", service.name(), in, out),
                   age.count());
     }
-    engine_->close(t);
+    abortive ? engine_->abort(t) : engine_->close(t);
 }
 
 // A connection that ends before its stages opened is a failed or timed-out

@@ -144,8 +144,9 @@ private:
     void report_unopened(const connection& c, core::close_reason reason);
     [[nodiscard]] std::optional<core::peer_address> opening_key(const net::endpoint& peer) const;
     // `reason` none: refused by a limit once its client was named, counted as refused.
+    // `abortive`: the peer gets a reset (an application's fault asked for it).
     void close_connection(io::conn_token t, connection& c,
-                          std::optional<core::close_reason> reason);
+                          std::optional<core::close_reason> reason, bool abortive = false);
     void out_of_descriptors(std::size_t listener, int err);
     void set_accepting(bool on);
     void begin_drain();

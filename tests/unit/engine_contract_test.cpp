@@ -244,6 +244,39 @@ TEST_P(EngineContract, CloseDuringASendDeliversNoSendAndOneClosed) {
     ::close(client);
 }
 
+// What the client reads until its socket ends: the bytes, then 0 (a FIN) or -errno.
+std::pair<std::size_t, int> read_to_end(int client) {
+    std::size_t got = 0;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(client, buf, sizeof buf);
+        if (n <= 0) {
+            return {got, n == 0 ? 0 : -errno};
+        }
+        got += static_cast<std::size_t>(n);
+    }
+}
+
+// Abort, with a receive armed (io_uring's cancel path) and after a send: the client
+// reads what was sent, then a reset where close() gives it a FIN.
+TEST_P(EngineContract, AbortResetsThePeerAfterTheBytesSentAndCloseDoesNot) {
+    for (const bool abortive : {true, false}) {
+        int client = -1;
+        const conn_token t = attach_pair(abortive ? 7 : 8, client);
+        engine_->set_receiving(t, true);
+        const auto bytes = pattern(1000, 4);
+        engine_->send(t, {bytes.data(), bytes.size()});
+        ASSERT_TRUE(run_until([&] { return rec_.count(recorder::event::send, t) == 1; }));
+        abortive ? engine_->abort(t) : engine_->close(t);
+        EXPECT_FALSE(engine_->is_open(t));
+        ASSERT_TRUE(run_until([&] { return rec_.count(recorder::event::closed, t) == 1; }));
+        const auto [got, end] = read_to_end(client);
+        EXPECT_EQ(got, bytes.size()) << (abortive ? "abort" : "close");
+        EXPECT_EQ(end, abortive ? -ECONNRESET : 0) << (abortive ? "abort" : "close");
+        ::close(client);
+    }
+}
+
 TEST_P(EngineContract, CloseWhileReceivedBuffersAreStillHeld) {
     int client = -1;
     const conn_token t = attach_pair(2, client);

@@ -4,8 +4,10 @@
 // service such as chargen) sits on top.
 #include "app/echo_server/listener_stages.hpp"
 
+#include "core/prometheus_text.hpp"
 #include "http/http_app_factory.hpp"
 #include "net/setup_error.hpp"
+#include "pipeline/echo_application.hpp"
 #include "proxy/proxy_stage_factory.hpp"
 #include "services/service_app_factory.hpp"
 
@@ -53,8 +55,9 @@ core::echo_server_facts read_server_facts() {
 std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::listen_url& url,
                                                                     const std::string& announced) {
     const bool service = url.service != core::service_kind::echo;
-    if (!url.tls && !url.proxy && !url.http && !service) {
-        return nullptr;
+    const bool faulted = url.faults && url.faults->any();
+    if (!url.tls && !url.proxy && !url.http && !service && !faulted) {
+        return nullptr;  // the raw echo's own path, with nothing per message
     }
     auto recipe = std::make_shared<pipeline::recipe>();
     // The header comes first on the wire: a balancer writes it before the client's
@@ -103,6 +106,17 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
     if (service) {
         recipe->application = std::make_shared<services::service_app_factory>(url.service);
     }
+    if (faulted) {
+        // Around whatever serves the bytes, so the faults reach raw, HTTP and WebSocket alike.
+        std::shared_ptr<const pipeline::application_factory> inner = recipe->application;
+        if (!inner) {
+            inner = std::make_shared<pipeline::echo_application_factory>();
+        }
+        auto factory = std::make_shared<pipeline::fault_application_factory>(
+            std::move(inner), std::make_shared<const core::stream_faults>(*url.faults));
+        recipe->application = factory;
+        faults_.emplace_back(announced, std::move(factory));
+    }
     return recipe;
 }
 
@@ -146,7 +160,36 @@ std::string listener_stages::metrics_text() const {
             o->append_metrics(out);
         }
     }
+    if (!faults_.empty()) {
+        append_fault_metrics(out);
+    }
     return out;
+}
+
+void listener_stages::append_fault_metrics(std::string& out) const {
+    out += "# HELP echo_faulted_connections_total Connections a listener's faults applied "
+           "to, by fault (refuse: those closed at once).\n"
+           "# TYPE echo_faulted_connections_total counter\n"
+           "# HELP echo_fault_bytes_delayed_total Bytes held past their arrival by delay= "
+           "or jitter=.\n"
+           "# TYPE echo_fault_bytes_delayed_total counter\n"
+           "# HELP echo_fault_bytes_reset_total Bytes received and never echoed on connections "
+           "reset_after= ended.\n"
+           "# TYPE echo_fault_bytes_reset_total counter\n";
+    using kind = pipeline::fault_tallies::kind;
+    for (const auto& [listener, factory] : faults_) {
+        const auto l = core::escape_label(listener);
+        const auto& t = factory->tallies();
+        for (std::size_t i = 0; i < pipeline::fault_tallies::kKinds; ++i) {
+            const auto k = static_cast<kind>(i);
+            out += fmt::format("echo_faulted_connections_total{{listener=\"{}\",fault=\"{}\"}} {}\n",
+                               l, pipeline::fault_tallies::name_of(k), t.faulted_count(k));
+        }
+        out += fmt::format("echo_fault_bytes_delayed_total{{listener=\"{}\"}} {}\n", l,
+                           t.bytes_delayed());
+        out += fmt::format("echo_fault_bytes_reset_total{{listener=\"{}\"}} {}\n", l,
+                           t.bytes_reset());
+    }
 }
 
 }  // namespace echo::app

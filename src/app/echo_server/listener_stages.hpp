@@ -7,6 +7,7 @@
 #include "core/listen_url.hpp"
 #include "http/http_observer.hpp"
 #include "http/websocket_observer.hpp"
+#include "pipeline/fault_application.hpp"
 #include "pipeline/recipe.hpp"
 #include "proxy/proxy_observer.hpp"
 #include "tls/tls_observer.hpp"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace echo::app {
@@ -32,7 +34,12 @@ public:
     [[nodiscard]] std::string metrics_text() const;
 
 private:
+    void append_fault_metrics(std::string& out) const;
+
     std::vector<std::shared_ptr<tls::tls_stage_factory>> tls_;
+    // Per faulted listener (announced URL): the factory whose spec can be swapped.
+    std::vector<std::pair<std::string, std::shared_ptr<pipeline::fault_application_factory>>>
+        faults_;
     std::vector<std::shared_ptr<tls::tls_observer>> observers_;
     std::vector<std::shared_ptr<proxy::proxy_observer>> proxy_observers_;
     std::vector<std::shared_ptr<http::http_observer>> http_observers_;

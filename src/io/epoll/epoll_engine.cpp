@@ -8,6 +8,7 @@
 #include "io/datagram_batch.hpp"
 #include "io/wakeup.hpp"
 #include "net/setup_error.hpp"
+#include "net/socket_options.hpp"
 #include "net/unique_fd.hpp"
 
 #include <sys/epoll.h>
@@ -67,6 +68,7 @@ public:
     void set_receiving(conn_token conn, bool on) noexcept override;
     void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
     void close(conn_token conn) noexcept override;
+    void abort(conn_token conn) noexcept override;
     bool is_open(conn_token conn) const noexcept override { return conns_.find(conn) != nullptr; }
     void wait(completion_handler& handler, std::chrono::milliseconds timeout) override;
     void notify() noexcept override { wake_.ring(); }
@@ -206,6 +208,13 @@ void epoll_engine::close(conn_token conn) noexcept {
     ::close(c->fd);  // also removes it from the epoll set: nobody else holds it
     *c = conn_state{};  // what is still queued for it finds nothing and is dropped
     deferred_.push_back({deferred::kind::closed, conn, 0});
+}
+
+void epoll_engine::abort(conn_token conn) noexcept {
+    if (const conn_state* c = conns_.find(conn)) {
+        net::reset_on_close(c->fd);
+    }
+    close(conn);
 }
 
 void epoll_engine::wait(completion_handler& handler, std::chrono::milliseconds timeout) {

@@ -27,6 +27,7 @@
 #include "io/uring/buffer_ring.hpp"
 #include "io/wakeup.hpp"
 #include "net/setup_error.hpp"
+#include "net/socket_options.hpp"
 
 #include <liburing.h>
 #include <poll.h>
@@ -77,6 +78,7 @@ struct conn_state {
     bool starved : 1 = false;      // its receive found no buffer; re-armed when one is free
     bool carried : 1 = false;      // in carry_: has held bytes to deliver next turn
     bool closing : 1 = false;
+    bool aborting : 1 = false;     // closing with a reset: never shut down (a FIN)
     bool held_back : 1 = false;    // the server once stopped reading it: one buffer a request
 
     [[nodiscard]] bool names(conn_token t) const noexcept { return fd >= 0 && token == t; }
@@ -133,6 +135,7 @@ public:
     void set_receiving(conn_token conn, bool on) noexcept override;
     void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
     void close(conn_token conn) noexcept override;
+    void abort(conn_token conn) noexcept override;
     bool is_open(conn_token conn) const noexcept override {
         const conn_state* c = conns_.find(conn);
         return c != nullptr && !c->closing;
@@ -485,6 +488,16 @@ void uring_engine::close(conn_token conn) noexcept {
     settle(i);
 }
 
+void uring_engine::abort(conn_token conn) noexcept {
+    conn_state* c = conns_.find(conn);
+    if (c == nullptr || c->closing) {
+        return;
+    }
+    net::reset_on_close(c->fd);
+    c->aborting = true;
+    close(conn);
+}
+
 // Once a closing connection has nothing in flight, its socket closes and its slot
 // may be reused.
 void uring_engine::settle(std::uint32_t index) noexcept {
@@ -669,8 +682,9 @@ void uring_engine::on_cancel_cqe(std::uint32_t index, op what, int res) noexcept
     if (res == -EALREADY && c.recv_armed) {
         if (what == op::close_cancel && c.closing) {
             // It is going away: end the receive from the socket's side (it sees end
-            // of stream) rather than cancel again and again while it runs.
-            ::shutdown(c.fd, SHUT_RDWR);
+            // of stream) rather than cancel again and again while it runs. An abort
+            // shuts the read side only: SHUT_WR would send the FIN its reset replaces.
+            ::shutdown(c.fd, c.aborting ? SHUT_RD : SHUT_RDWR);
         } else if (what == op::recv_cancel) {
             c.cancel_sent = false;
             wait_for_sqe(op::recv, index, c.token);  // next turn, not in a tight loop

@@ -1,0 +1,145 @@
+// The stream faults of a listener as a decorator around its application: the
+// inner application's bytes are held and let out as the listener's stream_shaper
+// says (and the client's bytes on their way in, for faults_dir=in|both), and the
+// connection is cut, stalled, closed slowly, held at accept or refused as asked.
+// A listener without faults never gets it, so its echo pays nothing.
+#pragma once
+
+#include "core/chunk_list.hpp"
+#include "core/stream_faults.hpp"
+#include "core/stream_shaper.hpp"
+#include "pipeline/application.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace echo::pipeline {
+
+// What a listener's faults did, for /metrics. Shared by every loop: atomics only.
+class fault_tallies {
+public:
+    enum class kind : std::uint8_t {
+        delay, jitter, rate, slice, close_after, reset_after, stall, slow_close,
+        accept_delay, refuse
+    };
+    static constexpr std::size_t kKinds = 10;
+    [[nodiscard]] static std::string_view name_of(kind k) noexcept;
+
+    void faulted(kind k) noexcept { add(faulted_[static_cast<std::size_t>(k)], 1); }
+    void delayed(std::uint64_t bytes) noexcept { add(delayed_, bytes); }
+    void reset(std::uint64_t bytes) noexcept { add(reset_, bytes); }
+    [[nodiscard]] std::uint64_t faulted_count(kind k) const noexcept {
+        return faulted_[static_cast<std::size_t>(k)].load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t bytes_delayed() const noexcept {
+        return delayed_.load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t bytes_reset() const noexcept {
+        return reset_.load(std::memory_order_relaxed);
+    }
+
+private:
+    static void add(std::atomic<std::uint64_t>& a, std::uint64_t n) noexcept {
+        a.fetch_add(n, std::memory_order_relaxed);
+    }
+    std::array<std::atomic<std::uint64_t>, kKinds> faulted_{};
+    std::atomic<std::uint64_t> delayed_{0};
+    std::atomic<std::uint64_t> reset_{0};
+};
+
+// Memory: the bytes it holds are pool chunks counted in held_chunks(), and it takes
+// no more from the inner application (or the client) while it holds the worker's
+// bound (context.max_chunks), so a peer sending into a long delay is paused with at
+// most that much of its bytes held. The shapers' bookkeeping is bounded apart
+// (stream_shaper::kMaxBatches). CPU: one wake-up per release, at most ~100 a second
+// for a rate, in the worker's timer heap (no timer syscall).
+class fault_application final : public application {
+public:
+    // `refused`: close at once without serving. `seed`: this connection's draws.
+    // `total`: the listener's rate_total bucket, or null.
+    fault_application(std::unique_ptr<application> inner,
+                      std::shared_ptr<const core::stream_faults> faults, std::uint64_t seed,
+                      bool refused, const app_context& context,
+                      std::shared_ptr<fault_tallies> tallies,
+                      std::shared_ptr<core::shared_rate> total) noexcept;
+    ~fault_application() override;
+
+    void on_received(core::chunk_ptr bytes, time_ns now) noexcept override;
+    void on_peer_eof(time_ns now) noexcept override;
+    void on_timer(time_ns now) noexcept override;
+    void on_shutdown(time_ns now) noexcept override;
+    [[nodiscard]] std::span<const std::byte> begin_send() noexcept override;
+    void on_sent(std::size_t n, time_ns now) noexcept override;
+    [[nodiscard]] bool wants_input() const noexcept override;
+    [[nodiscard]] bool finished() const noexcept override;
+    [[nodiscard]] bool resets() const noexcept override;
+    [[nodiscard]] std::optional<time_ns> wake_at() const noexcept override;
+    [[nodiscard]] std::size_t held_chunks() const noexcept override;
+    [[nodiscard]] std::uint64_t bytes_received() const noexcept override;
+    [[nodiscard]] std::uint64_t bytes_sent() const noexcept override { return sent_; }
+    [[nodiscard]] std::string_view failure() const noexcept override;
+
+private:
+    [[nodiscard]] core::shaper_cut cut() const noexcept;
+    [[nodiscard]] bool serving() const noexcept;
+    // The inner application's output into out_ while there is room.
+    void pull_out() noexcept;
+    // The client's held bytes on to the inner application, as far as allowed.
+    void deliver_in() noexcept;
+
+    std::unique_ptr<application> inner_;
+    std::shared_ptr<const core::stream_faults> faults_;
+    std::shared_ptr<fault_tallies> tallies_;
+    std::shared_ptr<core::shared_rate> total_;
+    core::chunk_pool* pool_;
+    std::size_t max_chunks_;
+    std::optional<core::stream_shaper> out_shaper_;  // faults_dir=out|both
+    std::optional<core::stream_shaper> in_shaper_;   // faults_dir=in|both
+    core::chunk_list out_;  // copies of the inner application's bytes, not yet sent
+    core::chunk_list in_;   // the client's bytes, not yet given to the inner application
+    std::uint64_t sent_ = 0;
+    std::size_t sending_ = 0;  // bytes of the send in flight (0: none)
+    time_ns now_;
+    time_ns opened_;
+    time_ns serving_at_;  // accept_delay ends
+    time_ns eof_at_ = 0;
+    bool refused_;
+    bool peer_eof_ = false;
+    bool inner_told_eof_ = false;
+};
+
+// Makes the listener's applications: the inner factory's, decorated for the share
+// of connections `toxicity` picks (seed + connection number, so the same seed
+// picks the same connections). The spec sits behind one pointer that can be
+// swapped at run time; a change applies to connections made after it.
+class fault_application_factory final : public application_factory {
+public:
+    fault_application_factory(std::shared_ptr<const application_factory> inner,
+                              std::shared_ptr<const core::stream_faults> faults);
+
+    [[nodiscard]] std::unique_ptr<application> make(const app_context& context) const
+        noexcept override;
+    [[nodiscard]] bool wants_context() const noexcept override { return inner_->wants_context(); }
+
+    // Thread-safe. The rate_total bucket stays the one made at construction.
+    void replace(std::shared_ptr<const core::stream_faults> faults) noexcept {
+        faults_.store(std::move(faults));
+    }
+    [[nodiscard]] std::shared_ptr<const core::stream_faults> faults() const noexcept {
+        return faults_.load();
+    }
+    [[nodiscard]] const fault_tallies& tallies() const noexcept { return *tallies_; }
+
+private:
+    std::shared_ptr<const application_factory> inner_;
+    std::atomic<std::shared_ptr<const core::stream_faults>> faults_;
+    std::shared_ptr<fault_tallies> tallies_;
+    std::shared_ptr<core::shared_rate> total_;  // rate_total=, shared by every loop; may be null
+    mutable std::atomic<std::uint64_t> made_{0};  // connection numbers
+};
+
+}  // namespace echo::pipeline
