@@ -8,6 +8,11 @@
 // One request at a time: on_message_complete pauses the parser, so pipelined
 // bytes stay with the caller until next(), and the answer to one request is
 // queued before the next is read.
+//
+// http_parser is lenient where a proxy in front may not be (a bare LF for CRLF,
+// obs-fold, "5 junk" as a chunk size): lines_ reads each head, chunk-size line and
+// trailer section before the parser does, and the parser is handed no byte past
+// the section's end, so a line the guard refuses never reaches it.
 #include "core/http_request_reader.hpp"
 
 #include <climits>
@@ -15,13 +20,14 @@
 namespace echo::core {
 
 int status_of(http_refusal r) noexcept {
-    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413};
+    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413, 405, 505};
     return statuses[static_cast<std::size_t>(r)];
 }
 
 const char* name_of(http_refusal r) noexcept {
-    constexpr const char* names[kHttpRefusals] = {"malformed", "head_too_large",
-                                                  "too_many_headers", "body_too_large"};
+    constexpr const char* names[kHttpRefusals] = {"malformed",          "head_too_large",
+                                                  "too_many_headers",   "body_too_large",
+                                                  "method_not_allowed", "version_not_supported"};
     return names[static_cast<std::size_t>(r)];
 }
 
@@ -37,18 +43,53 @@ std::size_t http_request_reader::feed(std::span<const std::byte> bytes, std::int
         return 0;
     }
     now_ = now;
-    const auto used = http_parser_execute(&parser_, &settings(),
-                                          reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    if (state_ == state::ready || state_ == state::failed) {
-        return used;
-    }
-    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) {
-        // The parser's own verdicts; its head cap is a head too large.
-        state_ = state::failed;
-        refusal_ = HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
-                                                                      : http_refusal::malformed;
+    std::size_t used = 0;
+    while (used < bytes.size() && state_ != state::ready && state_ != state::failed) {
+        const auto rest = bytes.subspan(used);
+        const auto was = section_;
+        const auto scan = was == section::body
+                              ? http_line_guard::result{rest.size(), http_line_guard::verdict::more}
+                              : lines_.scan(rest);
+        if (scan.used > 0) {  // no bytes would tell the parser the stream ended
+            used += http_parser_execute(&parser_, &settings(),
+                                        reinterpret_cast<const char*>(rest.data()), scan.used);
+        }
+        if (state_ == state::ready || state_ == state::failed) {
+            break;
+        }
+        const auto error = HTTP_PARSER_ERRNO(&parser_);
+        if (error == HPE_PAUSED) {
+            http_parser_pause(&parser_, 0);  // a chunk ended: the guard reads the next line
+            continue;
+        }
+        if (error != HPE_OK) {
+            // The parser's own verdicts; its head cap is a head too large.
+            state_ = state::failed;
+            refusal_ = error == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
+                                                    : http_refusal::malformed;
+            break;
+        }
+        check_lines(scan.outcome, section_ == was);
     }
     return used;
+}
+
+// The guard refused the next byte, or its section ended where the parser's did not:
+// either way the two would read the stream apart, so neither reading is taken.
+void http_request_reader::check_lines(http_line_guard::verdict v, bool section_open) noexcept {
+    if (v == http_line_guard::verdict::bad || (v == http_line_guard::verdict::ended && section_open)) {
+        (void)refuse(http_refusal::malformed);
+    }
+}
+
+void http_request_reader::trim_last_value() noexcept {
+    if (request_.headers.empty()) {
+        return;
+    }
+    auto& value = request_.headers.back().value;
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.pop_back();
+    }
 }
 
 void http_request_reader::feed_eof(std::int64_t now) {
@@ -103,6 +144,8 @@ void http_request_reader::reset_request() noexcept {
     in_value_ = false;
     head_done_ = false;
     continue_pending_ = false;
+    section_ = section::head;
+    lines_.start_fields(true);
 }
 
 // Stored only while the head is within both limits; counted always. A head over
@@ -154,6 +197,7 @@ int http_request_reader::on_header_field(http_parser* p, const char* at, std::si
         return r.refuse(http_refusal::malformed);
     }
     if (r.header_count_ == 0 || r.in_value_) {
+        r.trim_last_value();
         ++r.header_count_;
         r.in_value_ = false;
         if (r.count_head(0)) {
@@ -181,10 +225,22 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     if (r.refuse_head_over_limits() != 0) {
         return 1;
     }
+    r.trim_last_value();
     q.head_ns = r.now_;
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;
     q.version_minor = p->http_minor;
+    // RFC 9110 6.2 would read HTTP/1.9 as 1.1; refusing it leaves no proxy in front
+    // a different reading. Nor is HTTP/0.9 (a request line without a version) or 2.0
+    // on an HTTP/1 connection an HTTP/1.1 request.
+    if (p->http_major != 1 || p->http_minor > 1) {
+        return r.refuse(http_refusal::version_not_supported);
+    }
+    // CONNECT asks for a tunnel, and http_parser hands what follows the head (a body
+    // too) to another protocol: the echo is no proxy, so it is refused and closed.
+    if (p->method == HTTP_CONNECT) {
+        return r.refuse(http_refusal::method_not_allowed);
+    }
     q.keep_alive = http_should_keep_alive(p) != 0;
     q.chunked = (p->flags & F_CHUNKED) != 0;
     q.upgrade = p->upgrade != 0;
@@ -200,6 +256,10 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     }
     r.head_done_ = true;
     r.continue_pending_ = q.expect_continue && has_body && q.version_minor >= 1;
+    r.section_ = q.chunked ? section::chunk_line : section::body;
+    if (q.chunked) {
+        r.lines_.start_chunk_line();
+    }
     return 0;
 }
 
@@ -224,12 +284,37 @@ int http_request_reader::on_message_complete(http_parser* p) {
     if (r.refuse_head_over_limits() != 0) {
         return 1;
     }
+    r.trim_last_value();  // of the last trailer
     r.body_.finish(q);
     q.done_ns = r.now_;
     r.continue_pending_ = false;
     r.state_ = state::ready;
     r.restart_ = p->upgrade != 0;
     http_parser_pause(p, 1);
+    return 0;
+}
+
+// The last chunk opens the trailers, which the guard reads as it read the head.
+int http_request_reader::on_chunk_header(http_parser* p) {
+    auto& r = self(p);
+    if (p->content_length == 0) {
+        r.section_ = section::trailers;
+        r.lines_.start_fields(false);
+    } else {
+        r.section_ = section::body;
+    }
+    return 0;
+}
+
+// A chunk's data and its CRLF are read: the parser stops, so the guard reads the
+// next chunk-size line first. (At the end of the trailers it is the message's end.)
+int http_request_reader::on_chunk_complete(http_parser* p) {
+    auto& r = self(p);
+    if (r.section_ != section::trailers) {
+        r.section_ = section::chunk_line;
+        r.lines_.start_chunk_line();
+        http_parser_pause(p, 1);
+    }
     return 0;
 }
 
@@ -243,6 +328,8 @@ const http_parser_settings& http_request_reader::settings() noexcept {
         v.on_headers_complete = &on_headers_complete;
         v.on_body = &on_body;
         v.on_message_complete = &on_message_complete;
+        v.on_chunk_header = &on_chunk_header;
+        v.on_chunk_complete = &on_chunk_complete;
         return v;
     }();
     return s;

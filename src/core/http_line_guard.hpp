@@ -1,0 +1,49 @@
+// Holds an HTTP/1 request's lines to RFC 9112 where http_parser 2.9 is lenient:
+// every line of the head and trailers ends in CRLF (no bare LF, no obs-fold), and
+// a chunk-size line is hex digits, then ";" and extensions or nothing, then CRLF.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace echo::core {
+
+// Sans-I/O, over any split of the bytes; holds a few flags, nothing grows.
+class http_line_guard {
+public:
+    enum class verdict : std::uint8_t {
+        more,   // all bytes read, the section goes on
+        ended,  // the section ended with the last byte read
+        bad,    // the byte after the last one read breaks the syntax
+    };
+    struct result {
+        std::size_t used;
+        verdict outcome;
+    };
+
+    // A field section up to its empty line: a request's head (empty lines before
+    // the request line skipped, RFC 9112 2.2) or the trailers after the last chunk.
+    void start_fields(bool is_head) noexcept;
+    // One chunk-size line, up to and including its LF.
+    void start_chunk_line() noexcept;
+
+    // Reads `bytes` until the section ends, a byte breaks it, or they run out.
+    [[nodiscard]] result scan(std::span<const std::byte> bytes) noexcept;
+
+private:
+    enum class chunk_state : std::uint8_t { size_start, size, extension, cr };
+
+    [[nodiscard]] verdict field_byte(unsigned char c) noexcept;
+    [[nodiscard]] verdict chunk_byte(unsigned char c) noexcept;
+
+    bool fields_ = true;         // else a chunk-size line
+    bool is_head_ = true;
+    bool line_start_ = true;
+    bool line_empty_ = true;     // the CR just read began its line
+    bool after_cr_ = false;
+    bool line_seen_ = false;     // a non-empty line of this section was read
+    chunk_state chunk_ = chunk_state::size_start;
+};
+
+}  // namespace echo::core
