@@ -9,12 +9,13 @@
 // bytes stay with the caller until next(), and the answer to one request is
 // queued before the next is read.
 //
-// http_parser is lenient where a proxy in front may not be (a bare LF for CRLF,
-// obs-fold, "5 junk" as a chunk size): lines_ reads each head, chunk-size line and
-// trailer section before the parser does, and the parser is handed no byte past
-// the section's end, so a line the guard refuses never reaches it.
+// http_parser is lenient where a proxy in front may not be (see http_line_guard):
+// lines_ reads each head, chunk-size line and trailer section before the parser
+// does, the parser is handed no byte past the section's end, and chunk data goes
+// to it chunk by chunk, so no line the guard refuses ever reaches it.
 #include "core/http_request_reader.hpp"
 
+#include <algorithm>
 #include <climits>
 
 namespace echo::core {
@@ -47,27 +48,32 @@ std::size_t http_request_reader::feed(std::span<const std::byte> bytes, std::int
     while (used < bytes.size() && state_ != state::ready && state_ != state::failed) {
         const auto rest = bytes.subspan(used);
         const auto was = section_;
-        const auto scan = was == section::body
-                              ? http_line_guard::result{rest.size(), http_line_guard::verdict::more}
-                              : lines_.scan(rest);
+        auto scan = http_line_guard::result{rest.size(), http_line_guard::verdict::more};
+        if (was == section::chunk_data) {
+            scan.used = static_cast<std::size_t>(std::min<std::uint64_t>(rest.size(), chunk_left_));
+        } else if (was != section::body) {
+            scan = lines_.scan(rest);
+        }
+        std::size_t n = 0;
         if (scan.used > 0) {  // no bytes would tell the parser the stream ended
-            used += http_parser_execute(&parser_, &settings(),
-                                        reinterpret_cast<const char*>(rest.data()), scan.used);
+            n = http_parser_execute(&parser_, &settings(), reinterpret_cast<const char*>(rest.data()),
+                                    scan.used);
+            used += n;
         }
         if (state_ == state::ready || state_ == state::failed) {
             break;
         }
         const auto error = HTTP_PARSER_ERRNO(&parser_);
-        if (error == HPE_PAUSED) {
-            http_parser_pause(&parser_, 0);  // a chunk ended: the guard reads the next line
-            continue;
-        }
         if (error != HPE_OK) {
             // The parser's own verdicts; its head cap is a head too large.
             state_ = state::failed;
             refusal_ = error == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
                                                     : http_refusal::malformed;
             break;
+        }
+        if (was == section::chunk_data && (chunk_left_ -= n) == 0) {
+            section_ = section::chunk_line;
+            lines_.start_chunk_line(true);
         }
         check_lines(scan.outcome, section_ == was);
     }
@@ -80,6 +86,12 @@ void http_request_reader::check_lines(http_line_guard::verdict v, bool section_o
     if (v == http_line_guard::verdict::bad || (v == http_line_guard::verdict::ended && section_open)) {
         (void)refuse(http_refusal::malformed);
     }
+}
+
+// RFC 9110 6.2 would read HTTP/1.9 as 1.1; refusing it leaves no proxy in front
+// a different reading. Nor is HTTP/2.0 on an HTTP/1 connection an HTTP/1.1 request.
+bool http_request_reader::version_supported() const noexcept {
+    return parser_.http_major == 1 && parser_.http_minor <= 1;
 }
 
 void http_request_reader::trim_last_value() noexcept {
@@ -145,6 +157,8 @@ void http_request_reader::reset_request() noexcept {
     head_done_ = false;
     continue_pending_ = false;
     section_ = section::head;
+    chunk_left_ = 0;
+    head_fields_ = 0;
     lines_.start_fields(true);
 }
 
@@ -182,6 +196,14 @@ int http_request_reader::on_message_begin(http_parser* p) {
 
 int http_request_reader::on_url(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
+    // Not strict, http_parser lets bytes over 0x7f, HTAB and FF into the target;
+    // RFC 9112 3.2 has none of them.
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(at[i]);
+        if (c <= ' ' || c >= 0x7f) {
+            return r.refuse(http_refusal::malformed);
+        }
+    }
     if (r.count_head(n)) {
         r.request_.target.append(at, n);
     }
@@ -195,6 +217,9 @@ int http_request_reader::on_header_field(http_parser* p, const char* at, std::si
     // RFC 9112 5.1 has such a request refused, which leaves no two readings.
     if (std::string_view{at, n}.find_first_of(" \t") != std::string_view::npos) {
         return r.refuse(http_refusal::malformed);
+    }
+    if (r.header_count_ == 0 && !r.version_supported()) {
+        return r.refuse(http_refusal::version_not_supported);  // as soon as it is known
     }
     if (r.header_count_ == 0 || r.in_value_) {
         r.trim_last_value();
@@ -230,10 +255,7 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;
     q.version_minor = p->http_minor;
-    // RFC 9110 6.2 would read HTTP/1.9 as 1.1; refusing it leaves no proxy in front
-    // a different reading. Nor is HTTP/0.9 (a request line without a version) or 2.0
-    // on an HTTP/1 connection an HTTP/1.1 request.
-    if (p->http_major != 1 || p->http_minor > 1) {
+    if (!r.version_supported()) {
         return r.refuse(http_refusal::version_not_supported);
     }
     // CONNECT asks for a tunnel, and http_parser hands what follows the head (a body
@@ -258,8 +280,9 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     r.continue_pending_ = q.expect_continue && has_body && q.version_minor >= 1;
     r.section_ = q.chunked ? section::chunk_line : section::body;
     if (q.chunked) {
-        r.lines_.start_chunk_line();
+        r.lines_.start_chunk_line(false);
     }
+    r.head_fields_ = q.headers.size();
     return 0;
 }
 
@@ -285,6 +308,15 @@ int http_request_reader::on_message_complete(http_parser* p) {
         return 1;
     }
     r.trim_last_value();  // of the last trailer
+    // Framing in the trailers comes after the framing was used: RFC 9110 6.5.1
+    // forbids it, and a reader that merged it into the head would frame otherwise.
+    for (std::size_t i = r.head_fields_; i < q.headers.size(); ++i) {
+        const auto& name = q.headers[i].name;
+        if (equals_ignoring_case(name, "Content-Length") ||
+            equals_ignoring_case(name, "Transfer-Encoding")) {
+            return r.refuse(http_refusal::malformed);
+        }
+    }
     r.body_.finish(q);
     q.done_ns = r.now_;
     r.continue_pending_ = false;
@@ -294,26 +326,16 @@ int http_request_reader::on_message_complete(http_parser* p) {
     return 0;
 }
 
-// The last chunk opens the trailers, which the guard reads as it read the head.
+// The last chunk opens the trailers, which the guard reads as it read the head;
+// any other, its data (exactly that many bytes go to the parser).
 int http_request_reader::on_chunk_header(http_parser* p) {
     auto& r = self(p);
     if (p->content_length == 0) {
         r.section_ = section::trailers;
         r.lines_.start_fields(false);
     } else {
-        r.section_ = section::body;
-    }
-    return 0;
-}
-
-// A chunk's data and its CRLF are read: the parser stops, so the guard reads the
-// next chunk-size line first. (At the end of the trailers it is the message's end.)
-int http_request_reader::on_chunk_complete(http_parser* p) {
-    auto& r = self(p);
-    if (r.section_ != section::trailers) {
-        r.section_ = section::chunk_line;
-        r.lines_.start_chunk_line();
-        http_parser_pause(p, 1);
+        r.section_ = section::chunk_data;
+        r.chunk_left_ = p->content_length;
     }
     return 0;
 }
@@ -329,7 +351,6 @@ const http_parser_settings& http_request_reader::settings() noexcept {
         v.on_body = &on_body;
         v.on_message_complete = &on_message_complete;
         v.on_chunk_header = &on_chunk_header;
-        v.on_chunk_complete = &on_chunk_complete;
         return v;
     }();
     return s;

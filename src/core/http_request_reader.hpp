@@ -77,7 +77,6 @@ private:
     static int on_body(http_parser* p, const char* at, std::size_t n);
     static int on_message_complete(http_parser* p);
     static int on_chunk_header(http_parser* p);
-    static int on_chunk_complete(http_parser* p);
     static const http_parser_settings& settings() noexcept;
     static http_request_reader& self(http_parser* p) noexcept {
         return *static_cast<http_request_reader*>(p->data);
@@ -92,6 +91,8 @@ private:
     void check_lines(http_line_guard::verdict v, bool section_open) noexcept;
     // RFC 9112 5.1: a field value ends without its trailing whitespace.
     void trim_last_value() noexcept;
+    // Once the request line is read: HTTP/1.0 or HTTP/1.1.
+    [[nodiscard]] bool version_supported() const noexcept;
 
     http_limits limits_;
     http_parser parser_{};
@@ -102,9 +103,11 @@ private:
     http_body_keeper body_;
     http_line_guard lines_;
     // What the parser reads next, and so what lines_ checks: the body and chunk
-    // data go to the parser unchecked.
-    enum class section : std::uint8_t { head, body, chunk_line, trailers };
+    // data go to the parser unchecked, the data chunk_left_ bytes at a time.
+    enum class section : std::uint8_t { head, body, chunk_line, chunk_data, trailers };
     section section_ = section::head;
+    std::uint64_t chunk_left_ = 0;
+    std::size_t head_fields_ = 0;  // request_.headers before the trailers
     state state_ = state::idle;
     http_refusal refusal_ = http_refusal::malformed;
     bool in_value_ = false;       // the last header callback was a value

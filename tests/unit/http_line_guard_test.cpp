@@ -9,16 +9,17 @@
 #include <vector>
 
 using echo::core::http_line_guard;
+using namespace std::string_view_literals;
 
 namespace {
 
-enum class section { head, trailers, chunk_line };
+enum class section { head, trailers, chunk_line, after_data };
 
 // "ended N" / "bad N" (N: bytes read before) or "more", over these pieces.
 std::string scan_all(section s, const std::vector<std::string_view>& pieces) {
     http_line_guard g;
-    if (s == section::chunk_line) {
-        g.start_chunk_line();
+    if (s == section::chunk_line || s == section::after_data) {
+        g.start_chunk_line(s == section::after_data);
     } else {
         g.start_fields(s == section::head);
     }
@@ -67,6 +68,21 @@ TEST(HttpLineGuard, BareLineFeedsAndFoldsBreakAHead) {
     EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n"), "bad 22");
     EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n"), "bad 22");
     EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"), "bad 21");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: \x7f\r\n\r\n"), "bad 19");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: a\x00\r\n\r\n"sv), "bad 20");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.1\r\nX: a\tb \xff\r\n\r\n"), "ended 28");
+}
+
+// Debian's http_parser, not strict, reads "HTTPx1.1" as HTTP/1.1, and a request
+// line without a version as HTTP/0.9.
+TEST(HttpLineGuard, TheRequestLineEndsInItsVersion) {
+    EXPECT_EQ(scan_every_split(section::head, "GET /a HTTP/1.0\r\n\r\n"), "ended 19");
+    EXPECT_EQ(scan_every_split(section::head, "\r\nGET / HTTP/1.1\r\n\r\n"), "ended 20");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTPx1.1\r\n\r\n"), "bad 14");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTPT/1.1\r\n\r\n"), "bad 14");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.a\r\n\r\n"), "bad 14");
+    EXPECT_EQ(scan_every_split(section::head, "GET /\r\n\r\n"), "bad 5");
+    EXPECT_EQ(scan_every_split(section::head, "HTTP/1.1\r\n"), "bad 8");
 }
 
 TEST(HttpLineGuard, TrailersEndAtTheFirstEmptyLine) {
@@ -88,5 +104,19 @@ TEST(HttpLineGuard, AChunkLineIsHexThenExtensionsThenCrlf) {
     EXPECT_EQ(scan_every_split(section::chunk_line, "5\rx"), "bad 2");
     EXPECT_EQ(scan_every_split(section::chunk_line, "5;a\n"), "bad 3");
     EXPECT_EQ(scan_every_split(section::chunk_line, "5;a=\x01\r\n"), "bad 4");
-    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a=\tb\r\n"), "ended 8");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a;b=c;d=\"e\\\"f\\\\\"\r\n"), "ended 20");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a=\tb\r\n"), "bad 4");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a b\r\n"), "bad 3");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;=b\r\n"), "bad 2");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a=\r\n"), "bad 4");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a=\"b\"c\r\n"), "bad 7");
+    EXPECT_EQ(scan_every_split(section::chunk_line, "5;a:b\r\n"), "bad 3");
+}
+
+// Not strict, http_parser takes any two bytes after a chunk's data for its CRLF.
+TEST(HttpLineGuard, AChunksDataEndsInCrlf) {
+    EXPECT_EQ(scan_every_split(section::after_data, "\r\n0\r\n"), "ended 5");
+    EXPECT_EQ(scan_every_split(section::after_data, "XY0\r\n"), "bad 0");
+    EXPECT_EQ(scan_every_split(section::after_data, "\rX0\r\n"), "bad 1");
+    EXPECT_EQ(scan_every_split(section::after_data, "\n0\r\n"), "bad 0");
 }
