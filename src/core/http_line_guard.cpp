@@ -46,9 +46,9 @@ void http_line_guard::start_chunk_line(bool after_data) noexcept {
     chunk_ = after_data ? chunk_state::data_cr : chunk_state::size_start;
 }
 
-bool http_line_guard::request_line_ends_in_version() const noexcept {
+http_line_guard::verdict http_line_guard::request_line_version() const noexcept {
     if (tail_count_ < kVersionSize) {
-        return false;
+        return verdict::bad;
     }
     std::array<unsigned char, kVersionSize> last{};
     for (std::size_t i = 0; i < kVersionSize; ++i) {
@@ -56,15 +56,21 @@ bool http_line_guard::request_line_ends_in_version() const noexcept {
     }
     const auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
     constexpr std::string_view prefix = " HTTP/";
-    return std::equal(prefix.begin(), prefix.end(), last.begin()) && digit(last[6]) &&
-           last[7] == '.' && digit(last[8]);
+    if (!std::equal(prefix.begin(), prefix.end(), last.begin()) || !digit(last[6]) ||
+        last[7] != '.' || !digit(last[8])) {
+        return verdict::bad;
+    }
+    // RFC 9110 6.2 would read HTTP/1.9 as 1.1; refusing it leaves no proxy in front a
+    // different reading. Nor is HTTP/2.0 on an HTTP/1 connection an HTTP/1.1 request.
+    return last[6] == '1' && (last[8] == '0' || last[8] == '1') ? verdict::more
+                                                                : verdict::unsupported_version;
 }
 
 http_line_guard::result http_line_guard::scan(std::span<const std::byte> bytes) noexcept {
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         const auto c = static_cast<unsigned char>(bytes[i]);
         const auto v = fields_ ? field_byte(c) : chunk_byte(c);
-        if (v == verdict::bad) {
+        if (v == verdict::bad || v == verdict::unsupported_version) {
             return {i, v};
         }
         if (v == verdict::ended) {
@@ -92,8 +98,10 @@ http_line_guard::verdict http_line_guard::field_byte(unsigned char c) noexcept {
         return verdict::bad;  // a bare LF
     }
     if (c == '\r') {
-        if (is_head_ && !line_seen_ && !line_start_ && !request_line_ends_in_version()) {
-            return verdict::bad;  // no HTTP/0.9, no "HTTPx1.1"
+        if (is_head_ && !line_seen_ && !line_start_) {
+            if (const auto v = request_line_version(); v != verdict::more) {
+                return v;  // no HTTP/0.9, no "HTTPx1.1", no HTTP/1.9
+            }
         }
         after_cr_ = true;
         line_empty_ = line_start_;

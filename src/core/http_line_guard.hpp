@@ -20,6 +20,7 @@ public:
         more,   // all bytes read, the section goes on
         ended,  // the section ended with the last byte read
         bad,    // the byte after the last one read breaks the syntax
+        unsupported_version,  // the request line ends (next byte) with neither 1.0 nor 1.1
     };
     struct result {
         std::size_t used;
@@ -43,7 +44,8 @@ private:
     };
     static constexpr std::size_t kVersionSize = 9;  // " HTTP/1.1"
 
-    [[nodiscard]] bool request_line_ends_in_version() const noexcept;
+    // The request line read so far ends in " HTTP/d.d": bad, supported or not.
+    [[nodiscard]] verdict request_line_version() const noexcept;
 
     [[nodiscard]] verdict field_byte(unsigned char c) noexcept;
     [[nodiscard]] verdict chunk_byte(unsigned char c) noexcept;

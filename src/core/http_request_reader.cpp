@@ -83,15 +83,12 @@ std::size_t http_request_reader::feed(std::span<const std::byte> bytes, std::int
 // The guard refused the next byte, or its section ended where the parser's did not:
 // either way the two would read the stream apart, so neither reading is taken.
 void http_request_reader::check_lines(http_line_guard::verdict v, bool section_open) noexcept {
-    if (v == http_line_guard::verdict::bad || (v == http_line_guard::verdict::ended && section_open)) {
+    if (v == http_line_guard::verdict::unsupported_version) {
+        (void)refuse(http_refusal::version_not_supported);
+    } else if (v == http_line_guard::verdict::bad ||
+               (v == http_line_guard::verdict::ended && section_open)) {
         (void)refuse(http_refusal::malformed);
     }
-}
-
-// RFC 9110 6.2 would read HTTP/1.9 as 1.1; refusing it leaves no proxy in front
-// a different reading. Nor is HTTP/2.0 on an HTTP/1 connection an HTTP/1.1 request.
-bool http_request_reader::version_supported() const noexcept {
-    return parser_.http_major == 1 && parser_.http_minor <= 1;
 }
 
 void http_request_reader::trim_last_value() noexcept {
@@ -218,9 +215,6 @@ int http_request_reader::on_header_field(http_parser* p, const char* at, std::si
     if (std::string_view{at, n}.find_first_of(" \t") != std::string_view::npos) {
         return r.refuse(http_refusal::malformed);
     }
-    if (r.header_count_ == 0 && !r.version_supported()) {
-        return r.refuse(http_refusal::version_not_supported);  // as soon as it is known
-    }
     if (r.header_count_ == 0 || r.in_value_) {
         r.trim_last_value();
         ++r.header_count_;
@@ -255,9 +249,6 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;
     q.version_minor = p->http_minor;
-    if (!r.version_supported()) {
-        return r.refuse(http_refusal::version_not_supported);
-    }
     // CONNECT asks for a tunnel, and http_parser hands what follows the head (a body
     // too) to another protocol: the echo is no proxy, so it is refused and closed.
     if (p->method == HTTP_CONNECT) {

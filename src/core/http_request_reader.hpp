@@ -91,8 +91,6 @@ private:
     void check_lines(http_line_guard::verdict v, bool section_open) noexcept;
     // RFC 9112 5.1: a field value ends without its trailing whitespace.
     void trim_last_value() noexcept;
-    // Once the request line is read: HTTP/1.0 or HTTP/1.1.
-    [[nodiscard]] bool version_supported() const noexcept;
 
     http_limits limits_;
     http_parser parser_{};

@@ -33,6 +33,9 @@ std::string scan_all(section s, const std::vector<std::string_view>& pieces) {
         if (r.outcome == http_line_guard::verdict::bad) {
             return "bad " + std::to_string(read);
         }
+        if (r.outcome == http_line_guard::verdict::unsupported_version) {
+            return "version " + std::to_string(read);
+        }
         EXPECT_EQ(r.used, piece.size());
     }
     return "more";
@@ -83,6 +86,10 @@ TEST(HttpLineGuard, TheRequestLineEndsInItsVersion) {
     EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.a\r\n\r\n"), "bad 14");
     EXPECT_EQ(scan_every_split(section::head, "GET /\r\n\r\n"), "bad 5");
     EXPECT_EQ(scan_every_split(section::head, "HTTP/1.1\r\n"), "bad 8");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.10\r\n\r\n"), "bad 15");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/1.9\r\nBad Header\r\n\r\n"), "version 14");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/2.0\r\n\r\n"), "version 14");
+    EXPECT_EQ(scan_every_split(section::head, "GET / HTTP/0.9\r\n\r\n"), "version 14");
 }
 
 TEST(HttpLineGuard, TrailersEndAtTheFirstEmptyLine) {

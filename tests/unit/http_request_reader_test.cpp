@@ -270,6 +270,9 @@ TEST(HttpRequestReader, VersionsOtherThanOneZeroAndOneOneAre505) {
                   std::vector<std::string>{"refused 505 version_not_supported"})
             << version;
     }
+    // Known as soon as the request line ends, before a bad field would say 400.
+    EXPECT_EQ(read_every_split("GET / HTTP/0.1\r\nBad Header\r\n\r\n"),
+              std::vector<std::string>{"refused 505 version_not_supported"});
     // A request line without a version is HTTP/0.9 to http_parser: not even a version.
     EXPECT_EQ(read_every_split("GET /\r\n\r\n"), std::vector<std::string>{"refused 400 malformed"});
 }
