@@ -52,7 +52,7 @@ http_line_guard::verdict http_line_guard::request_line_version() const noexcept 
     }
     std::array<unsigned char, kVersionSize> last{};
     for (std::size_t i = 0; i < kVersionSize; ++i) {
-        last[i] = tail_[(tail_count_ + i) % kVersionSize];
+        last[i] = tail_[(tail_count_ - kVersionSize + i) % kTailSize];
     }
     const auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
     constexpr std::string_view prefix = " HTTP/";
@@ -67,8 +67,16 @@ http_line_guard::verdict http_line_guard::request_line_version() const noexcept 
 }
 
 http_line_guard::result http_line_guard::scan(std::span<const std::byte> bytes) noexcept {
+    const bool request_line = fields_ && is_head_ && !line_seen_;
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         const auto c = static_cast<unsigned char>(bytes[i]);
+        // Most bytes are inside a line and printable: kept off the per-byte call.
+        if (fields_ && !line_start_ && !after_cr_ && c > 0x20 && c != 0x7f) {
+            if (request_line && !line_seen_) {
+                tail_[tail_count_++ % kTailSize] = c;
+            }
+            continue;
+        }
         const auto v = fields_ ? field_byte(c) : chunk_byte(c);
         if (v == verdict::bad || v == verdict::unsupported_version) {
             return {i, v};
@@ -113,7 +121,7 @@ http_line_guard::verdict http_line_guard::field_byte(unsigned char c) noexcept {
     }
     line_start_ = false;
     if (is_head_ && !line_seen_) {
-        tail_[tail_count_++ % kVersionSize] = c;
+        tail_[tail_count_++ % kTailSize] = c;
     }
     return verdict::more;
 }

@@ -43,6 +43,7 @@ private:
         name_start, name, value_start, token_value, quoted, quoted_pair, after_quoted, cr,
     };
     static constexpr std::size_t kVersionSize = 9;  // " HTTP/1.1"
+    static constexpr std::size_t kTailSize = 16;    // a power of two: no division per byte
 
     // The request line read so far ends in " HTTP/d.d": bad, supported or not.
     [[nodiscard]] verdict request_line_version() const noexcept;
@@ -57,7 +58,7 @@ private:
     bool after_cr_ = false;
     bool line_seen_ = false;     // a non-empty line of this section was read
     // The request line's last bytes, as a ring: where its version is.
-    std::array<unsigned char, kVersionSize> tail_{};
+    std::array<unsigned char, kTailSize> tail_{};
     std::size_t tail_count_ = 0;
     chunk_state chunk_ = chunk_state::size_start;
 };
