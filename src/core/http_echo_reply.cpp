@@ -337,6 +337,7 @@ std::string_view reason_phrase(int status) noexcept {
         case 401: return "Unauthorized";
         case 403: return "Forbidden";
         case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
         case 408: return "Request Timeout";
         case 413: return "Content Too Large";
         case 418: return "I'm a teapot";
@@ -346,6 +347,7 @@ std::string_view reason_phrase(int status) noexcept {
         case 502: return "Bad Gateway";
         case 503: return "Service Unavailable";
         case 504: return "Gateway Timeout";
+        case 505: return "HTTP Version Not Supported";
         default: return "Status";
     }
 }

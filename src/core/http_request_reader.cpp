@@ -8,20 +8,27 @@
 // One request at a time: on_message_complete pauses the parser, so pipelined
 // bytes stay with the caller until next(), and the answer to one request is
 // queued before the next is read.
+//
+// http_parser is lenient where a proxy in front may not be (see http_line_guard):
+// lines_ reads each head, chunk-size line and trailer section before the parser
+// does, the parser is handed no byte past the section's end, and chunk data goes
+// to it chunk by chunk, so no line the guard refuses ever reaches it.
 #include "core/http_request_reader.hpp"
 
+#include <algorithm>
 #include <climits>
 
 namespace echo::core {
 
 int status_of(http_refusal r) noexcept {
-    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413};
+    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413, 405, 505};
     return statuses[static_cast<std::size_t>(r)];
 }
 
 const char* name_of(http_refusal r) noexcept {
-    constexpr const char* names[kHttpRefusals] = {"malformed", "head_too_large",
-                                                  "too_many_headers", "body_too_large"};
+    constexpr const char* names[kHttpRefusals] = {"malformed",          "head_too_large",
+                                                  "too_many_headers",   "body_too_large",
+                                                  "method_not_allowed", "version_not_supported"};
     return names[static_cast<std::size_t>(r)];
 }
 
@@ -37,18 +44,61 @@ std::size_t http_request_reader::feed(std::span<const std::byte> bytes, std::int
         return 0;
     }
     now_ = now;
-    const auto used = http_parser_execute(&parser_, &settings(),
-                                          reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    if (state_ == state::ready || state_ == state::failed) {
-        return used;
-    }
-    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) {
-        // The parser's own verdicts; its head cap is a head too large.
-        state_ = state::failed;
-        refusal_ = HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
-                                                                      : http_refusal::malformed;
+    std::size_t used = 0;
+    while (used < bytes.size() && state_ != state::ready && state_ != state::failed) {
+        const auto rest = bytes.subspan(used);
+        const auto was = section_;
+        auto scan = http_line_guard::result{rest.size(), http_line_guard::verdict::more};
+        if (was == section::chunk_data) {
+            scan.used = static_cast<std::size_t>(std::min<std::uint64_t>(rest.size(), chunk_left_));
+        } else if (was != section::body) {
+            scan = lines_.scan(rest);
+        }
+        std::size_t n = 0;
+        if (scan.used > 0) {  // no bytes would tell the parser the stream ended
+            n = http_parser_execute(&parser_, &settings(), reinterpret_cast<const char*>(rest.data()),
+                                    scan.used);
+            used += n;
+        }
+        if (state_ == state::ready || state_ == state::failed) {
+            break;
+        }
+        const auto error = HTTP_PARSER_ERRNO(&parser_);
+        if (error != HPE_OK) {
+            // The parser's own verdicts; its head cap is a head too large.
+            state_ = state::failed;
+            refusal_ = error == HPE_HEADER_OVERFLOW ? http_refusal::head_too_large
+                                                    : http_refusal::malformed;
+            break;
+        }
+        if (was == section::chunk_data && (chunk_left_ -= n) == 0) {
+            section_ = section::chunk_line;
+            lines_.start_chunk_line(true);
+        }
+        check_lines(scan.outcome, section_ == was);
     }
     return used;
+}
+
+// The guard refused the next byte, or its section ended where the parser's did not:
+// either way the two would read the stream apart, so neither reading is taken.
+void http_request_reader::check_lines(http_line_guard::verdict v, bool section_open) noexcept {
+    if (v == http_line_guard::verdict::unsupported_version) {
+        (void)refuse(http_refusal::version_not_supported);
+    } else if (v == http_line_guard::verdict::bad ||
+               (v == http_line_guard::verdict::ended && section_open)) {
+        (void)refuse(http_refusal::malformed);
+    }
+}
+
+void http_request_reader::trim_last_value() noexcept {
+    if (request_.headers.empty()) {
+        return;
+    }
+    auto& value = request_.headers.back().value;
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.pop_back();
+    }
 }
 
 void http_request_reader::feed_eof(std::int64_t now) {
@@ -103,6 +153,10 @@ void http_request_reader::reset_request() noexcept {
     in_value_ = false;
     head_done_ = false;
     continue_pending_ = false;
+    section_ = section::head;
+    chunk_left_ = 0;
+    head_fields_ = 0;
+    lines_.start_fields(true);
 }
 
 // Stored only while the head is within both limits; counted always. A head over
@@ -139,6 +193,14 @@ int http_request_reader::on_message_begin(http_parser* p) {
 
 int http_request_reader::on_url(http_parser* p, const char* at, std::size_t n) {
     auto& r = self(p);
+    // Not strict, http_parser lets bytes over 0x7f, HTAB and FF into the target;
+    // RFC 9112 3.2 has none of them.
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(at[i]);
+        if (c <= ' ' || c >= 0x7f) {
+            return r.refuse(http_refusal::malformed);
+        }
+    }
     if (r.count_head(n)) {
         r.request_.target.append(at, n);
     }
@@ -154,6 +216,7 @@ int http_request_reader::on_header_field(http_parser* p, const char* at, std::si
         return r.refuse(http_refusal::malformed);
     }
     if (r.header_count_ == 0 || r.in_value_) {
+        r.trim_last_value();
         ++r.header_count_;
         r.in_value_ = false;
         if (r.count_head(0)) {
@@ -181,10 +244,16 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     if (r.refuse_head_over_limits() != 0) {
         return 1;
     }
+    r.trim_last_value();
     q.head_ns = r.now_;
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;
     q.version_minor = p->http_minor;
+    // CONNECT asks for a tunnel, and http_parser hands what follows the head (a body
+    // too) to another protocol: the echo is no proxy, so it is refused and closed.
+    if (p->method == HTTP_CONNECT) {
+        return r.refuse(http_refusal::method_not_allowed);
+    }
     q.keep_alive = http_should_keep_alive(p) != 0;
     q.chunked = (p->flags & F_CHUNKED) != 0;
     q.upgrade = p->upgrade != 0;
@@ -200,6 +269,11 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     }
     r.head_done_ = true;
     r.continue_pending_ = q.expect_continue && has_body && q.version_minor >= 1;
+    r.section_ = q.chunked ? section::chunk_line : section::body;
+    if (q.chunked) {
+        r.lines_.start_chunk_line(false);
+    }
+    r.head_fields_ = q.headers.size();
     return 0;
 }
 
@@ -224,12 +298,36 @@ int http_request_reader::on_message_complete(http_parser* p) {
     if (r.refuse_head_over_limits() != 0) {
         return 1;
     }
+    r.trim_last_value();  // of the last trailer
+    // Framing in the trailers comes after the framing was used: RFC 9110 6.5.1
+    // forbids it, and a reader that merged it into the head would frame otherwise.
+    for (std::size_t i = r.head_fields_; i < q.headers.size(); ++i) {
+        const auto& name = q.headers[i].name;
+        if (equals_ignoring_case(name, "Content-Length") ||
+            equals_ignoring_case(name, "Transfer-Encoding")) {
+            return r.refuse(http_refusal::malformed);
+        }
+    }
     r.body_.finish(q);
     q.done_ns = r.now_;
     r.continue_pending_ = false;
     r.state_ = state::ready;
     r.restart_ = p->upgrade != 0;
     http_parser_pause(p, 1);
+    return 0;
+}
+
+// The last chunk opens the trailers, which the guard reads as it read the head;
+// any other, its data (exactly that many bytes go to the parser).
+int http_request_reader::on_chunk_header(http_parser* p) {
+    auto& r = self(p);
+    if (p->content_length == 0) {
+        r.section_ = section::trailers;
+        r.lines_.start_fields(false);
+    } else {
+        r.section_ = section::chunk_data;
+        r.chunk_left_ = p->content_length;
+    }
     return 0;
 }
 
@@ -243,6 +341,7 @@ const http_parser_settings& http_request_reader::settings() noexcept {
         v.on_headers_complete = &on_headers_complete;
         v.on_body = &on_body;
         v.on_message_complete = &on_message_complete;
+        v.on_chunk_header = &on_chunk_header;
         return v;
     }();
     return s;

@@ -1,10 +1,12 @@
 // Reads HTTP/1.x requests from a byte stream, one at a time, without I/O: bytes go
 // in as they arrive (any split), a request comes out whole, or a status to fail
-// with (400, 413, 431). Over Debian's http_parser 2.9 (see the .cpp for why).
+// with (400, 405, 413, 431, 505). Over Debian's http_parser 2.9 (see the .cpp for
+// why), with http_line_guard where that parser is lenient.
 #pragma once
 
 #include "core/http_body_keeper.hpp"
 #include "core/http_limits.hpp"
+#include "core/http_line_guard.hpp"
 #include "core/http_request.hpp"
 
 #include <http_parser.h>
@@ -23,8 +25,10 @@ enum class http_refusal : std::uint8_t {
     head_too_large,   // 431
     too_many_headers, // 431
     body_too_large,   // 413
+    method_not_allowed,     // 405: CONNECT, as the echo is no proxy
+    version_not_supported,  // 505: anything but HTTP/1.0 and HTTP/1.1
 };
-inline constexpr std::size_t kHttpRefusals = 4;
+inline constexpr std::size_t kHttpRefusals = 6;
 [[nodiscard]] int status_of(http_refusal r) noexcept;
 [[nodiscard]] const char* name_of(http_refusal r) noexcept;
 
@@ -72,6 +76,7 @@ private:
     static int on_headers_complete(http_parser* p);
     static int on_body(http_parser* p, const char* at, std::size_t n);
     static int on_message_complete(http_parser* p);
+    static int on_chunk_header(http_parser* p);
     static const http_parser_settings& settings() noexcept;
     static http_request_reader& self(http_parser* p) noexcept {
         return *static_cast<http_request_reader*>(p->data);
@@ -82,6 +87,10 @@ private:
     // The head, or the head with its trailers, past a limit: refused at its end.
     int refuse_head_over_limits() noexcept;
     void reset_request() noexcept;
+    // The guard's verdict on the bytes the parser was given, once it has read them.
+    void check_lines(http_line_guard::verdict v, bool section_open) noexcept;
+    // RFC 9112 5.1: a field value ends without its trailing whitespace.
+    void trim_last_value() noexcept;
 
     http_limits limits_;
     http_parser parser_{};
@@ -90,6 +99,13 @@ private:
     std::size_t header_count_ = 0;
     std::int64_t now_ = 0;
     http_body_keeper body_;
+    http_line_guard lines_;
+    // What the parser reads next, and so what lines_ checks: the body and chunk
+    // data go to the parser unchecked, the data chunk_left_ bytes at a time.
+    enum class section : std::uint8_t { head, body, chunk_line, chunk_data, trailers };
+    section section_ = section::head;
+    std::uint64_t chunk_left_ = 0;
+    std::size_t head_fields_ = 0;  // request_.headers before the trailers
     state state_ = state::idle;
     http_refusal refusal_ = http_refusal::malformed;
     bool in_value_ = false;       // the last header callback was a value

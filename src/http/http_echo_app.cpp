@@ -24,6 +24,8 @@ over_limit limit_of(core::http_refusal r) noexcept {
         case core::http_refusal::head_too_large: return over_limit::head_too_large;
         case core::http_refusal::too_many_headers: return over_limit::too_many_headers;
         case core::http_refusal::body_too_large: return over_limit::body_too_large;
+        case core::http_refusal::method_not_allowed: return over_limit::method_not_allowed;
+        case core::http_refusal::version_not_supported: return over_limit::version_not_supported;
         default: return over_limit::malformed;
     }
 }
@@ -274,12 +276,17 @@ void http_echo_app::upgrade_to_websocket(std::span<const core::http_header_view>
 }
 
 void http_echo_app::refuse(int status, over_limit why, std::string_view text, pipeline::time_ns) {
+    // A 405 names what is allowed (RFC 9110 15.5.6): every method the echo answers,
+    // which is all but CONNECT.
+    static const std::vector<core::http_header> allow{
+        {"Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE"}};
     const std::string body = std::string{text} + "\n";
     std::string out;
     core::append_head(out, {.status = status,
                             .content_type = "text/plain; charset=utf-8",
                             .content_length = body.size(),
-                            .close = true});
+                            .close = true,
+                            .extra = status == 405 ? &allow : nullptr});
     out += body;
     config_->observer->count_refusal(why);
     config_->observer->count_request(status, reader_.request().method);

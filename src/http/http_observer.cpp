@@ -12,7 +12,8 @@ namespace echo::http {
 const char* name_of(over_limit r) noexcept {
     constexpr const char* names[kOverLimits] = {"malformed",      "head_too_large",
                                                 "too_many_headers", "body_too_large",
-                                                "request_timeout", "bad_control"};
+                                                "request_timeout", "bad_control",
+                                                "method_not_allowed", "version_not_supported"};
     return names[static_cast<std::size_t>(r)];
 }
 

@@ -19,8 +19,10 @@ enum class over_limit : std::uint8_t {
     body_too_large,
     request_timeout,
     bad_control,
+    method_not_allowed,
+    version_not_supported,
 };
-inline constexpr std::size_t kOverLimits = 6;
+inline constexpr std::size_t kOverLimits = 8;
 [[nodiscard]] const char* name_of(over_limit r) noexcept;
 
 class http_observer {

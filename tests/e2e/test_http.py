@@ -282,13 +282,19 @@ class HttpEchoTest(unittest.TestCase):
                 b"H%d: v\r\n" % i for i in range(8)) + b"\r\n", 431),
             ("body_too_large", b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413),
             ("request_timeout", b"GET / HTTP/1.1\r\nX-Slow: ", 408),
+            # Its body would be read as a second request were CONNECT read on.
+            ("method_not_allowed", b"CONNECT h:443 HTTP/1.1\r\nContent-Length: 18\r\n\r\n"
+                                   b"GET /x HTTP/1.1\r\n\r\n", 405),
+            ("version_not_supported", b"GET / HTTP/1.9\r\n\r\n", 505),
         ]
         with http_server(query) as server:
             for reason, request, status in cases:
                 with self.subTest(reason), Conn(server) as s:
                     s.sendall(request)
-                    got, _, _ = s.response()
+                    got, headers, _ = s.response()
                     self.assertEqual(got, status)
+                    if status == 405:
+                        self.assertIn("GET", headers["allow"])
                     self.assertTrue(closed_by_server(s.sock))
             samples = self.metrics(server)
             for reason, _, _ in cases:

@@ -212,3 +212,77 @@ TEST(HttpRequestReader, TrailersPastTheHeadLimitsAreRefused) {
     EXPECT_EQ(read_every_split(head + "T: " + std::string(40, 'x') + "\r\n\r\n", limits),
               std::vector<std::string>{"refused 431 head_too_large"});
 }
+
+// What http_parser lets through and a proxy in front may read otherwise (a bare LF,
+// obs-fold, a chunk size with more after it, whitespace ending a trailer section's
+// lines): refused at every split, and the request after it is never read.
+TEST(HttpRequestReader, LinesOutsideRfc9112AreRefused) {
+    const std::string next = "GET /next HTTP/1.1\r\n\r\n";
+    const std::string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::vector<std::string> refused = {
+        "GET / HTTP/1.1\nHost: h\n\n",
+        "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n\n",
+        "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding:\r\n chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        chunked + "5 \r\nhello\r\n0\r\n\r\n",
+        chunked + "5 junk\r\nhello\r\n0\r\n\r\n",
+        chunked + "5\r\nhello\r\n0 \r\n\r\n",
+        chunked + "5\r\nhello\r\n0\r\nT: 1\nU: 2\r\n\r\n",
+        chunked + "5\r\nhello\r\n0\r\nT: 1\r\n 2\r\n\r\n",
+        chunked + "5;a=\x01\r\nhello\r\n0\r\n\r\n",
+        // What Debian's http_parser, built without HTTP_PARSER_STRICT, reads past.
+        "GET / HTTPx1.1\r\n\r\n",
+        "GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n",
+        "GET /a\tb HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nUpgrade: \x7fx\r\n\r\n",
+        chunked + "5\r\nhelloXY0\r\n\r\n",
+        chunked + "5\r\nhello\r\n0\r\nContent-Length: 2\r\n\r\n",
+        chunked + "5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    };
+    for (const auto& input : refused) {
+        EXPECT_EQ(read_every_split(input + next), std::vector<std::string>{"refused 400 malformed"})
+            << input;
+    }
+}
+
+TEST(HttpRequestReader, ChunkExtensionsAndTrailersAtEverySplit) {
+    const auto got = read_every_split(
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;a=b;c=\"d e\"\r\nabc\r\n2\r\nde\r\n0;last\r\nT: 1 \t\r\nU:\r\n\r\n"
+        "GET /next HTTP/1.1\r\n\r\n");
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_EQ(got[0], "POST / path=/ query= HTTP/1.1 [Transfer-Encoding: chunked] [T: 1] [U: ] "
+                      "body=abcde size=5 keep chunked");
+    EXPECT_NE(got[1].find("GET /next"), std::string::npos) << got[1];
+}
+
+// RFC 9112 5.1: the whitespace around a field value is not part of it.
+TEST(HttpRequestReader, TrailingWhitespaceIsNotPartOfAValue) {
+    const auto got = read_every_split("GET / HTTP/1.1\r\nX: a b \t \r\nY:  \r\nZ: z\r\n\r\n");
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0], "GET / path=/ query= HTTP/1.1 [X: a b] [Y: ] [Z: z] body= size=0 keep");
+}
+
+TEST(HttpRequestReader, VersionsOtherThanOneZeroAndOneOneAre505) {
+    for (const std::string version : {"HTTP/1.9", "HTTP/2.0", "HTTP/0.9", "HTTP/3.1"}) {
+        EXPECT_EQ(read_every_split("GET / " + version + "\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
+                  std::vector<std::string>{"refused 505 version_not_supported"})
+            << version;
+    }
+    // Known as soon as the request line ends, before a bad field would say 400.
+    EXPECT_EQ(read_every_split("GET / HTTP/0.1\r\nBad Header\r\n\r\n"),
+              std::vector<std::string>{"refused 505 version_not_supported"});
+    // A request line without a version is HTTP/0.9 to http_parser: not even a version.
+    EXPECT_EQ(read_every_split("GET /\r\n\r\n"), std::vector<std::string>{"refused 400 malformed"});
+}
+
+// http_parser ends a CONNECT at its head and leaves the rest to a tunnel; read on,
+// a body would be taken for the next request. The echo is no proxy: 405.
+TEST(HttpRequestReader, ConnectIsRefusedWithOrWithoutABody) {
+    const std::string head = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n";
+    EXPECT_EQ(read_every_split(head + "\r\n"),
+              std::vector<std::string>{"refused 405 method_not_allowed"});
+    EXPECT_EQ(read_every_split(head + "Content-Length: 22\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n"),
+              std::vector<std::string>{"refused 405 method_not_allowed"});
+}
