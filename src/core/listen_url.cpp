@@ -79,6 +79,10 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
     } else if (auto took = out.kind != transport::udp ? take_proxy_key(key, value, out.proxy)
                                                       : std::nullopt) {
         return took->empty() ? std::nullopt : took;
+    } else if (auto fault = out.kind == transport::udp
+                                ? take_datagram_fault_key(key, value, out.udp_faults)
+                                : std::nullopt) {
+        return fault->empty() ? std::nullopt : fault;
     } else {
         return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
     }
@@ -180,6 +184,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem && out.http && out.tls) {
         problem = offer_http_protocols(*out.http, *out.tls);
+    }
+    if (!problem) {
+        problem = finish_datagram_faults(out.udp_faults);
     }
     if (!problem) {
         problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);

@@ -2,6 +2,7 @@
 // the network: transport, address or path, and the options that belong to it.
 #pragma once
 
+#include "core/datagram_faults.hpp"
 #include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/socket_options.hpp"
@@ -31,6 +32,7 @@ struct listen_url {
     std::optional<tls_settings> tls;  // tls:// and unix+tls: (a TCP or Unix stream)
     std::optional<proxy_settings> proxy;  // streams: a PROXY header before anything else
     std::optional<http_settings> http;    // http:// and https://: the HTTP echo
+    std::optional<datagram_faults> udp_faults;  // udp: drop=, dup=, delay=, ...
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options
