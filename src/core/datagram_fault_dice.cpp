@@ -31,7 +31,8 @@ datagram_fate datagram_fault_dice::roll(std::uint32_t size, std::int64_t now_ns)
     fate.twice = happens(faults_.dup);
     // netem's reorder: a fraction goes at once, the rest waits the delay (and jitter).
     std::int64_t hold = 0;
-    if (!happens(faults_.reorder)) {
+    fate.reordered = happens(faults_.reorder);
+    if (!fate.reordered) {
         hold = faults_.delay.count();
         if (faults_.jitter.count() > 0) {
             hold += static_cast<std::int64_t>(uniform() * static_cast<double>(faults_.jitter.count()));

@@ -14,6 +14,7 @@ namespace echo::core {
 struct datagram_fate {
     bool drop = false;
     bool twice = false;                     // dup: a second copy right behind the first
+    bool reordered = false;                 // reorder: sent at once, ahead of held ones
     std::int64_t send_at = 0;               // at or before now: send now
     std::optional<std::uint32_t> flip_bit;  // corrupt: bit (byte * 8 + 0..7) of the echo
 };

@@ -4,7 +4,9 @@
 
 #include "core/address_counts.hpp"
 #include "core/chunk_pool.hpp"
+#include "core/datagram_fault_dice.hpp"
 #include "core/datagram_guard.hpp"
+#include "core/datagram_hold.hpp"
 #include "core/deadline_list.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listen_url.hpp"
@@ -49,6 +51,8 @@ struct worker_socket {
     // The stages between the socket and the application (TLS, ...) and the
     // application (HTTP, ...); null: raw echo.
     std::shared_ptr<const pipeline::recipe> recipe;
+    // UDP: what the listener's fault keys ask for; none (or none set) costs nothing.
+    std::optional<core::datagram_faults> faults;
 };
 
 class worker final : private io::completion_handler {
@@ -109,6 +113,10 @@ private:
     void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
                            std::size_t sent_bytes) override;
     void on_notify() override;
+    // After the guard: the listener's faults drop, flip, double or hold what it let by.
+    void apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
+                      std::span<io::datagram> batch, std::int64_t now);
+    void send_held(std::int64_t now);
 
     connection* find(io::conn_token t) noexcept;
     void open_connection(std::size_t listener, int fd, const net::endpoint& peer,
@@ -152,6 +160,10 @@ private:
     std::vector<worker_socket> sockets_;
     worker_options options_;
     core::datagram_guard guard_;
+    std::vector<std::optional<core::datagram_fault_dice>> dice_;  // per socket: faulted UDP
+    core::datagram_hold held_;  // what the faults delay, for every socket of this loop
+    std::vector<core::held_datagram> due_;           // send_held's scratch
+    std::vector<io::outgoing_datagram> outgoing_;    // send_held's scratch
     std::unique_ptr<live_tallies[]> tallies_;
     core::slot_table<connection> conns_;
     core::deadline_list idle_;      // by last activity, when --idle-timeout is set

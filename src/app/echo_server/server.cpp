@@ -88,7 +88,7 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
         const auto recipe = out.stages.recipe_for(url, out.urls.back());
         for (unsigned i = 0; i < config.threads; ++i) {
             out.per_thread[i].push_back(
-                {std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe});
+                {std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe, url.udp_faults});
         }
     }
 }
@@ -103,7 +103,7 @@ void share_with_threads(const core::server_config& config, const net::unique_fd&
         if (!fd) {
             throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
         }
-        out.per_thread[i].push_back({std::move(fd), kind, true, recipe});
+        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, std::nullopt});
     }
     out.urls.push_back(std::move(url));
 }
