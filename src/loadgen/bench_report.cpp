@@ -185,7 +185,7 @@ std::string format_json(const bench_report& r) {
         "{{\"target\":\"{}\",\"conns\":{},\"sizes\":[{}],\"pipeline\":{},\"mode\":\"{}\","
         "\"rate\":{},\"threads\":{},\"duration_s\":{:.3f},\"messages\":{},\"sent_messages\":{},"
         "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
-        "\"latency_us\":{{{}\"max\":{:.3f},\"mean\":{:.3f}}},"
+        "\"latency_us\":{{{}\"min\":{:.3f},\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
         "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"duplicated\":{},"
         "\"corrupted\":{},\"tls\":{},"
@@ -197,7 +197,7 @@ std::string format_json(const bench_report& r) {
         r.config.rate > 0 ? "open" : "closed", r.config.rate, r.config.threads, r.seconds,
         r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
         mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes, latency,
-        us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
+        us(h.min()), us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
         e.connect_failed, e.unanswered, e.lost, e.late, e.duplicated, e.corrupted, e.tls,
         e.status, e.protocol, e.other,
         r.config.target.application, r.config.http.verify_body ? "body" : "status",
