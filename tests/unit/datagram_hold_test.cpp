@@ -96,3 +96,32 @@ TEST(DatagramHold, ByteCapRefusesWithoutHolding) {
     EXPECT_EQ(hold.count(), held);
     EXPECT_TRUE(hold.hold(0, 1, false, bytes("p"), {}, {}));  // a small one still fits
 }
+
+TEST(DatagramHold, RandomTimesLeaveInOrderAndNoneDueStays) {
+    datagram_hold hold;
+    std::uint64_t x = 88172645463325252ULL;  // xorshift64: any fixed sequence will do
+    std::int64_t now = 0, last = -1;
+    std::size_t taken = 0;
+    std::vector<held_datagram> out;
+    for (int round = 0; round < 2000; ++round) {
+        for (int i = 0; i < 5; ++i) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ASSERT_TRUE(hold.hold(0, now + 50 + static_cast<std::int64_t>(x % 20), false,
+                                  bytes("p"), {}, bytes("x")));
+        }
+        now += 1;
+        hold.take_due(now, 64, out);
+        for (const auto& h : out) {
+            EXPECT_GE(h.send_at(), last);
+            EXPECT_LE(h.send_at(), now);
+            last = h.send_at();
+        }
+        taken += out.size();
+        if (const auto next = hold.next_deadline()) {
+            ASSERT_GT(*next, now) << "something due was left behind";
+        }
+    }
+    EXPECT_EQ(taken + hold.count(), 10'000U);
+}
