@@ -35,7 +35,8 @@ datagram_fate datagram_fault_dice::roll(std::uint32_t size, std::int64_t now_ns)
     if (!fate.reordered) {
         hold = faults_.delay.count();
         if (faults_.jitter.count() > 0) {
-            hold += static_cast<std::int64_t>(uniform() * static_cast<double>(faults_.jitter.count()));
+            const auto jitter = static_cast<double>(faults_.jitter.count());
+            hold += static_cast<std::int64_t>(uniform() * jitter);
         }
     }
     fate.send_at = now_ns + hold;

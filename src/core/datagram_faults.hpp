@@ -32,11 +32,11 @@ inline constexpr std::uint64_t kMaxDatagramRate = std::uint64_t{1} << 34;  // 16
 
 // One URL key of a udp listener: nothing when the key is not a datagram fault's,
 // an empty text when taken, else a one-line reason the value is refused.
-[[nodiscard]] std::optional<std::string> take_datagram_fault_key(std::string_view key,
-                                                                 std::string_view value,
-                                                                 std::optional<datagram_faults>& out);
+[[nodiscard]] std::optional<std::string> take_datagram_fault_key(
+    std::string_view key, std::string_view value, std::optional<datagram_faults>& out);
 
 // After every key: what no single key could check (reorder needs a delay).
-[[nodiscard]] std::optional<std::string> finish_datagram_faults(const std::optional<datagram_faults>& f);
+[[nodiscard]] std::optional<std::string> finish_datagram_faults(
+    const std::optional<datagram_faults>& f);
 
 }  // namespace echo::core

@@ -439,7 +439,8 @@ void worker::apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
             continue;
         }
         if (fate.flip_bit) {
-            d.data[*fate.flip_bit / 8] ^= std::byte{static_cast<std::uint8_t>(1U << (*fate.flip_bit % 8))};
+            const auto bit = *fate.flip_bit;
+            d.data[bit / 8] ^= std::byte{static_cast<std::uint8_t>(1U << (bit % 8))};
             count(core::datagram_fault::corrupted);
         }
         if (fate.twice) {
