@@ -144,7 +144,10 @@ public:
     // Attached, and close() (or abort()) not called yet.
     [[nodiscard]] virtual bool is_open(conn_token conn) const noexcept = 0;
 
-    // Waits up to `timeout` (negative: no limit) and delivers what completed.
+    // Waits up to `timeout` (negative: no limit) and delivers what completed. What
+    // was due before the call (an on_closed after a close() made outside wait(),
+    // bytes carried from the last turn) is delivered without sleeping: the handler
+    // may have changed what the caller's timeout was computed for.
     // Errors of the engine itself (not of one connection) throw.
     virtual void wait(completion_handler& handler, std::chrono::milliseconds timeout) = 0;
     // Thread-safe: wakes wait() on the engine's thread, which then calls on_notify.

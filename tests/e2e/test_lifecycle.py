@@ -2,6 +2,7 @@
 clear line and a non-zero exit for every kind of bad input."""
 import os
 import pwd
+import select
 import signal
 import socket
 import threading
@@ -71,6 +72,31 @@ class GracefulStopTest(unittest.TestCase):
             self.assertLess(took, 0.5 + 1.0 * SLOW, "the drain ran past its timeout")
             self.assertEqual(idle.recv(1), b"", "the server closed the idle client")
         self.assertIn("drain timeout", server.stderr())
+        server.stop()
+
+    def test_drain_timeout_ends_a_connection_the_server_stopped_reading(self):
+        """A request held by ?delay= and pipelined ones behind it that the client never
+        reads: when the drain timeout closes it, the server neither receives nor sends
+        on it (io_uring then has nothing in flight whose completion would wake it)."""
+        server = Server("--listen", "http://127.0.0.1:0", "--threads", "1",
+                        "--drain-timeout", "0.5")
+        with server.connect() as s:
+            s.sendall(b"GET /?delay=10s HTTP/1.1\r\n\r\n")
+            s.setblocking(False)
+            pipelined = b"GET / HTTP/1.1\r\n\r\n" * 256
+            deadline = time.monotonic() + 10 * SLOW
+            while select.select([], [s], [], 0.5 * SLOW)[1]:  # until it stops reading
+                self.assertLess(time.monotonic(), deadline, "the server kept reading")
+                try:
+                    s.send(pipelined)
+                except BlockingIOError:
+                    pass
+            started = time.monotonic()
+            server.signal(signal.SIGTERM)
+            self.assertEqual(server.wait_exit(timeout=5), 0)
+            self.assertLess(time.monotonic() - started, 0.5 + 1.0 * SLOW,
+                            "the drain ran past its timeout")
+        self.assertIn("drain timeout: closing 1 connections", server.stderr())
         server.stop()
 
     def test_second_signal_exits_at_once(self):

@@ -252,6 +252,47 @@ TEST_P(EngineContract, CloseDuringASendDeliversNoSendAndOneClosed) {
     ::close(client);
 }
 
+// A close() from outside wait() (a drain or idle timer) with nothing in flight: the
+// next wait() delivers on_closed and does not then sleep out its timeout, for its
+// caller's timeout was computed before the connection went.
+TEST_P(EngineContract, CloseOutsideWaitEndsTheNextWaitWithoutSleeping) {
+    int client = -1;
+    const conn_token t = attach_pair(9, client);
+    engine_->wait(rec_, 0ms);  // the engine is running before the close
+    engine_->close(t);
+    const auto started = std::chrono::steady_clock::now();
+    engine_->wait(rec_, 3s);
+    EXPECT_EQ(rec_.count(recorder::event::closed, t), 1U);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "slept after on_closed";
+    ::close(client);
+}
+
+// The end of stream comes once: switching receiving on again after it, and socket
+// events after it (a send's completion), deliver no second one.
+TEST_P(EngineContract, EndOfStreamIsDeliveredOnceEvenWhenSwitchedOnAgain) {
+    int client = -1;
+    const conn_token t = attach_pair(10, client);
+    engine_->set_receiving(t, true);
+    ::shutdown(client, SHUT_WR);
+    const auto ends = [&] {
+        return std::count_if(rec_.events.begin(), rec_.events.end(), [&](const recorder::event& e) {
+            return e.what == recorder::event::recv && e.token == t && e.result <= 0;
+        });
+    };
+    ASSERT_TRUE(run_until([&] { return ends() == 1; }));
+    engine_->set_receiving(t, true);
+    const auto bytes = pattern(1000, 5);
+    engine_->send(t, {bytes.data(), bytes.size()});
+    ASSERT_TRUE(run_until([&] { return rec_.count(recorder::event::send, t) == 1; }));
+    for (int i = 0; i < 5; ++i) {
+        engine_->wait(rec_, 10ms);
+    }
+    EXPECT_EQ(ends(), 1);
+    engine_->close(t);
+    ASSERT_TRUE(run_until([&] { return rec_.count(recorder::event::closed, t) == 1; }));
+    ::close(client);
+}
+
 // What the client reads until its socket ends: the bytes, then 0 (a FIN) or -errno.
 std::pair<std::size_t, int> read_to_end(int client) {
     std::size_t got = 0;

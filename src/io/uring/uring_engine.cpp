@@ -80,6 +80,7 @@ struct conn_state {
     bool closing : 1 = false;
     bool aborting : 1 = false;     // closing with a reset: never shut down (a FIN)
     bool held_back : 1 = false;    // the server once stopped reading it: one buffer a request
+    bool ended : 1 = false;        // its EOF or error was delivered: never receives again
 
     [[nodiscard]] bool names(conn_token t) const noexcept { return fd >= 0 && token == t; }
 };
@@ -426,7 +427,8 @@ void uring_engine::sync_recv(std::uint32_t index) noexcept {
 
 void uring_engine::set_receiving(conn_token conn, bool on) noexcept {
     conn_state* c = conns_.find(conn);
-    if (c == nullptr || c->closing || c->receiving == on) {
+    // After the end was delivered a kernel receive would only report it again.
+    if (c == nullptr || c->closing || c->ended || c->receiving == on) {
         return;
     }
     c->receiving = on;
@@ -547,11 +549,15 @@ void uring_engine::wait(completion_handler& handler, std::chrono::milliseconds t
         start();
     }
     ++turn_;
+    // What is delivered here, before the sleep (a close() made from a timer, bytes
+    // held from the last turn), ends this wait: its handler may have changed what
+    // the caller's timeout was computed for, e.g. a drain that just finished.
+    const bool delivers_now = !closed_.empty() || !carry_.empty();
     deliver_closed(handler);
     submit_waiting();
     rearm_starved();
     serve_carried(handler);
-    if (!carry_.empty() || !closed_.empty() || !waiting_.empty()) {
+    if (delivers_now || !carry_.empty() || !closed_.empty() || !waiting_.empty()) {
         timeout = std::chrono::milliseconds{0};
     }
     __kernel_timespec ts{timeout.count() / 1000, (timeout.count() % 1000) * 1'000'000};
@@ -615,6 +621,7 @@ void uring_engine::deliver_held(std::uint32_t index, completion_handler& h) {
         const int end = c.end;
         c.end = kNoEnd;
         c.receiving = false;  // end of stream or error: nothing more to read
+        c.ended = true;
         h.on_recv(c.token, end, {});
     }
     if (c.closing) {
