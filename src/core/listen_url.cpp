@@ -99,7 +99,7 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
         return took->empty() ? std::nullopt : took;
     } else if (auto fault = out.kind != transport::udp
                                 ? take_stream_fault_key(key, value, out.faults)
-                                : std::nullopt) {
+                                : take_datagram_fault_key(key, value, out.udp_faults)) {
         return fault->empty() ? std::nullopt : fault;
     } else {
         return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
@@ -204,6 +204,9 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
         problem = offer_http_protocols(*out.http, *out.tls);
     }
     if (!problem) {
+        problem = finish_datagram_faults(out.udp_faults);
+    }
+    if (!problem) {
         problem = finish_proxy_settings(out.proxy, out.kind == transport::unix_stream);
     }
     if (!problem && !out.chargen_from.empty() && out.service != service_kind::chargen) {
@@ -211,6 +214,11 @@ std::variant<listen_url, listen_url_error> parse_listen_url(std::string_view url
     }
     if (!problem) {
         problem = finish_stream_faults(out.faults);
+    }
+    // A UDP service's reply is shared, read-only bytes (chargen's pattern): the
+    // datagram faults, which flip, copy and hold what came in, work on echoes only.
+    if (!problem && out.udp_faults && out.service != service_kind::echo) {
+        problem = "udp fault keys go with the echo service only";
     }
     if (problem) {
         return bad(url, *problem);

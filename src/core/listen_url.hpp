@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/address_range.hpp"
+#include "core/datagram_faults.hpp"
 #include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/service_kind.hpp"
@@ -37,6 +38,7 @@ struct listen_url {
     service_kind service = service_kind::echo;  // every listener but http(s)
     std::vector<address_range> chargen_from;    // udp, service=chargen: full-size replies
     std::optional<stream_faults> faults;  // streams: what to do wrong (delay=, rate=, ...)
+    std::optional<datagram_faults> udp_faults;  // udp: drop=, dup=, delay=, ...
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

@@ -11,16 +11,33 @@
 
 namespace echo::core {
 
-// Why a datagram was not echoed: the guard's verdicts, then a full send buffer.
-enum class datagram_drop : std::uint8_t { source_port_zero, denied_port, rate_limited, send_buffer_full };
-inline constexpr std::size_t kDatagramDrops = 4;
+// Why a datagram was not echoed: the guard's verdicts, then a full send buffer,
+// then a full hold (the loop's delayed datagrams at their cap).
+enum class datagram_drop : std::uint8_t {
+    source_port_zero,
+    denied_port,
+    rate_limited,
+    send_buffer_full,
+    hold_full
+};
+inline constexpr std::size_t kDatagramDrops = 5;
 [[nodiscard]] constexpr datagram_drop drop_of(datagram_verdict v) noexcept {
     return static_cast<datagram_drop>(static_cast<std::size_t>(v) - 1);  // echo is first
 }
 [[nodiscard]] constexpr const char* name_of(datagram_drop d) noexcept {
     constexpr const char* names[kDatagramDrops] = {"source_port_zero", "denied_port",
-                                                   "rate_limited", "send_buffer_full"};
+                                                   "rate_limited", "send_buffer_full",
+                                                   "hold_full"};
     return names[static_cast<std::size_t>(d)];
+}
+
+// What a udp listener's faults did to a datagram (one datagram may count in several).
+enum class datagram_fault : std::uint8_t { dropped, duplicated, reordered, corrupted, delayed };
+inline constexpr std::size_t kDatagramFaults = 5;
+[[nodiscard]] constexpr const char* name_of(datagram_fault f) noexcept {
+    constexpr const char* names[kDatagramFaults] = {"dropped", "duplicated", "reordered",
+                                                    "corrupted", "delayed"};
+    return names[static_cast<std::size_t>(f)];
 }
 
 enum class accept_error : std::uint8_t { emfile, enfile, no_memory, other };
@@ -41,7 +58,8 @@ inline constexpr std::size_t kRefusedBase = 5;
 inline constexpr std::size_t kClosedBase = kRefusedBase + kRefusals;
 inline constexpr std::size_t kDroppedBase = kClosedBase + kCloseReasons;
 inline constexpr std::size_t kAcceptErrorBase = kDroppedBase + kDatagramDrops;
-inline constexpr std::size_t kCount = kAcceptErrorBase + kAcceptErrors;
+inline constexpr std::size_t kFaultedBase = kAcceptErrorBase + kAcceptErrors;
+inline constexpr std::size_t kCount = kFaultedBase + kDatagramFaults;
 
 [[nodiscard]] constexpr std::size_t refused(refusal r) noexcept {
     return kRefusedBase + static_cast<std::size_t>(r);
@@ -54,6 +72,9 @@ inline constexpr std::size_t kCount = kAcceptErrorBase + kAcceptErrors;
 }
 [[nodiscard]] constexpr std::size_t failed_accept(accept_error e) noexcept {
     return kAcceptErrorBase + static_cast<std::size_t>(e);
+}
+[[nodiscard]] constexpr std::size_t faulted(datagram_fault f) noexcept {
+    return kFaultedBase + static_cast<std::size_t>(f);
 }
 }  // namespace tally
 

@@ -3,6 +3,8 @@
 // produce and one memcmp to check.
 #include "core/message_pattern.hpp"
 
+#include <bit>
+
 #include <algorithm>
 #include <cstring>
 
@@ -96,6 +98,19 @@ std::size_t message_pattern::first_mismatch(const message_id& id, const message_
     }
     const std::byte* want = body(id).data() + (offset + done - hlen);
     return done + mismatch_at(want, got.data() + done, rest, keep);
+}
+
+std::size_t message_pattern::bits_apart(const message_id& id, std::span<const std::byte> got,
+                                        std::size_t limit) const noexcept {
+    const auto h = header(id);
+    const std::size_t hlen = header_length(id);
+    const auto b = body(id);
+    std::size_t bits = 0;
+    for (std::size_t i = 0; i < got.size() && bits <= limit; ++i) {
+        const std::byte want = i < hlen ? h[i] : b[i - hlen];
+        bits += static_cast<std::size_t>(std::popcount(std::to_integer<unsigned>(want ^ got[i])));
+    }
+    return bits;
 }
 
 }  // namespace echo::core

@@ -44,6 +44,11 @@ public:
                                              std::size_t offset, std::span<const std::byte> got,
                                              std::byte keep = std::byte{0xff}) const noexcept;
 
+    // How many bits of `got` differ from the whole message `id` (got.size() ==
+    // id.size), counting no further than `limit + 1`: one bit apart is a flipped bit.
+    [[nodiscard]] std::size_t bits_apart(const message_id& id, std::span<const std::byte> got,
+                                         std::size_t limit) const noexcept;
+
 private:
     std::vector<std::byte> pool_;
 };

@@ -116,6 +116,10 @@ std::string prometheus_text(const metrics_snapshot& m) {
     w.per_reason<datagram_drop>("echo_datagrams_dropped_total",
                                 "UDP datagrams not echoed, by reason.", "reason",
                                 tally::kDroppedBase, kDatagramDrops);
+    w.per_reason<datagram_fault>("echo_datagrams_faulted_total",
+                                 "UDP datagrams a listener's fault keys dropped, duplicated, "
+                                 "sent ahead (reordered), corrupted or delayed.",
+                                 "fault", tally::kFaultedBase, kDatagramFaults);
     w.per_reason<accept_error>("echo_errors_total", "Errors, by kind.", "kind",
                                tally::kAcceptErrorBase, kAcceptErrors);
     out += "# HELP echo_engine_pressure_total Times a resource the loop's connections share "

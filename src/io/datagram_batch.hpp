@@ -25,13 +25,12 @@ public:
     int receive(int fd) noexcept;
     // The datagrams of the last receive(), for the handler to mark.
     [[nodiscard]] std::span<datagram> received() noexcept { return {views_.data(), count_}; }
-    struct send_result {
-        std::size_t sent = 0;
-        std::size_t dropped = 0;
-        std::size_t sent_bytes = 0;
-    };
-    // Sends the marked datagrams back to their peers without ever waiting.
+    using send_result = datagram_send_result;
+    // Sends the marked datagrams back to their peers (twice those so marked)
+    // without ever waiting.
     send_result echo_marked(int fd) noexcept;
+    // Sends `out` on `fd`, in order, without ever waiting.
+    send_result send(int fd, std::span<const outgoing_datagram> out) noexcept;
 
     // One wake-up's worth of echo on socket `fd` (known to the handler as `index`):
     // receive, let the handler mark, send back, report; up to kRounds batches, so
@@ -56,9 +55,9 @@ private:
     };
     std::array<control_buffer, kSlots> in_control_{};
     std::array<control_buffer, kSlots> out_control_{};
-    // Writes slot i's reply source into out_control_[i]; returns its length, 0 if none.
-    std::size_t reply_control(std::size_t i) noexcept;
     std::array<datagram, kSlots> views_{};
+    // The marked datagrams as send() takes them: up to two per slot.
+    std::array<outgoing_datagram, 2 * kSlots> marked_{};
     std::size_t count_ = 0;
 };
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -30,10 +31,31 @@ using conn_token = std::uint64_t;
 struct datagram {
     const sockaddr* peer;
     socklen_t peer_len;
-    // What arrived. The handler may point it at other bytes (a service's reply),
-    // which must stay valid until on_datagrams_sent.
+    std::span<std::byte> data;  // the handler may change what it echoes (a fault's bit flip)
+    // The control messages it came with (which local address it was sent to), for a
+    // handler that keeps it to send later; empty when the kernel truncated them.
+    std::span<const std::byte> control;
+    // Set by a handler that answers with other bytes (a service's reply), which stay
+    // valid until on_datagrams_sent; unset: `data` goes back.
+    std::optional<std::span<const std::byte>> reply;
+    bool echo = false;   // set by the handler: send `data` (or `reply`) back to `peer`
+    bool twice = false;  // set by the handler with echo: send it two times
+};
+
+// A datagram the handler sends on its own time (one its faults held back): to
+// `peer`, from the local address `control` (as a datagram's) names. Borrowed for
+// the length of the call.
+struct outgoing_datagram {
+    const sockaddr* peer;
+    socklen_t peer_len;
+    std::span<const std::byte> control;
     std::span<const std::byte> data;
-    bool echo = false;  // set by the handler: send `data` back to `peer`
+};
+
+struct datagram_send_result {
+    std::size_t sent = 0;
+    std::size_t dropped = 0;  // send buffer full, or an error: never waited for
+    std::size_t sent_bytes = 0;
 };
 
 // Receives completions. Every call happens on the engine's thread, from inside
@@ -97,6 +119,9 @@ public:
     // Starts receiving on datagram socket `fd` (the caller keeps it open), known as
     // `index` in the same space as listeners.
     virtual void watch_datagrams(std::size_t index, int fd) = 0;
+    // Sends `out` on datagram socket `index` at once, in order, without waiting.
+    [[nodiscard]] virtual datagram_send_result send_datagrams(
+        std::size_t index, std::span<const outgoing_datagram> out) noexcept = 0;
 
     // Takes ownership of connected socket `fd`, known as `conn` from now on, with
     // receiving off. Returns 0, or -errno when the engine cannot watch it: then
@@ -112,11 +137,7 @@ public:
     // Closes the socket and abandons what is in flight. From its return no on_recv
     // or on_send names `conn`; exactly one on_closed follows, from a later wait().
     virtual void close(conn_token conn) noexcept = 0;
-    // Like close(), but the peer sees a reset (RST), not a FIN: bytes not yet sent
-    // are dropped (SO_LINGER {1, 0}, then the socket closes). Completions follow as
-    // for close(). For a fault that asks for it (reset_after=).
-    virtual void abort(conn_token conn) noexcept = 0;
-    // Attached, and close() (or abort()) not called yet.
+    // Attached, and close() not called yet.
     [[nodiscard]] virtual bool is_open(conn_token conn) const noexcept = 0;
 
     // Waits up to `timeout` (negative: no limit) and delivers what completed.

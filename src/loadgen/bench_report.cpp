@@ -43,9 +43,11 @@ double per_second(std::uint64_t n, double seconds) {
 
 std::string errors_text(const error_counts& e) {
     return fmt::format("mismatch {}, early close {}, reset {}, connect failed {}, "
-                       "unanswered {}, lost {}, late {}, tls {}, status {}, protocol {}, other {}",
+                       "unanswered {}, lost {}, late {}, duplicated {}, corrupted {}, tls {}, "
+                       "status {}, protocol {}, other {}",
                        e.mismatch, e.early_close, e.reset, e.connect_failed, e.unanswered,
-                       e.lost, e.late, e.tls, e.status, e.protocol, e.other);
+                       e.lost, e.late, e.duplicated, e.corrupted, e.tls, e.status, e.protocol,
+                       e.other);
 }
 
 double resumed_share(const run_result& r) {
@@ -113,7 +115,8 @@ std::string format_table(const bench_report& r) {
                            r.result.clean_closes);
     }
     if (r.config.target.scheme == "udp") {
-        out += fmt::format("reordered   {} replies overtook an earlier one\n", r.result.reordered);
+        out += fmt::format("datagrams   {} sent; {} replies overtook an earlier one (reordered)\n",
+                           r.result.sent_messages, r.result.reordered);
     }
     out += fmt::format("errors      {} ({})\n", r.result.errors.total(),
                        errors_text(r.result.errors));
@@ -184,7 +187,8 @@ std::string format_json(const bench_report& r) {
         "\"msgs_per_s\":{:.1f},\"mb_per_s\":{:.3f},\"verified_bytes\":{},"
         "\"latency_us\":{{\"min\":{:.3f},{}\"max\":{:.3f},\"mean\":{:.3f}}},"
         "\"errors\":{{\"total\":{},\"mismatch\":{},\"early_close\":{},\"reset\":{},"
-        "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"tls\":{},"
+        "\"connect_failed\":{},\"unanswered\":{},\"lost\":{},\"late\":{},\"duplicated\":{},"
+        "\"corrupted\":{},\"tls\":{},"
         "\"status\":{},\"protocol\":{},\"other\":{}}},\"application\":\"{}\","
         "\"http_verify\":\"{}\",\"ws_clean_closes\":{},"
         "\"reordered\":{},\"connections_per_s\":{:.1f},\"first_error\":\"{}\","
@@ -194,7 +198,8 @@ std::string format_json(const bench_report& r) {
         r.result.messages, r.result.sent_messages, per_second(r.result.messages, r.seconds),
         mb_per_second(r.result.bytes, r.seconds), r.result.verified_bytes, us(h.min()), latency,
         us(h.max()), h.mean() / 1000.0, e.total(), e.mismatch, e.early_close, e.reset,
-        e.connect_failed, e.unanswered, e.lost, e.late, e.tls, e.status, e.protocol, e.other,
+        e.connect_failed, e.unanswered, e.lost, e.late, e.duplicated, e.corrupted, e.tls,
+        e.status, e.protocol, e.other,
         r.config.target.application, r.config.http.verify_body ? "body" : "status",
         r.result.clean_closes, r.result.reordered,
         per_second(r.result.connections, r.seconds), json_string(r.result.first_error), server,

@@ -69,18 +69,30 @@ void load_thread::check_datagram(connection& c, std::span<const std::byte> d, st
         return mismatch("a " + std::to_string(d.size()) + "-byte datagram, shorter than a header");
     }
     const auto id = core::message_pattern::read_header(d);
-    if (id.conn != c.id || id.size != d.size()) {
-        return mismatch("datagram header names connection " + std::to_string(id.conn) +
-                        ", size " + std::to_string(id.size) + "; got " +
-                        std::to_string(d.size()) + " bytes");
+    const bool intact = id.conn == c.id && id.size == d.size() &&
+                        pattern_.first_mismatch(id, core::message_pattern::header(id), 0, d) == d.size();
+    if (!intact) {
+        if (const auto seq = corrupted_seq(c, d)) {
+            if (c.tracker.corrupted(*seq) && !pacer_ && now < times_.end_ns) {
+                push_message(c, now);  // settled, if not echoed intact: refill the window
+            }
+            return;
+        }
+        if (id.conn != c.id || id.size != d.size()) {
+            return mismatch("datagram header names connection " + std::to_string(id.conn) +
+                            ", size " + std::to_string(id.size) + "; got " +
+                            std::to_string(d.size()) + " bytes");
+        }
+        return mismatch("datagram " + std::to_string(id.seq) + " differs from what was sent");
     }
     const auto answer = c.tracker.answered(id.seq);
     if (!answer) {
-        return;  // late or duplicate: counted by the tracker
+        return;  // a duplicate, or late: counted by the tracker
     }
-    const auto header = core::message_pattern::header(id);
-    if (answer->size != d.size() || pattern_.first_mismatch(id, header, 0, d) != d.size()) {
-        return mismatch("datagram " + std::to_string(id.seq) + " differs from what was sent");
+    if (answer->size != d.size()) {
+        return mismatch("datagram " + std::to_string(id.seq) + " came back " +
+                        std::to_string(d.size()) + " bytes long, sent " +
+                        std::to_string(answer->size));
     }
     if (now >= times_.measure_ns && now < times_.end_ns) {
         complete(now, answer->sent_ns, answer->size);
@@ -88,6 +100,22 @@ void load_thread::check_datagram(connection& c, std::span<const std::byte> d, st
     if (!pacer_ && now < times_.end_ns) {
         push_message(c, now);
     }
+}
+
+// A reply one bit away from a datagram this connection sent recently: the datagram
+// a corrupting server (corrupt=P) flipped a bit of. The flip may be in the header's
+// sequence number, so the candidates are the seq it names and each one bit from it.
+std::optional<std::uint64_t> load_thread::corrupted_seq(const connection& c,
+                                                        std::span<const std::byte> d) const {
+    const auto named = core::message_pattern::read_header(d).seq;
+    for (int bit = -1; bit < 64; ++bit) {
+        const auto seq = bit < 0 ? named : named ^ (std::uint64_t{1} << bit);
+        const auto size = c.tracker.size_of(seq);
+        if (size == d.size() && pattern_.bits_apart({c.id, seq, *size}, d, 1) == 1) {
+            return seq;
+        }
+    }
+    return std::nullopt;
 }
 
 void load_thread::expire_lost(std::int64_t now) {

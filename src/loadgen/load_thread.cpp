@@ -103,6 +103,8 @@ void load_thread::run(run_sync& sync) {
         }
         result_.errors.late += c.tracker.late();
         result_.reordered += c.tracker.reordered();
+        result_.errors.duplicated += c.tracker.duplicated();
+        result_.errors.corrupted += c.tracker.corrupted();
         close_connection(c);
     }
     publish(true);

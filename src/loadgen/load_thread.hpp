@@ -101,6 +101,8 @@ private:
     void send_datagram(connection& c, std::uint32_t size, std::int64_t sent_ns);
     void read_datagrams(connection& c);
     void check_datagram(connection& c, std::span<const std::byte> d, std::int64_t now);
+    [[nodiscard]] std::optional<std::uint64_t> corrupted_seq(const connection& c,
+                                                             std::span<const std::byte> d) const;
     void complete(std::int64_t now, std::int64_t sent_ns, std::uint32_t size);
     void expire_lost(std::int64_t now);
     [[nodiscard]] std::size_t owed_by(const connection& c) const noexcept;

@@ -15,7 +15,9 @@ struct error_counts {
     std::uint64_t connect_failed = 0;  // refused, timed out, unreachable
     std::uint64_t unanswered = 0;      // messages still owed when the drain ran out
     std::uint64_t lost = 0;            // UDP: no reply within the loss timeout
-    std::uint64_t late = 0;            // UDP: a reply after its loss, or a second one
+    std::uint64_t late = 0;            // UDP: a reply after its loss
+    std::uint64_t duplicated = 0;      // UDP: a second (or later) reply to one datagram
+    std::uint64_t corrupted = 0;       // UDP: a reply one bit off a datagram sent
     std::uint64_t other = 0;           // any other socket error
     std::uint64_t tls = 0;             // a TLS handshake failed, or a record was bad
     std::uint64_t status = 0;          // http: a status other than 2xx
@@ -23,7 +25,7 @@ struct error_counts {
 
     [[nodiscard]] std::uint64_t total() const noexcept {
         return mismatch + early_close + reset + connect_failed + unanswered + lost + late +
-               other + tls + status + protocol;
+               duplicated + corrupted + other + tls + status + protocol;
     }
     void merge(const error_counts& o) noexcept {
         mismatch += o.mismatch;
@@ -33,6 +35,8 @@ struct error_counts {
         unanswered += o.unanswered;
         lost += o.lost;
         late += o.late;
+        duplicated += o.duplicated;
+        corrupted += o.corrupted;
         other += o.other;
         tls += o.tls;
         status += o.status;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <stdexcept>
 
 namespace echo::server {
@@ -113,8 +114,12 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
     if (!options_.events) {
         throw std::invalid_argument("worker: worker_options.events is required");
     }
+    dice_.resize(sockets_.size());
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         recipes_[i] = sockets_[i].recipe;
+        if (const auto& f = sockets_[i].faults; f && f->any()) {
+            dice_[i].emplace(*f, f->seed ? *f->seed : std::random_device{}());
+        }
         if (sockets_[i].kind == core::transport::udp) {
             if (sockets_[i].service != core::service_kind::echo) {
                 datagram_services_[i].emplace(sockets_[i].service, sockets_[i].chargen_from);
@@ -155,8 +160,10 @@ std::chrono::milliseconds worker::next_timeout(clock::time_point now) const {
     };
     consider_list(idle_);
     consider_list(lifetime_);
-    if (auto ns = app_timers_.next_deadline()) {
-        consider(clock::time_point{std::chrono::nanoseconds{*ns}});
+    for (auto ns : {app_timers_.next_deadline(), held_.next_deadline()}) {
+        if (ns) {
+            consider(clock::time_point{std::chrono::nanoseconds{*ns}});
+        }
     }
     for (const auto& list : opening_) {
         consider_list(list);
@@ -189,6 +196,9 @@ void worker::run_timers(clock::time_point now) {
         expire(list, core::close_reason::stage_timeout, now);
     }
     run_app_timers(ns_of(now));
+    if (held_.count() > 0) {
+        send_held(ns_of(now));
+    }
 }
 
 void worker::run_app_timers(std::int64_t now) {
@@ -441,13 +451,79 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
         if (!d.echo) {
             tallies.add(core::tally::dropped(core::drop_of(verdict)));
         } else if (service) {
-            const auto reply = service->reply(d.data, source.address);
-            d.echo = reply.has_value();
-            d.data = reply.value_or(d.data);
+            d.reply = service->reply(d.data, source.address);
+            d.echo = d.reply.has_value();
         }
+    }
+    if (auto& dice = dice_[socket]) {
+        apply_faults(socket, *dice, batch, now);
     }
     tallies.add(core::tally::messages_in, batch.size());
     tallies.add(core::tally::bytes_in, bytes);
+}
+
+void worker::apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
+                          std::span<io::datagram> batch, std::int64_t now) {
+    auto& tallies = tallies_[socket];
+    const auto count = [&tallies](core::datagram_fault f) { tallies.add(core::tally::faulted(f)); };
+    for (auto& d : batch) {
+        if (!d.echo) {
+            continue;  // refused by the guard, which comes first
+        }
+        const auto fate = dice.roll(static_cast<std::uint32_t>(d.data.size()), now);
+        if (fate.drop) {
+            d.echo = false;
+            count(core::datagram_fault::dropped);
+            continue;
+        }
+        if (fate.flip_bit) {
+            const auto bit = *fate.flip_bit;
+            d.data[bit / 8] ^= std::byte{static_cast<std::uint8_t>(1U << (bit % 8))};
+            count(core::datagram_fault::corrupted);
+        }
+        if (fate.twice) {
+            count(core::datagram_fault::duplicated);
+        }
+        if (fate.reordered) {
+            count(core::datagram_fault::reordered);
+        }
+        d.twice = fate.twice;
+        if (fate.send_at > now) {
+            d.echo = false;
+            const auto* peer = reinterpret_cast<const std::byte*>(d.peer);
+            if (held_.hold(socket, fate.send_at, fate.twice, {peer, d.peer_len}, d.control, d.data)) {
+                count(core::datagram_fault::delayed);
+            } else {
+                tallies.add(core::tally::dropped(core::datagram_drop::hold_full));
+            }
+        }
+    }
+}
+
+// Sends, in batches per socket, what the hold says is due: one sendmmsg per run of
+// datagrams bound for the same socket, no syscall to arm a timer.
+void worker::send_held(std::int64_t now) {
+    constexpr std::size_t kTake = 64;
+    do {
+        held_.take_due(now, kTake, due_);
+        std::size_t at = 0;
+        while (at < due_.size()) {
+            const auto socket = due_[at].socket();
+            outgoing_.clear();
+            for (; at < due_.size() && due_[at].socket() == socket; ++at) {
+                const auto& h = due_[at];
+                const io::outgoing_datagram d{reinterpret_cast<const sockaddr*>(h.peer().data()),
+                                              static_cast<socklen_t>(h.peer().size()), h.control(),
+                                              h.data()};
+                outgoing_.push_back(d);
+                if (h.twice()) {
+                    outgoing_.push_back(d);
+                }
+            }
+            const auto r = engine_->send_datagrams(socket, outgoing_);
+            on_datagrams_sent(socket, r.sent, r.dropped, r.sent_bytes);
+        }
+    } while (due_.size() == kTake);
 }
 
 void worker::on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
@@ -944,6 +1020,7 @@ void worker::begin_drain() {
         sockets_[i].fd.reset();
     }
     draining_ = true;
+    held_.clear();  // their sockets are closed
     accept_retry_at_.reset();
     drain_deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(
                                          options_.drain_timeout);

@@ -4,8 +4,10 @@
 
 #include "core/address_counts.hpp"
 #include "core/chunk_pool.hpp"
+#include "core/datagram_fault_dice.hpp"
 #include "core/datagram_guard.hpp"
 #include "core/datagram_service.hpp"
+#include "core/datagram_hold.hpp"
 #include "core/deadline_list.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listen_url.hpp"
@@ -54,6 +56,8 @@ struct worker_socket {
     // in the log; on UDP the worker answers each datagram by it.
     core::service_kind service = core::service_kind::echo;
     std::vector<core::address_range> chargen_from;  // UDP chargen: who gets full replies
+    // UDP: what the listener's fault keys ask for; none (or none set) costs nothing.
+    std::optional<core::datagram_faults> faults;
 };
 
 class worker final : private io::completion_handler {
@@ -114,6 +118,10 @@ private:
     void on_datagrams_sent(std::size_t socket, std::size_t sent, std::size_t dropped,
                            std::size_t sent_bytes) override;
     void on_notify() override;
+    // After the guard: the listener's faults drop, flip, double or hold what it let by.
+    void apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
+                      std::span<io::datagram> batch, std::int64_t now);
+    void send_held(std::int64_t now);
 
     connection* find(io::conn_token t) noexcept;
     void open_connection(std::size_t listener, int fd, const net::endpoint& peer,
@@ -160,6 +168,10 @@ private:
     core::datagram_guard guard_;
     // Per socket: the UDP service other than the echo (none: the datagram goes back).
     std::vector<std::optional<core::datagram_service>> datagram_services_;
+    std::vector<std::optional<core::datagram_fault_dice>> dice_;  // per socket: faulted UDP
+    core::datagram_hold held_;  // what the faults delay, for every socket of this loop
+    std::vector<core::held_datagram> due_;           // send_held's scratch
+    std::vector<io::outgoing_datagram> outgoing_;    // send_held's scratch
     std::unique_ptr<live_tallies[]> tallies_;
     core::slot_table<connection> conns_;
     core::deadline_list idle_;      // by last activity, when --idle-timeout is set

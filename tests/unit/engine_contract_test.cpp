@@ -63,6 +63,8 @@ struct recorder final : echo::io::completion_handler {
     bool keep_chunks = false;
     bool receiving = true;  // as the test last set it
     std::function<void(conn_token, int)> after_recv;
+    std::function<void(std::size_t, std::span<echo::io::datagram>)> on_batch;
+    std::size_t datagrams_sent = 0;
     std::vector<int> accepted;
 
     void on_accept(std::size_t, int fd, const sockaddr*, socklen_t) override {
@@ -88,8 +90,14 @@ struct recorder final : echo::io::completion_handler {
         events.push_back({event::send, t, result, false});
     }
     void on_closed(conn_token t) override { events.push_back({event::closed, t, 0, false}); }
-    void on_datagrams(std::size_t, std::span<echo::io::datagram>) override {}
-    void on_datagrams_sent(std::size_t, std::size_t, std::size_t, std::size_t) override {}
+    void on_datagrams(std::size_t socket, std::span<echo::io::datagram> batch) override {
+        if (on_batch) {
+            on_batch(socket, batch);
+        }
+    }
+    void on_datagrams_sent(std::size_t, std::size_t sent, std::size_t, std::size_t) override {
+        datagrams_sent += sent;
+    }
     void on_notify() override {}
 
     [[nodiscard]] std::size_t count(event::kind k, conn_token t) const {
@@ -442,6 +450,67 @@ TEST_P(EngineContract, ExhaustedBuffersAndAFullQueueLoseNothing) {
     for (int c : clients) {
         ::close(c);
     }
+}
+
+// What a fault needs from the datagram path: an echo changed in place and sent
+// twice, and a datagram kept (its peer and control messages) sent later through
+// send_datagrams, from the address it came to (the connected client takes nothing
+// else).
+TEST_P(EngineContract, DatagramsChangedDoubledAndSentLater) {
+    const int server = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    ASSERT_EQ(::setsockopt(server, IPPROTO_IP, IP_PKTINFO, &on, sizeof on), 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&a), len), 0);
+    ASSERT_EQ(::getsockname(server, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const int client = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&a), len), 0);
+    engine_->watch_datagrams(0, server);
+
+    struct kept_datagram {
+        sockaddr_storage peer;
+        socklen_t peer_len;
+        std::vector<std::byte> control, data;
+    };
+    std::vector<kept_datagram> kept;
+    rec_.on_batch = [&kept](std::size_t, std::span<echo::io::datagram> batch) {
+        for (auto& d : batch) {
+            if (d.data[0] == std::byte{'k'}) {
+                kept_datagram k{};
+                std::memcpy(&k.peer, d.peer, d.peer_len);
+                k.peer_len = d.peer_len;
+                k.control.assign(d.control.begin(), d.control.end());
+                k.data.assign(d.data.begin(), d.data.end());
+                kept.push_back(std::move(k));
+            } else {
+                d.data[0] = std::byte{'E'};
+                d.echo = d.twice = true;
+            }
+        }
+    };
+    ASSERT_EQ(::send(client, "echo", 4, 0), 4);
+    ASSERT_EQ(::send(client, "keep", 4, 0), 4);
+    ASSERT_TRUE(run_until([&] { return rec_.datagrams_sent == 2 && kept.size() == 1; }));
+    EXPECT_FALSE(kept[0].control.empty()) << "IP_PKTINFO came with it";
+    const echo::io::outgoing_datagram later{reinterpret_cast<const sockaddr*>(&kept[0].peer),
+                                            kept[0].peer_len, kept[0].control, kept[0].data};
+    const auto r = engine_->send_datagrams(0, {&later, 1});
+    EXPECT_EQ(r.sent, 1U);
+    EXPECT_EQ(r.sent_bytes, 4U);
+    std::vector<std::string> got;
+    char buf[16];
+    for (int i = 0; i < 3; ++i) {
+        const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+        ASSERT_GT(n, 0);
+        got.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"Echo", "Echo", "keep"}));
+    engine_->unwatch_listener(0);
+    ::close(client);
+    ::close(server);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -54,3 +54,24 @@ TEST(MessagePattern, AMissingByteIsAMismatch) {
     got.erase(got.begin() + 40);
     EXPECT_LT(p.first_mismatch(id, message_pattern::header(id), 0, got), got.size());
 }
+
+TEST(MessagePattern, BitsApartCountsFlipsUpToTheLimit) {
+    const message_pattern p{4096, 1};
+    for (std::uint32_t size : {16U, 17U, 300U}) {
+        const message_id id{3, 77, size};
+        std::vector<std::byte> m(size);
+        const auto h = message_pattern::header(id);
+        std::copy_n(h.begin(), message_pattern::header_length(id), m.begin());
+        const auto body = p.body(id);
+        std::copy(body.begin(), body.end(), m.begin() + message_pattern::header_length(id));
+        EXPECT_EQ(p.bits_apart(id, m, 1), 0U);
+        for (std::size_t bit : {std::size_t{0}, std::size_t{8 * 4 + 3}, std::size_t{size * 8 - 1}}) {
+            auto flipped = m;
+            flipped[bit / 8] ^= std::byte{static_cast<unsigned char>(1U << (bit % 8))};
+            EXPECT_EQ(p.bits_apart(id, flipped, 1), 1U) << size << " bit " << bit;
+            flipped[(bit / 8 + 1) % size] ^= std::byte{0x81};
+            EXPECT_GT(p.bits_apart(id, flipped, 1), 1U);
+        }
+        EXPECT_GT(p.bits_apart({3, 78, size}, m, 1), 1U) << "another seq is far";
+    }
+}

@@ -88,7 +88,7 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
         const auto recipe = out.stages.recipe_for(url, out.urls.back());
         for (unsigned i = 0; i < config.threads; ++i) {
             out.per_thread[i].push_back({std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe,
-                                         url.service, url.chargen_from});
+                                         url.service, url.chargen_from, url.udp_faults});
         }
     }
 }
@@ -104,7 +104,7 @@ void share_with_threads(const core::server_config& config, const net::unique_fd&
         if (!fd) {
             throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
         }
-        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, service, {}});
+        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, service, {}, std::nullopt});
     }
     out.urls.push_back(std::move(url));
 }

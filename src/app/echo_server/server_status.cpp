@@ -64,9 +64,11 @@ void report_datagrams(const worker_list& workers, const std::vector<std::string>
         const auto dropped = [&](core::datagram_drop d) { return total[core::tally::dropped(d)]; };
         using enum core::datagram_drop;
         spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
-                     "{} over the rate limit, {} with the send buffer full",
+                     "{} over the rate limit, {} with the send buffer full, {} with the fault "
+                     "hold full",
                      urls[i], total[core::tally::messages_out], dropped(source_port_zero),
-                     dropped(denied_port), dropped(rate_limited), dropped(send_buffer_full));
+                     dropped(denied_port), dropped(rate_limited), dropped(send_buffer_full),
+                     dropped(hold_full));
     }
 }
 

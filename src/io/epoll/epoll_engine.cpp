@@ -61,6 +61,8 @@ public:
     std::string_view name() const noexcept override { return "epoll"; }
     void watch_listener(std::size_t index, int fd) override;
     void watch_datagrams(std::size_t index, int fd) override;
+    [[nodiscard]] datagram_send_result send_datagrams(
+        std::size_t index, std::span<const outgoing_datagram> out) noexcept override;
     void pause_listener(std::size_t index) override { listener_events(index, 0); }
     void resume_listener(std::size_t index) override { listener_events(index, EPOLLIN); }
     void unwatch_listener(std::size_t index) override;
@@ -131,6 +133,11 @@ void epoll_engine::watch_datagrams(std::size_t index, int fd) {
     }
     watch_listener(index, fd);
     datagram_[index] = true;
+}
+
+datagram_send_result epoll_engine::send_datagrams(std::size_t index,
+                                             std::span<const outgoing_datagram> out) noexcept {
+    return datagrams_->send(listeners_[index], out);
 }
 
 // Called from on_accept (pausing at EMFILE), so it must not throw: if the kernel

@@ -128,6 +128,8 @@ public:
     std::string_view name() const noexcept override { return "io_uring"; }
     void watch_listener(std::size_t index, int fd) override;
     void watch_datagrams(std::size_t index, int fd) override;
+    [[nodiscard]] datagram_send_result send_datagrams(
+        std::size_t index, std::span<const outgoing_datagram> out) noexcept override;
     void pause_listener(std::size_t index) override;
     void resume_listener(std::size_t index) override;
     void unwatch_listener(std::size_t index) override;
@@ -301,6 +303,11 @@ void uring_engine::watch_datagrams(std::size_t index, int fd) {
     }
     watch_listener(index, fd);
     listeners_[index].datagram = true;
+}
+
+datagram_send_result uring_engine::send_datagrams(std::size_t index,
+                                             std::span<const outgoing_datagram> out) noexcept {
+    return datagrams_->send(listeners_[index].fd, out);
 }
 
 void uring_engine::arm_listener(std::size_t index) noexcept {

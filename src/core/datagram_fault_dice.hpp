@@ -1,0 +1,43 @@
+// The per-datagram choices a udp listener's faults make, without I/O: given a
+// datagram's size and arrival time, whether it is dropped, sent now or held until a
+// time, sent once or twice, and which bit of it flips. A seeded generator makes the
+// same seed give the same choices for the same arrivals.
+#pragma once
+
+#include "core/datagram_faults.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace echo::core {
+
+struct datagram_fate {
+    bool drop = false;
+    bool twice = false;                     // dup: a second copy right behind the first
+    bool reordered = false;                 // reorder: sent at once, ahead of held ones
+    std::int64_t send_at = 0;               // at or before now: send now
+    std::optional<std::uint32_t> flip_bit;  // corrupt: bit (byte * 8 + 0..7) of the echo
+};
+
+// One per loop and listener; not thread-safe.
+class datagram_fault_dice {
+public:
+    explicit datagram_fault_dice(const datagram_faults& faults, std::uint64_t seed) noexcept;
+
+    // `now_ns` monotonic. Each fault whose probability is above 0 draws once per
+    // datagram (a dropped one draws no more), so the same keys, seed and arrivals
+    // give the same fates.
+    [[nodiscard]] datagram_fate roll(std::uint32_t size, std::int64_t now_ns) noexcept;
+
+    // A uniform draw in [0, 1); public for the tests of its spread.
+    [[nodiscard]] double uniform() noexcept;
+
+private:
+    [[nodiscard]] bool happens(double p) noexcept { return p > 0 && uniform() < p; }
+
+    datagram_faults faults_;
+    std::uint64_t state_;
+    std::int64_t line_free_at_ = 0;  // rate: when the last datagram has left the "wire"
+};
+
+}  // namespace echo::core
