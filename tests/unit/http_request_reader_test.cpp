@@ -1,6 +1,7 @@
 // http_request_reader: the same requests (or the same refusal) come out whatever
 // split the bytes arrive in: whole, cut at every point, and byte by byte.
 #include "core/http_request_reader.hpp"
+#include "support/every_split.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,17 +86,9 @@ std::vector<std::string> read_all(const std::vector<std::string_view>& pieces,
 
 // Whole, at every cut into two, and byte by byte: the same outcome each time.
 std::vector<std::string> read_every_split(std::string_view input, const http_limits& limits = {}) {
-    const auto whole = read_all({input}, limits);
-    for (std::size_t cut = 1; cut < input.size(); ++cut) {
-        EXPECT_EQ(read_all({input.substr(0, cut), input.substr(cut)}, limits), whole)
-            << "cut at " << cut;
-    }
-    std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < input.size(); ++i) {
-        bytes.push_back(input.substr(i, 1));
-    }
-    EXPECT_EQ(read_all(bytes, limits), whole) << "byte by byte";
-    return whole;
+    return echo::testing::read_at_every_split(input, [&limits](const auto& pieces) {
+        return read_all(pieces, limits);
+    });
 }
 
 }  // namespace
