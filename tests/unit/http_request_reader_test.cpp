@@ -118,6 +118,21 @@ TEST(HttpRequestReader, ChunkedBodyWithExtensionsAndTrailers) {
     EXPECT_NE(got[1].find("close"), std::string::npos) << got[1];
 }
 
+// RFC 9112 6.1: an HTTP/1.0 request with Transfer-Encoding is faulty framing,
+// so it is answered and the connection closed, whatever Connection asked for.
+TEST(HttpRequestReader, TransferEncodingInHttp10ClosesAfterTheAnswer) {
+    const auto got = read_every_split(
+        "POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n0\r\n\r\n");
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_NE(got[0].find("body=abc size=3 close chunked"), std::string::npos) << got[0];
+    // Without Transfer-Encoding the same keep-alive is kept.
+    const auto plain = read_every_split(
+        "POST / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc");
+    ASSERT_EQ(plain.size(), 1U);
+    EXPECT_NE(plain[0].find("body=abc size=3 keep"), std::string::npos) << plain[0];
+}
+
 TEST(HttpRequestReader, ExpectContinueIsOfferedOnceBeforeTheBody) {
     const std::string head =
         "POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
