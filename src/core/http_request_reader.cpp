@@ -254,7 +254,12 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     if (p->method == HTTP_CONNECT) {
         return r.refuse(http_refusal::method_not_allowed);
     }
-    q.keep_alive = http_should_keep_alive(p) != 0;
+    // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing (a
+    // 1.0 hop in front would read its end elsewhere), so whatever it asked, the
+    // connection closes after the answer and nothing after the body is read as a
+    // request.
+    const bool faulty_framing = q.version_minor == 0 && q.find("Transfer-Encoding") != nullptr;
+    q.keep_alive = http_should_keep_alive(p) != 0 && !faulty_framing;
     q.chunked = (p->flags & F_CHUNKED) != 0;
     q.upgrade = p->upgrade != 0;
     const auto question = q.target.find('?');

@@ -170,9 +170,9 @@ void websocket_session::start_frame(const ws_frame_head& head) noexcept {
     } else if (in_message_) {
         return fail(kProtocolError, "unfinished_message");
     }
-    // Checked at the frame's head, before any of its payload is read.
-    const std::uint64_t held_before = settings_.echo_frames ? 0 : payload_.size();
-    if (head.length > settings_.max_message - held_before) {
+    // Checked at the frame's head, before any of its payload is read. With
+    // echo_frames nothing is ever held here (each frame is echoed as it comes).
+    if (head.length > settings_.max_message - payload_.size()) {
         return fail(kMessageTooBig, "message_too_big");
     }
     if (!in_message_) {
@@ -233,13 +233,12 @@ void websocket_session::end_data_frame() noexcept {
     if (frame_fin_ && message_opcode_ == kText && !utf8_.complete()) {
         return fail(kInvalidPayload, "invalid_utf8");  // the text ends inside a code point
     }
-    if (settings_.echo_frames) {
-        send_frame(frame_opcode_, frame_fin_, payload_);
-    } else if (frame_fin_) {
-        send_frame(message_opcode_, true, payload_);
-    } else {
+    // Only a fragmented message's frames are held (echo_frames echoes each as it
+    // comes): the message goes out whole once its last one is in.
+    if (!frame_fin_) {
         return;
     }
+    send_frame(message_opcode_, true, payload_);
     const auto size = payload_.size();
     payload_.clear();
     count_echoed(size);

@@ -150,7 +150,8 @@ struct h2_callbacks {
         a.owed_connection_ += len;
         auto* s = find(a, id);
         if (s == nullptr || s->answered) {
-            // A refused body streams by, costing nothing: its window goes back.
+            // A refused body streams by, held nowhere: the stream's window goes
+            // back now, the connection's with the rest of owed_connection_.
             return nghttp2_session_consume_stream(session, id, len) == NGHTTP2_ERR_NOMEM
                        ? NGHTTP2_ERR_CALLBACK_FAILURE
                        : 0;

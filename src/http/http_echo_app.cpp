@@ -271,7 +271,9 @@ void http_echo_app::upgrade_to_websocket(std::span<const core::http_header_view>
                                   .subprotocol = handshake.subprotocol,
                                   .listener = listener_,
                                   .log = log_,
-                                  .now = now}),
+                                  .now = now,
+                                  .send_timeout =
+                                      config_->settings.request_timeout.count() * 1'000'000}),
               now);
 }
 

@@ -83,6 +83,11 @@ void websocket_app::on_peer_eof(pipeline::time_ns now) noexcept {
 
 void websocket_app::on_timer(pipeline::time_ns now) noexcept {
     last_now_ = now;
+    if (send_deadline_ != 0 && now >= send_deadline_) {
+        send_deadline_ = 0;
+        abandoned_ = true;
+        return;
+    }
     if (closing_deadline_ != 0 && now >= closing_deadline_) {
         closing_deadline_ = 0;
         timed_out_ = true;
@@ -116,6 +121,11 @@ void websocket_app::advance(pipeline::time_ns now) noexcept {
                !timed_out_) {
         closing_deadline_ = now + kClosingTimeout;
     }
+    if (!in_flight_ && session.output().empty()) {
+        send_deadline_ = 0;
+    } else if (send_deadline_ == 0) {
+        send_deadline_ = now + start_.send_timeout;
+    }
     const auto& counters = session.counters();
     if (counters.messages != counted_messages_) {
         config_->observer->count_echoed(counters.messages - counted_messages_,
@@ -126,7 +136,7 @@ void websocket_app::advance(pipeline::time_ns now) noexcept {
 }
 
 std::span<const std::byte> websocket_app::begin_send() noexcept {
-    if (in_flight_ || timed_out_) {
+    if (in_flight_ || timed_out_ || abandoned_) {
         return {};
     }
     const auto out = session_->output();
@@ -138,6 +148,9 @@ void websocket_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
     last_now_ = now;
     in_flight_ = false;
     sent_ += n;
+    if (n > 0) {
+        send_deadline_ = 0;  // the peer took some: advance() starts a new wait
+    }
     session_->on_sent(n);
     if (shutdown_pending_) {
         shutdown_pending_ = false;
@@ -147,11 +160,14 @@ void websocket_app::on_sent(std::size_t n, pipeline::time_ns now) noexcept {
 }
 
 bool websocket_app::wants_input() const noexcept {
-    return !peer_eof_ && !timed_out_ && session_->state() != core::websocket_state::closed &&
-           session_->wants_input();
+    return !peer_eof_ && !timed_out_ && !abandoned_ &&
+           session_->state() != core::websocket_state::closed && session_->wants_input();
 }
 
 bool websocket_app::finished() const noexcept {
+    if (abandoned_) {
+        return true;
+    }
     if (in_flight_) {
         return false;
     }
@@ -168,12 +184,21 @@ bool websocket_app::finished() const noexcept {
 }
 
 std::optional<pipeline::time_ns> websocket_app::wake_at() const noexcept {
-    return closing_deadline_ != 0 ? std::optional{closing_deadline_} : std::nullopt;
+    std::optional<pipeline::time_ns> next;
+    for (const auto t : {closing_deadline_, send_deadline_}) {
+        if (t != 0 && (!next || t < *next)) {
+            next = t;
+        }
+    }
+    return next;
 }
 
 std::string_view websocket_app::failure() const noexcept {
     if (!session_->failure().empty()) {
         return session_->failure();
+    }
+    if (abandoned_) {
+        return kSendTimedOut;
     }
     return timed_out_ ? kClosingTimedOut : std::string_view{};
 }

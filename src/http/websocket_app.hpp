@@ -1,7 +1,8 @@
 // The WebSocket echo as a connection's application: the HTTP echo makes it after
 // a valid upgrade and its 101, and forwards every call to it from then on. It
-// drives a core::websocket_session over the worker's chunks and sends, and gives
-// a closing session a deadline for the peer's close.
+// drives a core::websocket_session over the worker's chunks and sends, gives a
+// closing session a deadline for the peer's close, and drops a peer that takes
+// none of its echoes for the listener's request_timeout.
 #pragma once
 
 #include "core/chunk_list.hpp"
@@ -29,13 +30,18 @@ struct websocket_start {
     std::string_view listener;
     pipeline::app_log* log = nullptr;
     pipeline::time_ns now = 0;
+    // The HTTP listener's request_timeout: while output waits, the peer must take
+    // some of it within this long of the last bytes it took.
+    pipeline::time_ns send_timeout = 10'000'000'000;
 };
 
 // What one peer can hold: the session's own memory (at most
 // websocket_session::max_held_bytes(settings), about two messages of
 // ws_max_message plus 64 KiB of output) and the chunks the worker lets it hold
 // (--max-buffer), which it stops reading at. A chunk is fed only while no send is
-// in flight, as a feed may move the output the send is reading.
+// in flight, as a feed may move the output the send is reading. A peer that
+// sends and never reads holds all that for at most send_timeout, then is
+// abandoned: closed at once, as a close handshake needs a peer that reads.
 class websocket_app final : public pipeline::application {
 public:
     // The peer has this long to answer the session's close before it is dropped.
@@ -56,6 +62,7 @@ public:
     void on_sent(std::size_t n, pipeline::time_ns now) noexcept override;
     [[nodiscard]] bool wants_input() const noexcept override;
     [[nodiscard]] bool finished() const noexcept override;
+    [[nodiscard]] bool abandoned() const noexcept override { return abandoned_; }
     [[nodiscard]] std::optional<pipeline::time_ns> wake_at() const noexcept override;
     [[nodiscard]] std::size_t held_chunks() const noexcept override { return in_.count(); }
     [[nodiscard]] std::uint64_t bytes_received() const noexcept override { return received_; }
@@ -74,6 +81,7 @@ private:
     core::chunk_list in_;
     pipeline::time_ns last_now_ = 0;
     pipeline::time_ns closing_deadline_ = 0;
+    pipeline::time_ns send_deadline_ = 0;  // output waits: the peer must take some by then
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint64_t counted_messages_ = 0;
@@ -82,6 +90,7 @@ private:
     bool shutdown_pending_ = false;  // close 1001 once the send in flight is done
     bool peer_eof_ = false;
     bool timed_out_ = false;
+    bool abandoned_ = false;
 };
 
 }  // namespace echo::http

@@ -1,4 +1,4 @@
-// Fixed label sets: 11 close codes, the session's 11 failures plus 2, and the
+// Fixed label sets: 11 close codes, the session's 11 failures plus 3, and the
 // handshake's 8 refusals, per listener.
 #include "http/websocket_observer.hpp"
 
@@ -31,11 +31,12 @@ std::size_t code_index(std::uint16_t code) noexcept {
 
 websocket_observer::websocket_observer(std::string listener)
     : listener_(std::move(listener)),
-      failures_(core::websocket_session_failures().size() + 2),
+      failures_(core::websocket_session_failures().size() + 3),
       refusals_(core::websocket_upgrade_failures().size()) {
     const auto session = core::websocket_session_failures();
     failure_names_.assign(session.begin(), session.end());
     failure_names_.push_back(kClosingTimedOut);
+    failure_names_.push_back(kSendTimedOut);
     failure_names_.push_back(kAbnormalEnd);
 }
 

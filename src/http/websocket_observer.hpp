@@ -17,6 +17,7 @@ namespace echo::http {
 // Why a session ended badly: the session's own failures (websocket_session_failures())
 // and these, the app's.
 inline constexpr std::string_view kClosingTimedOut = "closing_timeout";  // no close back in time
+inline constexpr std::string_view kSendTimedOut = "send_timeout";  // took no echo for request_timeout
 inline constexpr std::string_view kAbnormalEnd = "abnormal";  // the transport ended before any close (1006)
 
 class websocket_observer {

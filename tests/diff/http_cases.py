@@ -73,6 +73,9 @@ CASES = [
     ("te_vertical_tab", post([b"Transfer-Encoding: \x0bchunked"], CHUNKED_BODY), "end rejected 400"),
     ("te_in_http10", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNKED_BODY,
      "end closed"),
+    ("te_in_http10_keep_alive",
+     b"POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+     + CHUNKED_BODY + NEXT, "end closed"),
     ("te_empty", post([b"Transfer-Encoding:"], b""), "end rejected 400"),
 
     # Field syntax (RFC 9112 5): obs-fold, whitespace in and around names, line ends.

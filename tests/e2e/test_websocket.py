@@ -391,6 +391,24 @@ class HostilePeersTest(unittest.TestCase):
                 worst = max(worst, time.monotonic() - start)
             return worst
 
+    def push_until_blocked(self, hog, frame):
+        """Sends `frame` over and over, never reading, until the server stops reading
+        (our send buffer stays full), drops us, or 64 MiB went; returns the bytes sent."""
+        hog.sock.setblocking(False)
+        pushed = 0
+        deadline = time.monotonic() + 10 * SLOW
+        while pushed < (64 << 20) and time.monotonic() < deadline:
+            _, writable, _ = select.select([], [hog.sock], [], 0.5 * SLOW)
+            if not writable:
+                break
+            try:
+                pushed += hog.sock.send(frame[pushed % len(frame):])
+            except BlockingIOError:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                break  # dropped: the caller checks why
+        return pushed
+
     def test_slow_fragmented_message_byte_by_byte(self):
         with ws_server() as server, RawClient(server) as slow:
             rss_before = server.rss_bytes()
@@ -422,23 +440,28 @@ class HostilePeersTest(unittest.TestCase):
     def test_client_that_never_reads_its_echoes(self):
         with ws_server() as server, RawClient(server) as hog:
             rss_before = server.rss_bytes()
-            hog.sock.setblocking(False)
-            frame = client_frame(0x2, os.urandom(60000))
-            pushed = 0
-            deadline = time.monotonic() + 10 * SLOW
-            # Until the server stops reading (our send buffer stays full) or 64 MiB went.
-            while pushed < (64 << 20) and time.monotonic() < deadline:
-                _, writable, _ = select.select([], [hog.sock], [], 0.5 * SLOW)
-                if not writable:
-                    break
-                try:
-                    pushed += hog.sock.send(frame[pushed % len(frame):])
-                except BlockingIOError:
-                    pass
+            pushed = self.push_until_blocked(hog, client_frame(0x2, os.urandom(60000)))
             self.assertLess(pushed, 64 << 20, "the server kept reading from a client that never reads")
             worst = self.honest_round_trips(server)
             self.assertLess(worst, 0.25 * SLOW)
             self.assert_rss_bounded(server, rss_before)
+
+    def test_a_client_that_never_reads_is_closed_after_request_timeout(self):
+        # 1 MiB messages to a socket that never reads: once the buffers fill, no
+        # echo byte moves for request_timeout and the server drops the connection
+        # (no close handshake: the peer would not read it), while an honest client
+        # is served.
+        with ws_server("request_timeout=1") as server, RawClient(server) as hog:
+            hog.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            pushed = self.push_until_blocked(hog, client_frame(0x2, os.urandom((1 << 20) - 16)))
+            self.assertGreater(pushed, 1 << 20)
+            worst = self.honest_round_trips(server)
+            self.assertLess(worst, 0.25 * SLOW)
+            wait_until(lambda: metric(metrics(server), "echo_websocket_failures_total",
+                                      reason="send_timeout") == 1,
+                       5 * SLOW, "the reader-less client dropped")
+            hog.sock.setblocking(True)
+            self.assertTrue(hog.closed_by_server(timeout=5))
 
 
 if __name__ == "__main__":

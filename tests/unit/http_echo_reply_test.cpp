@@ -165,6 +165,18 @@ TEST(HttpEchoApp, RefusalClosesAfterTheAnswer) {
     EXPECT_EQ(out.find("never"), std::string::npos);
 }
 
+// RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; the request is
+// answered, the connection closed, and what follows its body never read as one.
+TEST(HttpEchoApp, TransferEncodingInHttp10IsAnsweredThenClosed) {
+    const auto out = run_app({"POST / HTTP/1.0\r\nConnection: keep-alive\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                              "GET /second HTTP/1.1\r\nHost: a\r\n\r\n"},
+                             SIZE_MAX);
+    EXPECT_NE(out.find(" 200 OK\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+    EXPECT_EQ(out.find("/second"), std::string::npos) << out;
+}
+
 // A client that sends requests and never reads: the send in flight never
 // completes, and request_timeout after the last bytes it took the connection is
 // abandoned (closed at once). One that reads, however slowly, is not.

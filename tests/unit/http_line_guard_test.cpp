@@ -1,6 +1,7 @@
 // http_line_guard: where a section ends, and which byte breaks it, come out the
 // same whatever split the bytes arrive in (whole, cut at every point, byte by byte).
 #include "core/http_line_guard.hpp"
+#include "support/every_split.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,16 +43,8 @@ std::string scan_all(section s, const std::vector<std::string_view>& pieces) {
 }
 
 std::string scan_every_split(section s, std::string_view input) {
-    const auto whole = scan_all(s, {input});
-    for (std::size_t cut = 1; cut < input.size(); ++cut) {
-        EXPECT_EQ(scan_all(s, {input.substr(0, cut), input.substr(cut)}), whole) << "cut at " << cut;
-    }
-    std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < input.size(); ++i) {
-        bytes.push_back(input.substr(i, 1));
-    }
-    EXPECT_EQ(scan_all(s, bytes), whole) << "byte by byte";
-    return whole;
+    return echo::testing::read_at_every_split(
+        input, [s](const auto& pieces) { return scan_all(s, pieces); });
 }
 
 }  // namespace

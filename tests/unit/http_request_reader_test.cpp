@@ -1,6 +1,7 @@
 // http_request_reader: the same requests (or the same refusal) come out whatever
 // split the bytes arrive in: whole, cut at every point, and byte by byte.
 #include "core/http_request_reader.hpp"
+#include "support/every_split.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,17 +86,9 @@ std::vector<std::string> read_all(const std::vector<std::string_view>& pieces,
 
 // Whole, at every cut into two, and byte by byte: the same outcome each time.
 std::vector<std::string> read_every_split(std::string_view input, const http_limits& limits = {}) {
-    const auto whole = read_all({input}, limits);
-    for (std::size_t cut = 1; cut < input.size(); ++cut) {
-        EXPECT_EQ(read_all({input.substr(0, cut), input.substr(cut)}, limits), whole)
-            << "cut at " << cut;
-    }
-    std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < input.size(); ++i) {
-        bytes.push_back(input.substr(i, 1));
-    }
-    EXPECT_EQ(read_all(bytes, limits), whole) << "byte by byte";
-    return whole;
+    return echo::testing::read_at_every_split(input, [&limits](const auto& pieces) {
+        return read_all(pieces, limits);
+    });
 }
 
 }  // namespace
@@ -123,6 +116,21 @@ TEST(HttpRequestReader, ChunkedBodyWithExtensionsAndTrailers) {
     ASSERT_EQ(got.size(), 2U);
     EXPECT_NE(got[0].find("body=Wikipedia size=9 keep chunked"), std::string::npos) << got[0];
     EXPECT_NE(got[1].find("close"), std::string::npos) << got[1];
+}
+
+// RFC 9112 6.1: an HTTP/1.0 request with Transfer-Encoding is faulty framing,
+// so it is answered and the connection closed, whatever Connection asked for.
+TEST(HttpRequestReader, TransferEncodingInHttp10ClosesAfterTheAnswer) {
+    const auto got = read_every_split(
+        "POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n0\r\n\r\n");
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_NE(got[0].find("body=abc size=3 close chunked"), std::string::npos) << got[0];
+    // Without Transfer-Encoding the same keep-alive is kept.
+    const auto plain = read_every_split(
+        "POST / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc");
+    ASSERT_EQ(plain.size(), 1U);
+    EXPECT_NE(plain[0].find("body=abc size=3 keep"), std::string::npos) << plain[0];
 }
 
 TEST(HttpRequestReader, ExpectContinueIsOfferedOnceBeforeTheBody) {

@@ -1,6 +1,7 @@
 // The HTTP echo's hand-over to the WebSocket echo: the 101 and the frames that
 // shared the request's packet at every split, refused upgrades, the closing
-// deadline, the server's 1001 at shutdown, backpressure, and the ws_ keys.
+// deadline, a peer that never reads abandoned, the server's 1001 at shutdown,
+// backpressure, and the ws_ keys.
 #include "core/websocket_settings.hpp"
 #include "http/http_echo_app.hpp"
 #include "support/app_driver.hpp"
@@ -173,6 +174,42 @@ TEST(WebsocketApp, ClosingPeerGetsADeadline) {
     EXPECT_NE(metrics.find("code=\"1002\"} 1"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("reason=\"unmasked\"} 1"), std::string::npos) << metrics;
     EXPECT_EQ(f.log.last_reason, "unmasked");
+}
+
+// A peer that sends and never reads: the send in flight never completes, and
+// request_timeout (the HTTP listener's) after the last bytes it took, the session
+// is abandoned, closed at once with no close handshake. A peer that reads, however
+// slowly, is not; one whose echoes all went has no deadline.
+TEST(WebsocketApp, APeerThatStopsReadingIsAbandonedAfterRequestTimeout) {
+    constexpr pipeline::time_ns kSecond = 1'000'000'000;
+    fixture f;
+    {
+        echo::testing::app_driver driver;
+        http::http_echo_app app(f.config, f.ctx);
+        driver.feed(app, kUpgrade);
+        driver.give(app, client_frame(0x1, "ping"), kSecond);
+        driver.drain(app, kSecond);
+        EXPECT_FALSE(app.wake_at().has_value());  // everything went: nothing to wait for
+        driver.give(app, client_frame(0x2, std::string(300, 'x')), 2 * kSecond);
+        auto span = app.begin_send();
+        ASSERT_FALSE(span.empty());
+        EXPECT_EQ(app.wake_at(), std::optional{12 * kSecond});
+        // It took 100 bytes at 11 s: ten more seconds from then.
+        app.on_sent(100, 11 * kSecond);
+        span = app.begin_send();
+        ASSERT_FALSE(span.empty());
+        EXPECT_EQ(app.wake_at(), std::optional{21 * kSecond});
+        app.on_timer(12 * kSecond);
+        EXPECT_FALSE(app.abandoned());
+        EXPECT_FALSE(app.finished());
+        app.on_timer(21 * kSecond);
+        EXPECT_TRUE(app.abandoned());
+        EXPECT_TRUE(app.finished());
+        EXPECT_FALSE(app.wants_input());
+        EXPECT_EQ(app.failure(), "send_timeout");
+    }
+    EXPECT_NE(metrics_of(*f.observer).find("reason=\"send_timeout\"} 1"), std::string::npos);
+    EXPECT_EQ(f.log.last_reason, "send_timeout");
 }
 
 // At shutdown the server says 1001 (after the send in flight), and the peer's
