@@ -87,7 +87,8 @@ int datagram_batch::receive(int fd) noexcept {
         views_[i] = datagram{static_cast<const sockaddr*>(h.msg_name), h.msg_namelen,
                              {slots_.get() + i * kSlotBytes, in_[i].msg_len},
                              {static_cast<const std::byte*>(h.msg_control),
-                              control_whole ? h.msg_controllen : 0}};
+                              control_whole ? h.msg_controllen : 0},
+                             std::nullopt, false, false};
     }
     return n;
 }

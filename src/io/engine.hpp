@@ -137,7 +137,11 @@ public:
     // Closes the socket and abandons what is in flight. From its return no on_recv
     // or on_send names `conn`; exactly one on_closed follows, from a later wait().
     virtual void close(conn_token conn) noexcept = 0;
-    // Attached, and close() not called yet.
+    // Like close(), but the peer sees a reset (RST), not a FIN: bytes not yet sent
+    // are dropped (SO_LINGER {1, 0}, then the socket closes). Completions follow as
+    // for close(). For a fault that asks for it (reset_after=).
+    virtual void abort(conn_token conn) noexcept = 0;
+    // Attached, and close() (or abort()) not called yet.
     [[nodiscard]] virtual bool is_open(conn_token conn) const noexcept = 0;
 
     // Waits up to `timeout` (negative: no limit) and delivers what completed.
