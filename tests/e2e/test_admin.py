@@ -128,6 +128,20 @@ class AdminTest(unittest.TestCase):
         self.assertIsNotNone(report, stderr)
         self.assertEqual(report["errors"]["lost"], 0, "nothing dropped once cleared")
 
+    def test_an_oversized_body_gets_413_not_a_reset(self):
+        port = int(self.admin.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10 * SLOW) as s:
+            s.sendall(b"PUT /listeners/0/faults HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 1000000\r\n\r\n")
+            answer = s.recv(4096)
+            # The body the server will not read, after its answer: still no reset.
+            for _ in range(16):
+                s.sendall(b"{" * 4096)
+            while chunk := s.recv(4096):
+                answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer)
+        self.assertIn(b"at most 16384 bytes", answer)
+
     def test_requests_are_counted_by_status(self):
         curl("GET", f"{self.admin}/nowhere")
         samples = parse_metrics(scrape(self.metrics)[1])

@@ -92,7 +92,8 @@ void http_endpoint::serve() {
         fds.assign({{listener_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}});
         auto wake = clock::time_point::max();
         for (const auto& x : exchanges_) {
-            fds.push_back({x.fd.get(), static_cast<short>(x.reply.empty() ? POLLIN : POLLOUT), 0});
+            const bool reading = x.reply.empty() || x.sent == x.reply.size();
+            fds.push_back({x.fd.get(), static_cast<short>(reading ? POLLIN : POLLOUT), 0});
             wake = std::min(wake, x.deadline);
         }
         int timeout_ms = -1;
@@ -115,6 +116,8 @@ void http_endpoint::serve() {
             }
             if (x.reply.empty()) {
                 on_readable(x);
+            } else if (x.sent == x.reply.size()) {
+                drain(x);
             } else {
                 send_reply(x);
             }
@@ -153,7 +156,7 @@ void http_endpoint::accept_all() {
                               std::make_unique_for_overwrite<char[]>(core::kMaxRequestHead +
                                                                      max_body_),
                               0, peer_text(reinterpret_cast<const sockaddr*>(&peer), peer_len),
-                              {}, 0});
+                              {}, 0, false});
     }
 }
 
@@ -175,10 +178,12 @@ void http_endpoint::on_readable(exchange& x) {
         return;
     }
     if (status == core::head_status::malformed) {
+        x.unread = true;
         answer(x, {400, "text/plain; charset=utf-8", "bad request\n"}, false);
         return;
     }
     if (req.content_length > max_body_) {
+        x.unread = true;
         answer(x, {413, "text/plain; charset=utf-8",
                    "the body may be at most " + std::to_string(max_body_) + " bytes\n"},
                req.method == "HEAD");
@@ -218,7 +223,22 @@ void http_endpoint::send_reply(exchange& x) {
             break;
         }
     }
+    if (x.unread && x.sent == x.reply.size()) {
+        // Closing with the client's bytes unread would send a reset, which can destroy
+        // the answer before the client reads it: end our side, and read theirs away
+        // until they close or the deadline passes.
+        ::shutdown(x.fd.get(), SHUT_WR);
+        return;
+    }
     x.fd.reset();  // one request per connection: done, or the peer is gone
+}
+
+void http_endpoint::drain(exchange& x) {
+    char sink[4096];
+    const ssize_t n = ::recv(x.fd.get(), sink, sizeof sink, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        x.fd.reset();
+    }
 }
 
 }  // namespace echo::app

@@ -51,12 +51,15 @@ private:
         std::string peer;
         std::string reply;  // empty while the head is still arriving
         std::size_t sent = 0;
+        bool unread = false;  // answered before the whole request was read
     };
 
     void serve();
     void accept_all();
     void on_readable(exchange& x);
     void send_reply(exchange& x);
+    // After an answer sent with request bytes unread: reads them away until EOF.
+    void drain(exchange& x);
     void answer(exchange& x, const core::http_response& response, bool head_only);
 
     http_handler handler_;
