@@ -1,8 +1,13 @@
-// Only the request line matters to us; headers are skipped but bounded, and a
-// request that could not be HTTP is refused early instead of read to the limit.
+// The request line matters, and of the headers only Authorization and
+// Content-Length; the rest are skipped but bounded, and a request that could not be
+// HTTP is refused early instead of read to the limit.
 #include "core/http_exchange.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 
 namespace echo::core {
 
@@ -12,8 +17,11 @@ const char* reason_phrase(int status) {
     switch (status) {
         case 200: return "OK";
         case 400: return "Bad Request";
+        case 401: return "Unauthorized";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
+        case 409: return "Conflict";
+        case 413: return "Content Too Large";
         case 431: return "Request Header Fields Too Large";
         case 503: return "Service Unavailable";
         default: return "Error";
@@ -27,6 +35,49 @@ bool is_token(std::string_view s) {
     for (char c : s) {
         if (c < 'A' || c > 'Z') {
             return false;
+        }
+    }
+    return true;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// The header lines between the request line and the blank line.
+bool read_headers(std::string_view lines, request_line& out) {
+    while (!lines.empty()) {
+        const auto end = lines.find("\r\n");
+        const auto line = lines.substr(0, end);
+        lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 2);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            return false;
+        }
+        const auto name = line.substr(0, colon);
+        const auto value = trimmed(line.substr(colon + 1));
+        if (same_name(name, "authorization")) {
+            out.authorization = std::string{value};
+        } else if (same_name(name, "content-length")) {
+            const auto* last = value.data() + value.size();
+            const auto [ptr, ec] = std::from_chars(value.data(), last, out.content_length);
+            if (value.empty() || ec != std::errc{} || ptr != last) {
+                return false;
+            }
         }
     }
     return true;
@@ -56,9 +107,14 @@ head_status parse_request_head(std::string_view all_received, request_line& out)
     if (!target.starts_with('/')) {
         return head_status::malformed;
     }
-    if (received.find("\r\n\r\n") == std::string_view::npos) {
+    const auto blank = received.find("\r\n\r\n");
+    if (blank == std::string_view::npos) {
         return undecided;
     }
+    if (blank > line_end && !read_headers(received.substr(line_end + 2, blank - line_end - 2), out)) {
+        return head_status::malformed;
+    }
+    out.head_size = blank + 4;
     out.method = std::string{line.substr(0, sp1)};
     out.path = std::string{target.substr(0, target.find('?'))};
     return head_status::complete;

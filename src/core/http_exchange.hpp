@@ -1,5 +1,5 @@
-// The little HTTP/1.x the metrics endpoint speaks: parse a request head, build a
-// response. Pure functions over strings, so malformed requests are unit-tested.
+// The little HTTP/1.x the metrics and admin endpoints speak: parse a request head,
+// build a response. Pure functions over strings, so malformed requests are unit-tested.
 #pragma once
 
 #include <cstddef>
@@ -15,11 +15,15 @@ enum class head_status { incomplete, complete, malformed };
 struct request_line {
     std::string method;
     std::string path;  // without the query string
+    std::string authorization;       // the Authorization header's value, if any
+    std::size_t content_length = 0;  // of the body that follows the head
+    std::size_t head_size = 0;       // bytes up to and including the blank line
 };
 
 // Looks at what has arrived so far; `complete` once the blank line ending the head
 // is in `received` within kMaxRequestHead bytes, `malformed` when it cannot become a
-// valid request. More bytes never change a verdict other than `incomplete`.
+// valid request (a Content-Length that is not a number, too). More bytes never
+// change a verdict other than `incomplete`.
 [[nodiscard]] head_status parse_request_head(std::string_view received, request_line& out);
 
 struct http_response {

@@ -100,7 +100,10 @@ std::optional<std::string> option(std::string_view key, std::string_view value, 
     } else if (auto fault = out.kind != transport::udp
                                 ? take_stream_fault_key(key, value, out.faults)
                                 : take_datagram_fault_key(key, value, out.udp_faults)) {
-        return fault->empty() ? std::nullopt : fault;
+        if (!fault->empty()) {
+            return fault;
+        }
+        out.fault_keys.emplace_back(key, value);
     } else {
         return out.sockopts.set(out.kind, key, value);  // the rest, or "unknown option"
     }

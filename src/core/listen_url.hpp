@@ -4,6 +4,7 @@
 
 #include "core/address_range.hpp"
 #include "core/datagram_faults.hpp"
+#include "core/fault_keys.hpp"
 #include "core/http_settings.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/service_kind.hpp"
@@ -39,6 +40,7 @@ struct listen_url {
     std::vector<address_range> chargen_from;    // udp, service=chargen: full-size replies
     std::optional<stream_faults> faults;  // streams: what to do wrong (delay=, rate=, ...)
     std::optional<datagram_faults> udp_faults;  // udp: drop=, dup=, delay=, ...
+    fault_key_list fault_keys;  // the fault keys as given, for the admin API to show
     std::string text;  // as given, for messages
 
     // The same listener written one way, to find duplicates: a URL without options

@@ -41,6 +41,8 @@ struct server_config {
     datagram_guard_options udp;
     connection_limits limits;
     std::optional<listen_url> metrics;  // --metrics: where /metrics is served, if anywhere
+    std::optional<listen_url> admin;    // --admin: where faults are changed at run time
+    std::string admin_token_file;       // --admin-token-file: bearer token; empty: loopback only
     log_format format = log_format::text;
     std::string log_file;  // empty: stderr
     std::string user;      // --user: drop to this account after binding

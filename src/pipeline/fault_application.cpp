@@ -324,6 +324,17 @@ fault_application_factory::fault_application_factory(
     }
 }
 
+void fault_application_factory::replace(std::shared_ptr<const core::stream_faults> faults) {
+    const auto old = faults_.load();
+    const std::uint64_t rate = faults ? faults->rate_total : 0;
+    if (rate == 0) {
+        total_.store(nullptr);
+    } else if (!old || old->rate_total != rate) {
+        total_.store(std::make_shared<core::shared_rate>(rate));
+    }
+    faults_.store(std::move(faults));
+}
+
 std::unique_ptr<application> fault_application_factory::make(const app_context& context) const
     noexcept {
     auto faults = faults_.load();
@@ -352,7 +363,8 @@ std::unique_ptr<application> fault_application_factory::make(const app_context& 
         }
     }
     return std::unique_ptr<application>{new (std::nothrow) fault_application(
-        std::move(inner), std::move(faults), pick.next(), refused, context, tallies_, total_)};
+        std::move(inner), std::move(faults), pick.next(), refused, context, tallies_,
+        total_.load())};
 }
 
 }  // namespace echo::pipeline

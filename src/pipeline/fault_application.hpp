@@ -125,10 +125,9 @@ public:
         noexcept override;
     [[nodiscard]] bool wants_context() const noexcept override { return inner_->wants_context(); }
 
-    // Thread-safe. The rate_total bucket stays the one made at construction.
-    void replace(std::shared_ptr<const core::stream_faults> faults) noexcept {
-        faults_.store(std::move(faults));
-    }
+    // Thread-safe. A changed rate_total gets a new bucket, shared by the connections
+    // made after the change; open ones keep the bucket they were made with.
+    void replace(std::shared_ptr<const core::stream_faults> faults);
     [[nodiscard]] std::shared_ptr<const core::stream_faults> faults() const noexcept {
         return faults_.load();
     }
@@ -138,7 +137,9 @@ private:
     std::shared_ptr<const application_factory> inner_;
     std::atomic<std::shared_ptr<const core::stream_faults>> faults_;
     std::shared_ptr<fault_tallies> tallies_;
-    std::shared_ptr<core::shared_rate> total_;  // rate_total=, shared by every loop; may be null
+    // rate_total=, shared by every loop; null without one. Stored before faults_, so a
+    // connection made with a spec never gets an older spec's bucket.
+    std::atomic<std::shared_ptr<core::shared_rate>> total_;
     mutable std::atomic<std::uint64_t> made_{0};  // connection numbers
 };
 

@@ -115,10 +115,11 @@ worker::worker(std::unique_ptr<io::engine> engine, std::vector<worker_socket> so
         throw std::invalid_argument("worker: worker_options.events is required");
     }
     dice_.resize(sockets_.size());
+    dice_versions_.resize(sockets_.size());
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
         recipes_[i] = sockets_[i].recipe;
-        if (const auto& f = sockets_[i].faults; f && f->any()) {
-            dice_[i].emplace(*f, f->seed ? *f->seed : std::random_device{}());
+        if (sockets_[i].faults) {
+            dice_versions_[i] = sockets_[i].faults->version() - 1;  // taken at the first batch
         }
         if (sockets_[i].kind == core::transport::udp) {
             if (sockets_[i].service != core::service_kind::echo) {
@@ -455,11 +456,28 @@ void worker::on_datagrams(std::size_t socket, std::span<io::datagram> batch) {
             d.echo = d.reply.has_value();
         }
     }
+    if (sockets_[socket].faults) {
+        follow_fault_switch(socket);
+    }
     if (auto& dice = dice_[socket]) {
         apply_faults(socket, *dice, batch, now);
     }
     tallies.add(core::tally::messages_in, batch.size());
     tallies.add(core::tally::bytes_in, bytes);
+}
+
+void worker::follow_fault_switch(std::size_t socket) {
+    const auto& faults = *sockets_[socket].faults;
+    const auto version = faults.version();
+    if (version == dice_versions_[socket]) {
+        return;
+    }
+    dice_versions_[socket] = version;
+    const auto f = faults.faults();
+    dice_[socket].reset();
+    if (f && f->any()) {
+        dice_[socket].emplace(*f, f->seed ? *f->seed : std::random_device{}());
+    }
 }
 
 void worker::apply_faults(std::size_t socket, core::datagram_fault_dice& dice,

@@ -5,6 +5,7 @@
 #include "core/address_counts.hpp"
 #include "core/chunk_pool.hpp"
 #include "core/datagram_fault_dice.hpp"
+#include "core/datagram_fault_switch.hpp"
 #include "core/datagram_guard.hpp"
 #include "core/datagram_service.hpp"
 #include "core/datagram_hold.hpp"
@@ -56,8 +57,9 @@ struct worker_socket {
     // in the log; on UDP the worker answers each datagram by it.
     core::service_kind service = core::service_kind::echo;
     std::vector<core::address_range> chargen_from;  // UDP chargen: who gets full replies
-    // UDP: what the listener's fault keys ask for; none (or none set) costs nothing.
-    std::optional<core::datagram_faults> faults;
+    // UDP: what the listener's faults are now (the admin API may swap them); null, or
+    // a spec with nothing set, costs one atomic load per batch.
+    std::shared_ptr<const core::datagram_fault_switch> faults;
 };
 
 class worker final : private io::completion_handler {
@@ -121,6 +123,8 @@ private:
     // After the guard: the listener's faults drop, flip, double or hold what it let by.
     void apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
                       std::span<io::datagram> batch, std::int64_t now);
+    // New dice for a socket whose fault spec was swapped since its last batch.
+    void follow_fault_switch(std::size_t socket);
     void send_held(std::int64_t now);
 
     connection* find(io::conn_token t) noexcept;
@@ -169,6 +173,7 @@ private:
     // Per socket: the UDP service other than the echo (none: the datagram goes back).
     std::vector<std::optional<core::datagram_service>> datagram_services_;
     std::vector<std::optional<core::datagram_fault_dice>> dice_;  // per socket: faulted UDP
+    std::vector<std::uint64_t> dice_versions_;  // per socket: the switch version dice_ follows
     core::datagram_hold held_;  // what the faults delay, for every socket of this loop
     std::vector<core::held_datagram> due_;           // send_held's scratch
     std::vector<io::outgoing_datagram> outgoing_;    // send_held's scratch

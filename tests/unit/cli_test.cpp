@@ -145,6 +145,7 @@ TEST(Cli, BadOperationsInputIsAUsageError) {
                       std::vector<const char*>{"--ipv6-prefix-len", "129"},
                       std::vector<const char*>{"--metrics", "unix:/tmp/m"},
                       std::vector<const char*>{"--metrics", "tcp://nohost"},
+                      std::vector<const char*>{"--admin", "udp://127.0.0.1:1"},
                       std::vector<const char*>{"--log-format", "yaml"}}) {
         std::vector<const char*> argv{"echo-server"};
         argv.insert(argv.end(), args.begin(), args.end());

@@ -75,6 +75,31 @@ TEST(HttpExchange, CompleteOnlyAfterTheBlankLine) {
     EXPECT_EQ(r.path, "/metrics");
 }
 
+TEST(HttpExchange, ReadsAuthorizationAndContentLengthAtEverySplit) {
+    const std::string head =
+        "PUT /listeners/0/faults HTTP/1.1\r\nHost: x\r\nauthorization:  Bearer s3cret \r\n"
+        "CONTENT-LENGTH: 17\r\n\r\n";
+    for (std::size_t cut = 0; cut < head.size(); ++cut) {
+        request_line r;
+        EXPECT_EQ(parse_request_head(std::string_view{head}.substr(0, cut), r),
+                  head_status::incomplete)
+            << cut;
+    }
+    request_line r;
+    ASSERT_EQ(parse_request_head(head + "{\"delay\":\"200ms\"}", r), head_status::complete);
+    EXPECT_EQ(r.method, "PUT");
+    EXPECT_EQ(r.authorization, "Bearer s3cret");
+    EXPECT_EQ(r.content_length, 17U);
+    EXPECT_EQ(r.head_size, head.size());
+    for (const char* bad : {"Content-Length: 1x", "Content-Length: -1", "Content-Length:",
+                            "Content-Length: 99999999999999999999999", "no colon here"}) {
+        request_line b;
+        EXPECT_EQ(parse_request_head(std::string{"PUT / HTTP/1.1\r\n"} + bad + "\r\n\r\n", b),
+                  head_status::malformed)
+            << bad;
+    }
+}
+
 TEST(HttpExchange, MalformedEarlyOrOverLong) {
     request_line r;
     EXPECT_EQ(parse_request_head("\x16\x03\x01 tls hello\r\n", r), head_status::malformed);

@@ -37,6 +37,7 @@ inline std::string describe(const echo::app::cli_result& r) {
         << " idle=" << c.limits.idle_timeout.count() << " life=" << c.limits.max_lifetime.count()
         << " conn_bytes=" << c.limits.max_connection_bytes
         << " metrics=" << (c.metrics ? c.metrics->text + "|" + c.metrics->canonical() : "-")
+        << " admin=" << (c.admin ? c.admin->text : "-") << " admin_token_file=" << c.admin_token_file
         << " format=" << static_cast<int>(c.format) << " log_file=" << c.log_file
         << " user=" << c.user << " group=" << c.group << " inetd=" << c.inetd;
     return out.str();

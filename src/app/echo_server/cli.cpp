@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <map>
+#include <tuple>
 
 namespace echo::app {
 
@@ -34,6 +35,7 @@ struct raw_options {
     std::string engine = "auto";
     std::string log_format = "text";
     std::string metrics;
+    std::string admin;
     std::string config_file;
     double idle_timeout = 0;
     double max_lifetime = 0;
@@ -75,6 +77,11 @@ void declare_limits(CLI::App& app, core::connection_limits& limits, raw_options&
 void declare_operations(CLI::App& app, core::server_config& cfg, raw_options& raw) {
     app.add_option("--metrics", raw.metrics,
                    "serve Prometheus /metrics, /healthz and /readyz at tcp://HOST:PORT");
+    app.add_option("--admin", raw.admin,
+                   "serve the fault admin API (GET /listeners, PUT|DELETE "
+                   "/listeners/NAME/faults) at tcp://HOST:PORT; loopback unless a token is set");
+    app.add_option("--admin-token-file", cfg.admin_token_file,
+                   "file holding the bearer token every admin request must carry");
     app.add_option("--log-format", raw.log_format, "text or json (one object per line)")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
@@ -206,14 +213,18 @@ cli_result finish(const CLI::App& app, core::server_config cfg, const raw_option
     cfg.limits.idle_timeout = std::chrono::duration<double>{raw.idle_timeout};
     cfg.limits.max_lifetime = std::chrono::duration<double>{raw.max_lifetime};
     cfg.format = raw.log_format == "json" ? core::log_format::json : core::log_format::text;
-    if (!raw.metrics.empty()) {
-        auto parsed = core::parse_listen_urls({raw.metrics});
+    for (auto [name, text, into] : {std::tuple{"--metrics", &raw.metrics, &cfg.metrics},
+                                    std::tuple{"--admin", &raw.admin, &cfg.admin}}) {
+        if (text->empty()) {
+            continue;
+        }
+        auto parsed = core::parse_listen_urls({*text});
         auto* urls = std::get_if<std::vector<core::listen_url>>(&parsed);
         if (urls == nullptr || urls->front().kind != core::transport::tcp) {
-            return usage_error(origins.prefix("--metrics") +
-                               "--metrics: expected tcp://HOST:PORT, got '" + raw.metrics + "'");
+            return usage_error(origins.prefix(name) + name + ": expected tcp://HOST:PORT, got '" +
+                               *text + "'");
         }
-        cfg.metrics = urls->front();
+        *into = urls->front();
     }
     cfg.level = kLevels.at(raw.level);
     cfg.engine = raw.engine == "epoll"      ? core::engine_choice::epoll

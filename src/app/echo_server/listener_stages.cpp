@@ -55,7 +55,9 @@ core::echo_server_facts read_server_facts() {
 std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::listen_url& url,
                                                                     const std::string& announced) {
     const bool service = url.service != core::service_kind::echo;
-    const bool faulted = url.faults && url.faults->any();
+    // Any fault key, even one that asks for nothing (delay=0), installs the decorator,
+    // so that the admin API can change the listener's faults at run time.
+    const bool faulted = url.faults.has_value();
     if (!url.tls && !url.proxy && !url.http && !service && !faulted) {
         return nullptr;  // the raw echo's own path, with nothing per message
     }
@@ -118,6 +120,16 @@ std::shared_ptr<const pipeline::recipe> listener_stages::recipe_for(const core::
         faults_.emplace_back(announced, std::move(factory));
     }
     return recipe;
+}
+
+std::shared_ptr<pipeline::fault_application_factory> listener_stages::faults_of(
+    const std::string& announced) const {
+    for (const auto& [listener, factory] : faults_) {
+        if (listener == announced) {
+            return factory;
+        }
+    }
+    return nullptr;
 }
 
 void listener_stages::reload() {

@@ -27,6 +27,10 @@ public:
     // TLS material now: throws net::setup_error with one line when it is unusable.
     std::shared_ptr<const pipeline::recipe> recipe_for(const core::listen_url& url,
                                                        const std::string& announced);
+    // The fault decorator of the listener announced as `announced`, whose spec the
+    // admin API swaps; null when it started without a fault key.
+    [[nodiscard]] std::shared_ptr<pipeline::fault_application_factory> faults_of(
+        const std::string& announced) const;
     // SIGHUP: reloads every TLS listener's files; a listener whose files fail keeps
     // its old material. Logs one line per listener.
     void reload();

@@ -5,7 +5,9 @@
 #include "app/echo_server/host_facts.hpp"
 #include "app/echo_server/listener_stages.hpp"
 #include "app/echo_server/logging.hpp"
-#include "app/echo_server/metrics_endpoint.hpp"
+#include "app/echo_server/admin_api.hpp"
+#include "app/echo_server/http_endpoint.hpp"
+#include "app/echo_server/metrics_routes.hpp"
 #include "app/echo_server/privileges.hpp"
 #include "app/echo_server/server_status.hpp"
 #include "app/echo_server/signals.hpp"
@@ -50,6 +52,7 @@ struct bound_sockets {
     std::vector<std::string> urls;   // one per socket index
     std::vector<net::unix_socket_file> files;
     listener_stages stages;  // what each listener puts before the echo (TLS)
+    std::vector<admin_listener> admin;  // one per socket index: what the admin API changes
 };
 
 int listen_backlog(const core::server_config& config, std::optional<int> own) {
@@ -86,9 +89,18 @@ void bind_ip(const core::server_config& config, const core::listen_url& url, bou
                        : net::open_udp_sockets(address, config.threads, options);
         out.urls.push_back(url_of(url, net::local_endpoint(fds[0].get())));
         const auto recipe = out.stages.recipe_for(url, out.urls.back());
+        // Every udp echo listener can take faults at run time: its loops follow a switch.
+        std::shared_ptr<core::datagram_fault_switch> udp_faults;
+        if (!tcp && url.service == core::service_kind::echo) {
+            udp_faults = std::make_shared<core::datagram_fault_switch>(
+                url.udp_faults ? std::make_shared<const core::datagram_faults>(*url.udp_faults)
+                               : nullptr);
+        }
+        out.admin.push_back({out.urls.back(), !tcp, out.stages.faults_of(out.urls.back()),
+                             udp_faults, url.fault_keys});
         for (unsigned i = 0; i < config.threads; ++i) {
             out.per_thread[i].push_back({std::move(fds[i]), url.kind, url.sockopts.nodelay, recipe,
-                                         url.service, url.chargen_from, url.udp_faults});
+                                         url.service, url.chargen_from, udp_faults});
         }
     }
 }
@@ -104,8 +116,9 @@ void share_with_threads(const core::server_config& config, const net::unique_fd&
         if (!fd) {
             throw net::setup_error("dup " + url + ": " + net::errno_text(errno));
         }
-        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, service, {}, std::nullopt});
+        out.per_thread[i].push_back({std::move(fd), kind, true, recipe, service, {}, nullptr});
     }
+    out.admin.push_back({url, kind == core::transport::udp, out.stages.faults_of(url), nullptr, {}});
     out.urls.push_back(std::move(url));
 }
 
@@ -117,6 +130,8 @@ void bind_unix(const core::server_config& config, const core::listen_url& url,
         std::string{url.tls ? "unix+tls:" : "unix:"} + (url.abstract ? "@" : "") + url.path;
     share_with_threads(config, l.fd, url.kind, announced, out,
                        out.stages.recipe_for(url, announced), url.service);
+    out.admin.back().stream = out.stages.faults_of(announced);
+    out.admin.back().keys = url.fault_keys;
     out.files.push_back(std::move(l.file));
 }
 
@@ -139,13 +154,18 @@ bound_sockets bind_all(const core::server_config& config) {
 }
 
 // Announced once everything is set up, so a setup error leaves stdout empty and a
-// script that saw the line finds the server complete. The metrics URL comes last.
-void announce(const bound_sockets& bound, const metrics_endpoint* metrics) {
+// script that saw the line finds the server complete. The metrics URL, then the
+// admin URL, come last.
+void announce(const bound_sockets& bound, const http_endpoint* metrics,
+              const http_endpoint* admin) {
     for (const auto& url : bound.urls) {
         std::fputs(("listening on " + url + "\n").c_str(), stdout);
     }
     if (metrics != nullptr) {
-        std::fputs(("listening on " + metrics->url() + "\n").c_str(), stdout);
+        std::fputs(("listening on " + metrics->url() + "/metrics\n").c_str(), stdout);
+    }
+    if (admin != nullptr) {
+        std::fputs(("listening on " + admin->url() + "/listeners\n").c_str(), stdout);
     }
     std::fflush(stdout);
 }
@@ -181,6 +201,40 @@ std::vector<std::unique_ptr<server::worker>> make_workers(const core::server_con
             std::make_unique<server::worker>(std::move(engine), std::move(set), options));
     }
     return workers;
+}
+
+// The admin API's endpoint, bound now so that a refused address fails at start.
+std::unique_ptr<http_endpoint> make_admin(const core::server_config& config, bound_sockets& bound) {
+    if (!config.admin) {
+        return nullptr;
+    }
+    std::string token;
+    if (!config.admin_token_file.empty()) {
+        token = read_admin_token(config.admin_token_file);
+    }
+    auto api = std::make_shared<admin_api>(std::move(bound.admin), token);
+    auto endpoint = std::make_unique<http_endpoint>(
+        *config.admin,
+        [api](const core::request_line& req, std::string_view body, const std::string& peer) {
+            return api->handle(req, body, peer);
+        },
+        core::kMaxFaultJson);
+    if (token.empty() && !endpoint->loopback()) {
+        throw net::setup_error("--admin " + config.admin->text +
+                               ": not a loopback address; give --admin-token-file to serve it "
+                               "there");
+    }
+    return endpoint;
+}
+
+std::string admin_metrics_text(const std::map<int, std::uint64_t>& answered) {
+    std::string out = "# HELP echo_admin_requests_total Admin API requests answered, by status.\n"
+                      "# TYPE echo_admin_requests_total counter\n";
+    for (const auto& [status, count] : answered) {
+        out += "echo_admin_requests_total{status=\"" + std::to_string(status) + "\"} " +
+               std::to_string(count) + "\n";
+    }
+    return out;
 }
 
 // The main thread's view of the running server, while it supervises.
@@ -306,21 +360,26 @@ int run_server(const core::server_config& config, signal_watch& signals) {
     auto bound = bind_all(config);
     auto workers = make_workers(config, bound, engines);
     std::atomic<bool> draining{false};
-    std::unique_ptr<metrics_endpoint> metrics;
+    auto admin = make_admin(config, bound);
+    std::unique_ptr<http_endpoint> metrics;
     if (config.metrics) {
-        metrics = std::make_unique<metrics_endpoint>(
-            *config.metrics,
-            metrics_routes{[&] {
-                               return metrics_text(workers, bound.urls,
-                                                   engines.name(), start_time) +
-                                      bound.stages.metrics_text();
-                           },
-                           [&draining] { return !draining.load(); }});
+        metrics = std::make_unique<http_endpoint>(
+            *config.metrics, metrics_routes(
+                                 [&] {
+                                     return metrics_text(workers, bound.urls, engines.name(),
+                                                         start_time) +
+                                            bound.stages.metrics_text() +
+                                            (admin ? admin_metrics_text(admin->answered()) : "");
+                                 },
+                                 [&draining] { return !draining.load(); }));
     }
     drop_privileges(config.user, config.group);  // after binding, before any client is served
-    announce(bound, metrics.get());  // after every descriptor of the running server exists
+    announce(bound, metrics.get(), admin.get());  // after every descriptor of the server exists
     if (metrics) {
         metrics->start();
+    }
+    if (admin) {
+        admin->start();
     }
     for (const auto& [engine, why] : engines.passed_over()) {
         spdlog::warn("{} unavailable ({}); using {}", engine, why, engines.name());

@@ -1,0 +1,178 @@
+"""The admin endpoint (--admin): GET /listeners, a PUT that a fresh connection's
+echo shows within a second, DELETE, the parser's own 400 lines, a udp drop change
+measured by echo-bench, and the refusals: a non-loopback bind without a token file,
+requests without the right bearer token."""
+import json
+import math
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+from harness import (SLOW, Server, metric, parse_metrics, run_bench, run_server, scrape,
+                     wait_until)
+
+
+def curl(method, url, body=None, token=None):
+    """A real HTTP client: (status, body)."""
+    args = ["curl", "-sS", "--max-time", str(10 * SLOW), "-X", method, "-w", "\n%{http_code}"]
+    if body is not None:
+        args += ["-H", "Content-Type: application/json", "--data-binary", body]
+    if token is not None:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    p = subprocess.run([*args, url], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise AssertionError(f"curl {method} {url}: {p.stderr.strip()}")
+    text, _, code = p.stdout.rpartition("\n")
+    return int(code), text.removesuffix("\n")
+
+
+def round_trip(port):
+    """Seconds for one byte's echo on a new connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10 * SLOW) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        start = time.monotonic()
+        s.sendall(b"x")
+        if s.recv(1) != b"x":
+            raise AssertionError("no echo")
+        return time.monotonic() - start
+
+
+class AdminTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--listen", "tcp://127.0.0.1:0?delay=0", "--listen",
+                            "udp://127.0.0.1:0?seed=16", "--listen", "tcp://127.0.0.2:0",
+                            "--threads", "2", "--metrics", "tcp://127.0.0.1:0",
+                            "--admin", "tcp://127.0.0.1:0", expect_lines=5)
+        cls.tcp, cls.udp, cls.raw, metrics, admin = cls.server.urls
+        cls.metrics = metrics
+        cls.admin = admin.removesuffix("/listeners")
+        cls.tcp_port = int(cls.tcp.rsplit(":", 1)[1])
+        # Before any test changes a listener's faults.
+        cls.first_listing = curl("GET", f"{cls.admin}/listeners")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def faults_url(self, name):
+        return f"{self.admin}/listeners/{name}/faults"
+
+    def test_get_lists_every_listener_with_its_faults(self):
+        code, body = self.first_listing
+        self.assertEqual(code, 200, body)
+        listeners = json.loads(body)
+        self.assertEqual([l["name"] for l in listeners], [self.tcp, self.udp, self.raw])
+        self.assertEqual([l["index"] for l in listeners], [0, 1, 2])
+        self.assertEqual(listeners[0]["kind"], "stream")
+        self.assertEqual(listeners[1]["kind"], "datagram")
+        self.assertEqual(listeners[1]["faults"], "seed=16")
+        self.assertEqual(listeners[1]["fields"], {"seed": "16"})
+        self.assertFalse(listeners[2]["changeable"], "started without a fault key")
+
+    def test_put_shows_within_a_second_and_delete_clears_it(self):
+        self.assertLess(round_trip(self.tcp_port), 0.15 * SLOW, "no delay to begin with")
+        code, body = curl("PUT", self.faults_url(0), '{"delay":"200ms"}')
+        self.assertEqual(code, 200, body)
+        self.assertIn('"applies_to":"new connections"', body)
+        changed = time.monotonic()
+        seen = wait_until(lambda: round_trip(self.tcp_port) >= 0.2, 1, "the delay in an echo")
+        self.assertTrue(seen)
+        self.assertLess(time.monotonic() - changed, 1.0 + 0.25 * SLOW)
+        self.server.wait_log(f"changed the faults of {self.tcp}: 'delay=0' -> 'delay=200ms'")
+
+        # By its URL-encoded announced URL this time.
+        code, body = curl("DELETE", self.faults_url(urllib.parse.quote(self.tcp, safe="")))
+        self.assertEqual(code, 200, body)
+        self.assertLess(round_trip(self.tcp_port), 0.15 * SLOW, "the delay is gone")
+
+    def test_bad_keys_get_the_parsers_line(self):
+        code, body = curl("PUT", self.faults_url(0), '{"delay":"2h"}')
+        self.assertEqual((code, body), (400, "delay must be a duration (250ms, 1.5s) of at most 60 s"))
+        # The same line the URL parser gives at start.
+        _, _, stderr = run_server("--listen", "tcp://127.0.0.1:0?delay=2h")
+        self.assertIn(body, stderr)
+        code, body = curl("PUT", self.faults_url(1), '{"slice":"100,20"}')
+        self.assertEqual((code, body), (400, "unknown fault key 'slice'"))
+        code, body = curl("PUT", self.faults_url(2), '{"delay":"1s"}')
+        self.assertEqual(code, 409)
+        self.assertIn("delay=0", body)
+        code, _ = curl("PUT", self.faults_url(0), "x" * (16 * 1024 + 1))
+        self.assertEqual(code, 413)
+
+    def test_a_udp_drop_change_is_measured(self):
+        p = 0.2
+        code, body = curl("PUT", self.faults_url(1), f'{{"drop":{p},"seed":16}}')
+        self.assertEqual(code, 200, body)
+        self.assertIn('"applies_to":"every datagram from the next batch on"', body)
+        try:
+            _, report, stderr = run_bench(self.udp, "--rate", "2000", "--duration", "0.5",
+                                          "--warmup", "0", "--drain", "3", "--loss-timeout",
+                                          "0.3", "--no-live")
+            self.assertIsNotNone(report, stderr)
+            n, lost = report["sent_messages"], report["errors"]["lost"]
+            self.assertGreater(n, 500, report)
+            self.assertLessEqual(abs(lost - n * p), 3.29 * math.sqrt(n * p * (1 - p)) + 1,
+                                 f"{lost} lost of {n}, outside the 99.9 % interval of {p}")
+            dropped = metric(parse_metrics(scrape(self.metrics)[1]),
+                             "echo_datagrams_faulted_total", listener=self.udp, fault="dropped")
+            self.assertEqual(dropped, lost)
+        finally:
+            self.assertEqual(curl("DELETE", self.faults_url(1))[0], 200)
+        _, report, stderr = run_bench(self.udp, "--rate", "2000", "--duration", "0.2",
+                                      "--warmup", "0", "--drain", "3", "--loss-timeout", "0.3",
+                                      "--no-live")
+        self.assertIsNotNone(report, stderr)
+        self.assertEqual(report["errors"]["lost"], 0, "nothing dropped once cleared")
+
+    def test_an_oversized_body_gets_413_not_a_reset(self):
+        port = int(self.admin.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10 * SLOW) as s:
+            s.sendall(b"PUT /listeners/0/faults HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 1000000\r\n\r\n")
+            answer = s.recv(4096)
+            # The body the server will not read, after its answer: still no reset.
+            for _ in range(16):
+                s.sendall(b"{" * 4096)
+            while chunk := s.recv(4096):
+                answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer)
+        self.assertIn(b"at most 16384 bytes", answer)
+
+    def test_requests_are_counted_by_status(self):
+        curl("GET", f"{self.admin}/nowhere")
+        samples = parse_metrics(scrape(self.metrics)[1])
+        self.assertGreaterEqual(metric(samples, "echo_admin_requests_total", status="404"), 1)
+
+
+class AdminRefusalTest(unittest.TestCase):
+    def test_non_loopback_without_a_token_file_is_refused_at_start(self):
+        code, stdout, stderr = run_server("--listen", "tcp://127.0.0.1:0",
+                                          "--admin", "tcp://0.0.0.0:0")
+        self.assertNotEqual(code, 0)
+        self.assertEqual(stdout, "", "nothing announced")
+        self.assertIn("not a loopback address; give --admin-token-file", stderr)
+        self.assertEqual(len(stderr.strip().splitlines()), 1, stderr)
+
+    def test_a_token_file_requires_the_bearer_token(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".token") as f:
+            f.write("s3cret\n")
+            f.flush()
+            # A non-loopback address is allowed with a token; only loopback is spoken to.
+            with Server("--listen", "tcp://127.0.0.1:0?delay=0", "--admin", "tcp://0.0.0.0:0",
+                        "--admin-token-file", f.name, expect_lines=2) as server:
+                port = server.urls[1].removesuffix("/listeners").rsplit(":", 1)[1]
+                url = f"http://127.0.0.1:{port}/listeners"
+                self.assertEqual(curl("GET", url)[0], 401)
+                self.assertEqual(curl("GET", url, token="wrong")[0], 401)
+                self.assertEqual(curl("GET", url, token="s3cret")[0], 200)
+                code, _ = curl("PUT", url.removesuffix("/listeners") + "/listeners/0/faults",
+                               '{"delay":"1ms"}', token="wrong")
+                self.assertEqual(code, 401)
+
+
+if __name__ == "__main__":
+    unittest.main()
