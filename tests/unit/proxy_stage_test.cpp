@@ -300,7 +300,7 @@ private:
 // Records whether it was told to close, and what it carried before.
 class recording_bottom final : public pipeline::stage {
 public:
-    explicit recording_bottom(core::chunk_pool& pool) : pool_(pool) {}
+    recording_bottom() = default;
     void push_inbound(core::chunk_ptr bytes) noexcept override { in_.push_back(std::move(bytes)); }
     void inbound_ended() noexcept override {}
     core::chunk_ptr pull_inbound() noexcept override { return in_.pop_front(); }
@@ -323,12 +323,11 @@ public:
     std::string carried, closed_after;
 
 private:
-    core::chunk_pool& pool_;
     core::chunk_list in_, wire_;
 };
 
 TEST_F(ProxyStage, AChainTellsAStageToCloseOnlyOnceTheClosingBytesAboveReachedIt) {
-    auto bottom = std::make_unique<recording_bottom>(pool_);
+    auto bottom = std::make_unique<recording_bottom>();
     auto* b = bottom.get();
     std::vector<std::unique_ptr<pipeline::stage>> stages;
     stages.push_back(std::move(bottom));

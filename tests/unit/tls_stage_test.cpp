@@ -512,9 +512,11 @@ TEST_F(TlsStage, ClientCertificatesRequiredOrOptional) {
             SCOPED_TRACE(std::to_string(version) + " verify " +
                          std::to_string(static_cast<int>(verify)) + " " +
                          (identity != nullptr ? identity->cert : "no certificate"));
+            // A copy: clang 14 cannot capture a structured binding (C++20 allows it).
+            const core::tls_verify wanted = verify;
             const auto ctx = context([&](core::tls_settings& s) {
                 s.ca = pki_->ca_file();
-                s.verify = verify;
+                s.verify = wanted;
             });
             memory_client client{client_config{}.up_to(version).presenting(
                 identity != nullptr ? *identity : pem_files{})};
