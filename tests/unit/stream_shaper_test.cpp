@@ -522,3 +522,35 @@ TEST(StreamShaperAdopt, NothingLeftToShapeLetsHeldBytesGoAtOnceButKeepsTheCut) {
         EXPECT_EQ(s.cut(t.left.back()), shaper_cut::close);
     }
 }
+
+// Without jitter, where the bytes were cut on arrival changes nothing that leaves,
+// a change under way included.
+TEST(StreamShaperAdopt, SameScheduleAtEverySplitPoint) {
+    stream_faults f;
+    f.delay = 30ms;
+    f.rate = 20'000;
+    f.slice_average = 40;
+    f.slice_variation = 10;
+    f.slice_gap = 1ms;
+    f.close_after = 250;
+    stream_faults g;
+    g.delay = 10ms;
+    g.rate = 50'000;
+    g.slice_average = 20;
+    g.slice_variation = 5;
+    g.slice_gap = 2ms;
+    constexpr std::size_t kTotal = 300;
+    const auto run = [&](const std::vector<std::pair<time_ns, std::size_t>>& pieces) {
+        stream_shaper s{f, true, 7, 0};
+        return run_with_change(s, pieces, {.at = 33 * kMs}, g).left;
+    };
+    const auto whole = run({{0, kTotal}});
+    ASSERT_EQ(whole.size(), 250u);
+    EXPECT_LT(whole.front(), 33 * kMs) << "some bytes left before the change";
+    EXPECT_GT(whole.back(), 33 * kMs) << "and some after it";
+    for (std::size_t cut = 0; cut <= kTotal; ++cut) {
+        EXPECT_EQ(run({{0, cut}, {0, kTotal - cut}}), whole) << "cut at " << cut;
+    }
+    EXPECT_EQ(run(std::vector<std::pair<time_ns, std::size_t>>(kTotal, {0, 1})), whole)
+        << "byte by byte";
+}
