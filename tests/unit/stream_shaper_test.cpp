@@ -258,8 +258,10 @@ TEST(StreamShaper, SameSeedSameScheduleOtherSeedAnother) {
     EXPECT_EQ(echo::core::connection_seed(9, 4), echo::core::connection_seed(9, 4));
 }
 
-// Without jitter, where the bytes were cut on arrival changes nothing that leaves.
-TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
+namespace {
+
+// Delay, rate, slices and a cut, without jitter: the split-point tests' faults.
+stream_faults every_shape() {
     stream_faults f;
     f.delay = 30ms;
     f.rate = 20'000;
@@ -267,6 +269,14 @@ TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
     f.slice_variation = 10;
     f.slice_gap = 1ms;
     f.close_after = 250;
+    return f;
+}
+
+}  // namespace
+
+// Without jitter, where the bytes were cut on arrival changes nothing that leaves.
+TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
+    const auto f = every_shape();
     constexpr std::size_t kTotal = 300;
     const auto whole = schedule(f, {kTotal});
     ASSERT_EQ(total(whole), 250u);
@@ -526,13 +536,7 @@ TEST(StreamShaperAdopt, NothingLeftToShapeLetsHeldBytesGoAtOnceButKeepsTheCut) {
 // Without jitter, where the bytes were cut on arrival changes nothing that leaves,
 // a change under way included.
 TEST(StreamShaperAdopt, SameScheduleAtEverySplitPoint) {
-    stream_faults f;
-    f.delay = 30ms;
-    f.rate = 20'000;
-    f.slice_average = 40;
-    f.slice_variation = 10;
-    f.slice_gap = 1ms;
-    f.close_after = 250;
+    const auto f = every_shape();
     stream_faults g;
     g.delay = 10ms;
     g.rate = 50'000;
