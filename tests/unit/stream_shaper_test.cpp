@@ -380,6 +380,14 @@ std::vector<std::pair<time_ns, std::size_t>> ten_pieces() {
     return p;
 }
 
+// ten_pieces() through `f`, changed to `g` at `change`: no byte overtakes another.
+byte_times ten_pieces_changed(const stream_faults& f, const stream_faults& g, time_ns change) {
+    stream_shaper s{f, true, 7, 0};
+    auto t = run_with_change(s, ten_pieces(), {.at = change}, g);
+    EXPECT_TRUE(std::is_sorted(t.left.begin(), t.left.end())) << "change at " << change;
+    return t;
+}
+
 }  // namespace
 
 // Held bytes are re-timed from their arrival with the new delay: a byte that left
@@ -394,10 +402,8 @@ TEST(StreamShaperAdopt, ADelayChangeRetimesHeldBytesInOrderAtEveryPoint) {
         stream_faults g;
         g.delay = after;
         for (time_ns change = 0; change <= 420 * kMs; change += 5 * kMs) {
-            stream_shaper s{f, true, 7, 0};
-            const auto t = run_with_change(s, ten_pieces(), {.at = change}, g);
+            const auto t = ten_pieces_changed(f, g, change);
             ASSERT_EQ(t.left.size(), 100u);
-            EXPECT_TRUE(std::is_sorted(t.left.begin(), t.left.end())) << "change at " << change;
             for (std::size_t i = 0; i < 100; ++i) {
                 const auto old_release = t.arrived[i] + before.count();
                 const auto expected = old_release < change
@@ -422,10 +428,8 @@ TEST(StreamShaperAdopt, JitterBeforeAndAfterAChangeNeverReorders) {
     g.jitter = 40ms;
     g.jitter_dist = echo::core::jitter_distribution::pareto;
     for (time_ns change = 0; change <= 400 * kMs; change += 7 * kMs) {
-        stream_shaper s{f, true, 3, 0};
-        const auto t = run_with_change(s, ten_pieces(), {.at = change}, g);
+        const auto t = ten_pieces_changed(f, g, change);
         ASSERT_EQ(t.left.size(), 100u);
-        EXPECT_TRUE(std::is_sorted(t.left.begin(), t.left.end())) << "change at " << change;
         for (std::size_t i = 0; i < 100; ++i) {
             ASSERT_GE(t.left[i], t.arrived[i] + 10 * kMs) << "byte " << i;
         }
