@@ -147,7 +147,7 @@ public:
         noexcept override;
     [[nodiscard]] bool wants_context() const noexcept override { return inner_->wants_context(); }
 
-    // From one thread at a time; `faults` non-null. A changed rate_total gets a new
+    // Thread-safe; `faults` non-null. A changed rate_total gets a new
     // bucket, which open connections take up as well.
     void replace(std::shared_ptr<const core::stream_faults> faults) {
         live_->replace(std::move(faults));

@@ -1,33 +1,33 @@
-// The order that keeps readers consistent: bucket, spec, generation on the write
-// side; generation (acquire), spec, bucket on the read side.
+// The generation moves inside the lock, after the swap, so a snapshot's generation
+// always names the spec it carries.
 #include "pipeline/live_stream_faults.hpp"
 
 namespace echo::pipeline {
 
 live_stream_faults::live_stream_faults(std::shared_ptr<const core::stream_faults> faults)
-    : faults_(std::move(faults)) {
-    const auto spec = faults_.load();
-    if (spec && spec->rate_total > 0) {
-        total_ = std::make_shared<core::shared_rate>(spec->rate_total);
+    : now_{std::move(faults), nullptr, 0} {
+    if (now_.faults->rate_total > 0) {
+        now_.total = std::make_shared<core::shared_rate>(now_.faults->rate_total);
     }
 }
 
 void live_stream_faults::replace(std::shared_ptr<const core::stream_faults> faults) {
-    const auto old = faults_.load();
-    const std::uint64_t rate = faults ? faults->rate_total : 0;
+    const std::uint64_t rate = faults->rate_total;
+    const std::lock_guard lock{mutex_};
     if (rate == 0) {
-        total_.store(nullptr);
-    } else if (!old || old->rate_total != rate) {
-        total_.store(std::make_shared<core::shared_rate>(rate));
+        now_.total.reset();
+    } else if (now_.faults->rate_total != rate) {
+        now_.total = std::make_shared<core::shared_rate>(rate);
     }
-    faults_.store(std::move(faults));
-    generation_.fetch_add(1, std::memory_order_release);
+    now_.faults = std::move(faults);
+    ++now_.generation;
+    // Relaxed is enough: whoever sees it move reads the spec under the lock.
+    generation_.store(now_.generation, std::memory_order_relaxed);
 }
 
-live_stream_faults::snapshot live_stream_faults::current() const noexcept {
-    const auto generation = generation_.load(std::memory_order_acquire);
-    auto faults = faults_.load();
-    return {std::move(faults), total_.load(), generation};
+live_stream_faults::snapshot live_stream_faults::current() const {
+    const std::lock_guard lock{mutex_};
+    return now_;
 }
 
 }  // namespace echo::pipeline

@@ -9,38 +9,41 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace echo::pipeline {
 
-// Thread affinity: replace() from any one thread at a time (the admin thread);
-// the rest from any thread. No lock on the read side: generation() is one relaxed
-// load, and the rest is read only when it moved.
+// Thread-safe. The read side takes no lock per event: generation() is one relaxed
+// load, and current() (a short lock, two shared_ptr copies) runs only when a
+// connection is made or the generation moved. A mutex rather than
+// std::atomic<std::shared_ptr>: libstdc++ 12 builds that on a spin lock whose
+// load unlocks relaxed, which ThreadSanitizer rightly reports against the next
+// store; the spec and its bucket also change together under one lock.
 class live_stream_faults {
 public:
     struct snapshot {
-        std::shared_ptr<const core::stream_faults> faults;
-        std::shared_ptr<core::shared_rate> total;  // rate_total's bucket, or null
+        std::shared_ptr<const core::stream_faults> faults;  // never null
+        std::shared_ptr<core::shared_rate> total;           // rate_total's bucket, or null
         std::uint64_t generation;
     };
 
+    // `faults` non-null.
     explicit live_stream_faults(std::shared_ptr<const core::stream_faults> faults);
 
-    // The new spec, then the generation, released: a reader that sees the new
-    // generation reads this spec or a newer one. A changed rate_total gets a new
-    // bucket, shared by every connection from then on.
+    // `faults` non-null. A changed rate_total gets a new bucket, shared by every
+    // connection from then on; the generation moves with the swap.
     void replace(std::shared_ptr<const core::stream_faults> faults);
 
-    // Relaxed: moves at each replace().
+    // Relaxed: a reader that sees it move reads the new spec through current().
     [[nodiscard]] std::uint64_t generation() const noexcept {
         return generation_.load(std::memory_order_relaxed);
     }
-    // The spec, its bucket and the generation they are at least as new as.
-    [[nodiscard]] snapshot current() const noexcept;
+    // The spec, its bucket, and the generation they belong to.
+    [[nodiscard]] snapshot current() const;
 
 private:
-    std::atomic<std::shared_ptr<const core::stream_faults>> faults_;
-    // Stored before faults_, so a reader never pairs a spec with an older spec's bucket.
-    std::atomic<std::shared_ptr<core::shared_rate>> total_;
+    mutable std::mutex mutex_;
+    snapshot now_;  // under mutex_
     std::atomic<std::uint64_t> generation_{0};
 };
 
