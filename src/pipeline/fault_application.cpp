@@ -356,7 +356,7 @@ std::unique_ptr<application> fault_application_factory::make(const app_context& 
     noexcept {
     auto spec = live_->current();
     auto inner = inner_->make(context);
-    if (!inner || !spec.faults || !spec.faults->any()) {
+    if (!inner || !spec.faults->any()) {
         return inner;
     }
     const auto& f = *spec.faults;
