@@ -5,11 +5,16 @@
 #include "core/quantity_text.hpp"
 #include "core/whole_number.hpp"
 
-#include <vector>
+#include <iterator>
 
 namespace echo::core {
 
 namespace {
+
+constexpr std::string_view kKeys[] = {
+    "faults_dir", "delay",      "jitter",       "jitter_dist", "rate",     "rate_total",
+    "slice",      "close_after", "reset_after", "stall_after", "stall_for", "slow_close",
+    "accept_delay", "refuse",   "toxicity",     "seed"};
 
 std::optional<std::string> duration_into(std::string_view key, std::string_view value,
                                          std::chrono::nanoseconds cap,
@@ -122,11 +127,6 @@ bool stream_faults::any() const noexcept {
 
 std::optional<std::string> take_stream_fault_key(std::string_view key, std::string_view value,
                                                  std::optional<stream_faults>& out) {
-    static constexpr std::string_view kKeys[] = {
-        "faults_dir", "delay",       "jitter",      "jitter_dist",  "rate",
-        "rate_total", "slice",       "close_after", "reset_after",  "stall_after",
-        "stall_for",  "slow_close",  "accept_delay", "refuse",      "toxicity",
-        "seed"};
     bool known = false;
     for (const auto k : kKeys) {
         known = known || k == key;
@@ -193,6 +193,34 @@ std::optional<std::string> finish_stream_faults(const std::optional<stream_fault
         return std::string{"stall_for needs stall_after"};
     }
     return std::nullopt;
+}
+
+std::vector<std::string_view> changed_stream_fault_keys(const stream_faults& before,
+                                                        const stream_faults& after) {
+    const auto& a = before;
+    const auto& b = after;
+    const bool changed[] = {
+        a.direction != b.direction, a.delay != b.delay, a.jitter != b.jitter,
+        a.jitter_dist != b.jitter_dist, a.rate != b.rate, a.rate_total != b.rate_total,
+        a.slice_average != b.slice_average || a.slice_variation != b.slice_variation ||
+            a.slice_gap != b.slice_gap,
+        a.close_after != b.close_after, a.reset_after != b.reset_after,
+        a.stall_after != b.stall_after, a.stall_for != b.stall_for,
+        a.slow_close != b.slow_close, a.accept_delay != b.accept_delay, a.refuse != b.refuse,
+        a.toxicity != b.toxicity, a.seed != b.seed};
+    static_assert(std::size(changed) == std::size(kKeys));
+    std::vector<std::string_view> keys;
+    for (std::size_t i = 0; i < std::size(kKeys); ++i) {
+        if (changed[i]) {
+            keys.push_back(kKeys[i]);
+        }
+    }
+    return keys;
+}
+
+bool reaches_open_connections(std::string_view key) noexcept {
+    return key == "delay" || key == "jitter" || key == "jitter_dist" || key == "rate" ||
+           key == "rate_total" || key == "slice" || key == "slow_close";
 }
 
 }  // namespace echo::core

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace echo::core {
 
@@ -69,5 +70,14 @@ inline constexpr std::chrono::nanoseconds kDefaultSliceGap = std::chrono::millis
 // After every key: checks what ties several keys. Returns the problem, if any.
 [[nodiscard]] std::optional<std::string> finish_stream_faults(
     const std::optional<stream_faults>& faults);
+
+// The URL keys whose effect differs from `before` to `after` (set, changed or
+// cleared), in the URL keys' order.
+[[nodiscard]] std::vector<std::string_view> changed_stream_fault_keys(const stream_faults& before,
+                                                                      const stream_faults& after);
+// Whether a change of `key` reaches connections already open: delay, jitter,
+// jitter_dist, rate, rate_total, slice and slow_close (pipeline/fault_application.hpp
+// says why the others wait for new connections).
+[[nodiscard]] bool reaches_open_connections(std::string_view key) noexcept;
 
 }  // namespace echo::core

@@ -26,11 +26,8 @@ std::uint64_t connection_seed(std::uint64_t seed, std::uint64_t n) noexcept {
 stream_shaper::stream_shaper(const stream_faults& faults, bool counts_cuts, std::uint64_t seed,
                              time_ns now, shared_rate* total) noexcept
     : faults_(faults), total_(total), random_(seed), refilled_(now), slice_opens_(now) {
-    if (faults_.rate > 0) {
-        quantum_ = std::max(1.0, std::floor(static_cast<double>(faults_.rate) / 100));
-        burst_ = std::max(quantum_, static_cast<double>(faults_.rate) / 4);
-        tokens_ = quantum_;
-    }
+    faults_.rate = 0;  // from no cap: a bucket that starts with one quantum
+    set_rate(faults.rate);
     if (faults_.slice_average > 0) {
         slice_left_ = next_slice();
     }
@@ -77,6 +74,53 @@ stream_shaper::time_ns stream_shaper::jitter_sample() noexcept {
     return static_cast<time_ns>(x);
 }
 
+void stream_shaper::set_rate(std::uint64_t rate) noexcept {
+    const bool was_capped = faults_.rate > 0;
+    faults_.rate = rate;
+    if (rate == 0) {
+        tokens_ = burst_ = quantum_ = 0;
+        return;
+    }
+    quantum_ = std::max(1.0, std::floor(static_cast<double>(rate) / 100));
+    burst_ = std::max(quantum_, static_cast<double>(rate) / 4);
+    tokens_ = was_capped ? std::min(tokens_, burst_) : quantum_;
+}
+
+void stream_shaper::adopt(const stream_faults& faults, time_ns now, shared_rate* total) noexcept {
+    total_ = total;
+    if (faults.rate != faults_.rate) {
+        refill(now);      // what the old rate owes up to now
+        refilled_ = now;  // and a cap that was not there credits nothing before it
+        set_rate(faults.rate);
+    }
+    const bool sliced = faults_.slice_average > 0;
+    if (faults.slice_average != faults_.slice_average ||
+        faults.slice_variation != faults_.slice_variation ||
+        faults.slice_gap != faults_.slice_gap) {
+        faults_.slice_average = faults.slice_average;
+        faults_.slice_variation = faults.slice_variation;
+        faults_.slice_gap = faults.slice_gap;
+        slice_left_ = faults_.slice_average > 0 ? next_slice() : 0;
+        slice_opens_ = sliced ? now + faults_.slice_gap.count() : now;
+    }
+    if (faults.delay != faults_.delay || faults.jitter != faults_.jitter ||
+        faults.jitter_dist != faults_.jitter_dist) {
+        faults_.delay = faults.delay;
+        faults_.jitter = faults.jitter;
+        faults_.jitter_dist = faults.jitter_dist;
+        time_ns ahead = 0;
+        for (auto& b : batches_) {
+            b.release = delays() ? std::max(ahead, b.arrival + faults_.delay.count() +
+                                                       jitter_sample())
+                                 : 0;
+            ahead = b.release;
+        }
+        if (!batches_.empty()) {
+            last_release_ = ahead;
+        }
+    }
+}
+
 std::uint64_t stream_shaper::next_slice() noexcept {
     const std::uint64_t spread = 2 * std::uint64_t{faults_.slice_variation} + 1;
     return faults_.slice_average - faults_.slice_variation + random_.next() % spread;
@@ -86,21 +130,22 @@ void stream_shaper::enter(std::size_t n, time_ns arrival) {
     if (n == 0) {
         return;
     }
-    const bool delays = faults_.delay.count() > 0 || faults_.jitter.count() > 0;
     // Without delay every byte is due at once: one batch is enough.
     const time_ns release =
-        delays ? std::max(last_release_, arrival + faults_.delay.count() + jitter_sample()) : 0;
+        delays() ? std::max(last_release_, arrival + faults_.delay.count() + jitter_sample()) : 0;
     last_release_ = release;
     if (release > arrival) {
         delayed_ += n;
     }
     held_ += n;
     if (!batches_.empty() && (batches_.back().release >= release || full())) {
-        batches_.back().release = std::max(batches_.back().release, release);
-        batches_.back().bytes += n;
+        auto& back = batches_.back();
+        back.release = std::max(back.release, release);
+        back.arrival = arrival;
+        back.bytes += n;
         return;
     }
-    batches_.push_back({release, n});
+    batches_.push_back({release, arrival, n});
 }
 
 void stream_shaper::refill(time_ns now) noexcept {
@@ -124,7 +169,8 @@ std::size_t stream_shaper::ready(time_ns now) noexcept {
     }
     if (faults_.rate > 0) {
         refill(now);
-        due = std::min(due, static_cast<std::uint64_t>(tokens_));
+        // Below zero after adopt() cut the burst under bytes already promised.
+        due = std::min(due, static_cast<std::uint64_t>(std::max(tokens_, 0.0)));
     }
     if (faults_.slice_average > 0) {
         due = now < slice_opens_ ? 0 : std::min(due, slice_left_);

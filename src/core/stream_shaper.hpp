@@ -37,8 +37,8 @@ public:
     using time_ns = std::int64_t;
 
     // Batches of bytes waiting for their release time. Bounded so a peer sending
-    // one byte at a time into a long delay costs at most this many 16-byte entries
-    // (4 KiB); full() then asks the caller to stop taking bytes.
+    // one byte at a time into a long delay costs at most this many 24-byte entries
+    // (6 KiB); full() then asks the caller to stop taking bytes.
     static constexpr std::size_t kMaxBatches = 256;
 
     // `counts_cuts`: the bytes of this direction are the ones close_after,
@@ -65,6 +65,17 @@ public:
     // The cut this stream comes to, reached or not (none: no cut counts here).
     [[nodiscard]] shaper_cut cut_kind() const noexcept { return cut_kind_; }
 
+    // Takes the shaping keys of `faults` (delay, jitter, jitter_dist, rate, slice) and
+    // the listener bucket `total` at `now`, for a connection already open; the cut
+    // (close_after, reset_after, stall_after, stall_for) stays as it began, since it
+    // counts from the connection's start. Bytes held are re-timed from their arrival
+    // with the new delay (a fresh jitter draw each), front to back, never before the
+    // batch ahead: lowered, they leave sooner; raised, later; in order either way.
+    // The bucket keeps its tokens up to the new burst and refills at the new rate
+    // from `now`. A changed slice ends the slice under way: the next, of the new
+    // size, opens one new gap later. Costs O(kMaxBatches) once per change.
+    void adopt(const stream_faults& faults, time_ns now, shared_rate* total) noexcept;
+
     [[nodiscard]] std::uint64_t held() const noexcept { return held_; }
     [[nodiscard]] std::uint64_t shaped() const noexcept { return shaped_; }
     // Bytes that entered with a release after their arrival.
@@ -73,10 +84,15 @@ public:
 private:
     struct batch {
         time_ns release;
+        time_ns arrival;  // the latest of its bytes', so a re-time never lets one out early
         std::uint64_t bytes;
     };
 
+    [[nodiscard]] bool delays() const noexcept {
+        return faults_.delay.count() > 0 || faults_.jitter.count() > 0;
+    }
     [[nodiscard]] time_ns jitter_sample() noexcept;
+    void set_rate(std::uint64_t rate) noexcept;
     [[nodiscard]] std::uint64_t next_slice() noexcept;
     void refill(time_ns now) noexcept;
 

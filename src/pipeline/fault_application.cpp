@@ -15,6 +15,9 @@ namespace {
 
 using core::shaper_cut;
 
+// What a direction a change no longer shapes adopts: nothing to hold it back.
+constexpr core::stream_faults kPassThrough{};
+
 // Copies what fits of `bytes` into `list` (appending to its back chunk, then new
 // chunks from `pool`) while it holds fewer than `max_chunks`; returns how much.
 std::size_t copy_into(core::chunk_list& list, core::chunk_pool& pool, std::size_t max_chunks,
@@ -48,14 +51,16 @@ std::string_view fault_tallies::name_of(kind k) noexcept {
 }
 
 fault_application::fault_application(std::unique_ptr<application> inner,
-                                     std::shared_ptr<const core::stream_faults> faults,
-                                     std::uint64_t seed, bool refused, const app_context& context,
-                                     std::shared_ptr<fault_tallies> tallies,
-                                     std::shared_ptr<core::shared_rate> total) noexcept
+                                     std::shared_ptr<const live_stream_faults> live,
+                                     live_stream_faults::snapshot spec, std::uint64_t seed,
+                                     bool refused, const app_context& context,
+                                     std::shared_ptr<fault_tallies> tallies) noexcept
     : inner_(std::move(inner)),
-      faults_(std::move(faults)),
+      live_(std::move(live)),
+      generation_(spec.generation),
+      faults_(std::move(spec.faults)),
       tallies_(std::move(tallies)),
-      total_(std::move(total)),
+      total_(std::move(spec.total)),
       pool_(context.chunks),
       max_chunks_(std::max<std::size_t>(context.max_chunks, 1)),
       now_(context.now),
@@ -86,12 +91,29 @@ core::shaper_cut fault_application::cut() const noexcept {
     return out_shaper_ ? out_shaper_->cut(now_) : in_shaper_->cut(now_);
 }
 
+void fault_application::follow() noexcept {
+    if (live_->generation() == generation_ || sending_ > 0) {
+        return;
+    }
+    auto spec = live_->current();
+    generation_ = spec.generation;
+    faults_ = std::move(spec.faults);
+    total_ = std::move(spec.total);
+    if (out_shaper_) {
+        out_shaper_->adopt(faults_->shapes_out() ? *faults_ : kPassThrough, now_, total_.get());
+    }
+    if (in_shaper_) {
+        in_shaper_->adopt(faults_->shapes_in() ? *faults_ : kPassThrough, now_, total_.get());
+    }
+}
+
 bool fault_application::serving() const noexcept {
     return !refused_ && now_ >= serving_at_ && cut() == shaper_cut::none;
 }
 
 void fault_application::on_received(core::chunk_ptr bytes, time_ns now) noexcept {
     now_ = now;
+    follow();
     if (!bytes || bytes->size() == 0) {
         return;
     }
@@ -104,6 +126,7 @@ void fault_application::on_received(core::chunk_ptr bytes, time_ns now) noexcept
 
 void fault_application::on_peer_eof(time_ns now) noexcept {
     now_ = now;
+    follow();
     if (!peer_eof_) {
         peer_eof_ = true;
         eof_at_ = now;  // slow_close counts from the first word of it
@@ -113,6 +136,7 @@ void fault_application::on_peer_eof(time_ns now) noexcept {
 
 void fault_application::on_timer(time_ns now) noexcept {
     now_ = now;
+    follow();
     if (const auto inner_wake = inner_->wake_at(); inner_wake && *inner_wake <= now) {
         inner_->on_timer(now);
     }
@@ -217,6 +241,7 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
     } else {
         inner_->on_sent(n, now);
     }
+    follow();
     deliver_in();
 }
 
@@ -275,8 +300,15 @@ std::optional<time_ns> fault_application::wake_at() const noexcept {
         if (in_shaper_ && !out_shaper_ && cut() == shaper_cut::stall) {
             consider(in_shaper_->wake_at());
         }
-        if (peer_eof_ && faults_->slow_close.count() > 0 && inner_->finished()) {
+        const bool slow_close = peer_eof_ && faults_->slow_close.count() > 0;
+        if (slow_close && inner_->finished()) {
             consider(eof_at_ + faults_->slow_close.count());
+        }
+        // On a grid, so the worker's timer moves once per kFollowNs, not per event.
+        // A send in flight brings a change itself, when it completes.
+        const bool holds = (!out_.empty() && sending_ == 0) || (in_shaper_ && !in_.empty());
+        if (cut() == shaper_cut::none && (holds || slow_close)) {
+            consider((now_ / kFollowNs + 1) * kFollowNs);
         }
     }
     // Never at or before the time already seen: the worker runs every timer due,
@@ -316,39 +348,24 @@ std::string_view fault_application::failure() const noexcept {
 fault_application_factory::fault_application_factory(
     std::shared_ptr<const application_factory> inner,
     std::shared_ptr<const core::stream_faults> faults)
-    : inner_(std::move(inner)), faults_(std::move(faults)),
-      tallies_(std::make_shared<fault_tallies>()) {
-    const auto spec = faults_.load();
-    if (spec && spec->rate_total > 0) {
-        total_ = std::make_shared<core::shared_rate>(spec->rate_total);
-    }
-}
-
-void fault_application_factory::replace(std::shared_ptr<const core::stream_faults> faults) {
-    const auto old = faults_.load();
-    const std::uint64_t rate = faults ? faults->rate_total : 0;
-    if (rate == 0) {
-        total_.store(nullptr);
-    } else if (!old || old->rate_total != rate) {
-        total_.store(std::make_shared<core::shared_rate>(rate));
-    }
-    faults_.store(std::move(faults));
-}
+    : inner_(std::move(inner)),
+      live_(std::make_shared<live_stream_faults>(std::move(faults))),
+      tallies_(std::make_shared<fault_tallies>()) {}
 
 std::unique_ptr<application> fault_application_factory::make(const app_context& context) const
     noexcept {
-    auto faults = faults_.load();
+    auto spec = live_->current();
     auto inner = inner_->make(context);
-    if (!inner || !faults || !faults->any()) {
+    if (!inner || !spec.faults->any()) {
         return inner;
     }
-    core::fault_random pick{core::connection_seed(faults->seed, made_.fetch_add(1))};
-    if (pick.uniform() >= faults->toxicity) {
+    const auto& f = *spec.faults;
+    core::fault_random pick{core::connection_seed(f.seed, made_.fetch_add(1))};
+    if (pick.uniform() >= f.toxicity) {
         return inner;
     }
-    const bool refused = pick.uniform() < faults->refuse;
+    const bool refused = pick.uniform() < f.refuse;
     using k = fault_tallies::kind;
-    const auto& f = *faults;
     for (const auto& [on, kind] :
          {std::pair{f.delay.count() > 0, k::delay}, std::pair{f.jitter.count() > 0, k::jitter},
           std::pair{f.rate > 0 || f.rate_total > 0, k::rate},
@@ -362,9 +379,9 @@ std::unique_ptr<application> fault_application_factory::make(const app_context& 
             tallies_->faulted(kind);
         }
     }
+    const auto seed = pick.next();
     return std::unique_ptr<application>{new (std::nothrow) fault_application(
-        std::move(inner), std::move(faults), pick.next(), refused, context, tallies_,
-        total_.load())};
+        std::move(inner), live_, std::move(spec), seed, refused, context, tallies_)};
 }
 
 }  // namespace echo::pipeline

@@ -3,12 +3,23 @@
 // says (and the client's bytes on their way in, for faults_dir=in|both), and the
 // connection is cut, stalled, closed slowly, held at accept or refused as asked.
 // A listener without faults never gets it, so its echo pays nothing.
+//
+// A change through the admin API reaches an open decorated connection for the keys
+// where that is well defined: delay, jitter, jitter_dist, rate, rate_total, slice
+// and slow_close (see stream_shaper::adopt for held bytes). The others are decided
+// once: close_after, reset_after, stall_after and stall_for count from the
+// connection's start (a lower count than already passed has no one meaning);
+// accept_delay, refuse, toxicity and seed are drawn at accept; faults_dir fixes
+// which directions have a shaper, so a change can stop shaping one (it passes
+// through from then on) but not add one. A connection the toxicity draw left
+// undecorated, or made while the listener asked for nothing, stays plain.
 #pragma once
 
 #include "core/chunk_list.hpp"
 #include "core/stream_faults.hpp"
 #include "core/stream_shaper.hpp"
 #include "pipeline/application.hpp"
+#include "pipeline/live_stream_faults.hpp"
 
 #include <array>
 #include <atomic>
@@ -56,16 +67,21 @@ private:
 // bound (context.max_chunks), so a peer sending into a long delay is paused with at
 // most that much of its bytes held. The shapers' bookkeeping is bounded apart
 // (stream_shaper::kMaxBatches). CPU: one wake-up per release, at most ~100 a second
-// for a rate, in the worker's timer heap (no timer syscall).
+// for a rate, in the worker's timer heap (no timer syscall); one relaxed load per
+// event to follow the listener's changes, and while it holds bytes or a slow close,
+// a wake-up at least every kFollowNs, so a change reaches a quiet connection too.
 class fault_application final : public application {
 public:
+    // A connection that holds bytes wakes on this grid, and adopts a change there.
+    static constexpr time_ns kFollowNs = 250'000'000;
+
     // `refused`: close at once without serving. `seed`: this connection's draws.
-    // `total`: the listener's rate_total bucket, or null.
+    // `spec`: what `live` held when the connection was made (faults non-null).
     fault_application(std::unique_ptr<application> inner,
-                      std::shared_ptr<const core::stream_faults> faults, std::uint64_t seed,
-                      bool refused, const app_context& context,
-                      std::shared_ptr<fault_tallies> tallies,
-                      std::shared_ptr<core::shared_rate> total) noexcept;
+                      std::shared_ptr<const live_stream_faults> live,
+                      live_stream_faults::snapshot spec, std::uint64_t seed, bool refused,
+                      const app_context& context,
+                      std::shared_ptr<fault_tallies> tallies) noexcept;
     ~fault_application() override;
 
     void on_received(core::chunk_ptr bytes, time_ns now) noexcept override;
@@ -86,12 +102,17 @@ public:
 private:
     [[nodiscard]] core::shaper_cut cut() const noexcept;
     [[nodiscard]] bool serving() const noexcept;
+    // Adopts the listener's newer spec, if there is one, between sends: the bytes
+    // of a send in flight leave as measured when it began.
+    void follow() noexcept;
     // The inner application's output into out_ while there is room.
     void pull_out() noexcept;
     // The client's held bytes on to the inner application, as far as allowed.
     void deliver_in() noexcept;
 
     std::unique_ptr<application> inner_;
+    std::shared_ptr<const live_stream_faults> live_;
+    std::uint64_t generation_;  // of live_, when faults_ was read
     std::shared_ptr<const core::stream_faults> faults_;
     std::shared_ptr<fault_tallies> tallies_;
     std::shared_ptr<core::shared_rate> total_;
@@ -114,8 +135,9 @@ private:
 
 // Makes the listener's applications: the inner factory's, decorated for the share
 // of connections `toxicity` picks (seed + connection number, so the same seed
-// picks the same connections). The spec sits behind one pointer that can be
-// swapped at run time; a change applies to connections made after it.
+// picks the same connections). The spec can be replaced at run time; a change
+// applies to the connections made after it, and open decorated ones follow the
+// keys named above.
 class fault_application_factory final : public application_factory {
 public:
     fault_application_factory(std::shared_ptr<const application_factory> inner,
@@ -125,21 +147,20 @@ public:
         noexcept override;
     [[nodiscard]] bool wants_context() const noexcept override { return inner_->wants_context(); }
 
-    // Thread-safe. A changed rate_total gets a new bucket, shared by the connections
-    // made after the change; open ones keep the bucket they were made with.
-    void replace(std::shared_ptr<const core::stream_faults> faults);
+    // Thread-safe; `faults` non-null. A changed rate_total gets a new
+    // bucket, which open connections take up as well.
+    void replace(std::shared_ptr<const core::stream_faults> faults) {
+        live_->replace(std::move(faults));
+    }
     [[nodiscard]] std::shared_ptr<const core::stream_faults> faults() const noexcept {
-        return faults_.load();
+        return live_->current().faults;
     }
     [[nodiscard]] const fault_tallies& tallies() const noexcept { return *tallies_; }
 
 private:
     std::shared_ptr<const application_factory> inner_;
-    std::atomic<std::shared_ptr<const core::stream_faults>> faults_;
+    std::shared_ptr<live_stream_faults> live_;
     std::shared_ptr<fault_tallies> tallies_;
-    // rate_total=, shared by every loop; null without one. Stored before faults_, so a
-    // connection made with a spec never gets an older spec's bucket.
-    std::atomic<std::shared_ptr<core::shared_rate>> total_;
     mutable std::atomic<std::uint64_t> made_{0};  // connection numbers
 };
 

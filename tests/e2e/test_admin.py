@@ -1,12 +1,14 @@
 """The admin endpoint (--admin): GET /listeners, a PUT that a fresh connection's
-echo shows within a second, DELETE, the parser's own 400 lines, a udp drop change
-measured by echo-bench, and the refusals: a non-loopback bind without a token file,
-requests without the right bearer token."""
+echo shows within a second, the same on connections already open (a lower delay,
+a higher rate), DELETE, the parser's own 400 lines, a udp drop change measured by
+echo-bench, and the refusals: a non-loopback bind without a token file, requests
+without the right bearer token."""
 import json
 import math
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -29,15 +31,25 @@ def curl(method, url, body=None, token=None):
     return int(code), text.removesuffix("\n")
 
 
+def echo_time(sock):
+    """Seconds for one byte's echo on an open connection."""
+    start = time.monotonic()
+    sock.sendall(b"x")
+    if sock.recv(1) != b"x":
+        raise AssertionError("no echo")
+    return time.monotonic() - start
+
+
+def open_connection(host, port):
+    s = socket.create_connection((host, port), timeout=10 * SLOW)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
 def round_trip(port):
     """Seconds for one byte's echo on a new connection."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10 * SLOW) as s:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        start = time.monotonic()
-        s.sendall(b"x")
-        if s.recv(1) != b"x":
-            raise AssertionError("no echo")
-        return time.monotonic() - start
+    with open_connection("127.0.0.1", port) as s:
+        return echo_time(s)
 
 
 class AdminTest(unittest.TestCase):
@@ -77,7 +89,8 @@ class AdminTest(unittest.TestCase):
         self.assertLess(round_trip(self.tcp_port), 0.15 * SLOW, "no delay to begin with")
         code, body = curl("PUT", self.faults_url(0), '{"delay":"200ms"}')
         self.assertEqual(code, 200, body)
-        self.assertIn('"applies_to":"new connections"', body)
+        self.assertIn('"applies_to":{"new_connections":["delay"],"open_connections":["delay"]}',
+                      body)
         changed = time.monotonic()
         seen = wait_until(lambda: round_trip(self.tcp_port) >= 0.2, 1, "the delay in an echo")
         self.assertTrue(seen)
@@ -146,6 +159,77 @@ class AdminTest(unittest.TestCase):
         curl("GET", f"{self.admin}/nowhere")
         samples = parse_metrics(scrape(self.metrics)[1])
         self.assertGreaterEqual(metric(samples, "echo_admin_requests_total", status="404"), 1)
+
+
+class OpenConnectionTest(unittest.TestCase):
+    """A change reaches connections already open, for the keys where that is well
+    defined; the answer lists them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--listen", "tcp://127.0.0.1:0?delay=300ms&close_after=1MiB",
+                            "--listen", "tcp://127.0.0.2:0?rate=20KiB",
+                            "--admin", "tcp://127.0.0.1:0", expect_lines=3)
+        delayed, rated, admin = cls.server.urls
+        cls.delayed = int(delayed.rsplit(":", 1)[1])
+        cls.rated = int(rated.rsplit(":", 1)[1])
+        cls.admin = admin.removesuffix("/listeners")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def change(self, index, method, body=None):
+        code, answer = curl(method, f"{self.admin}/listeners/{index}/faults", body)
+        self.assertEqual(code, 200, answer)
+        return json.loads(answer)["applies_to"]
+
+    def test_a_lower_delay_shows_on_the_same_connection_within_a_second(self):
+        with open_connection("127.0.0.1", self.delayed) as s:
+            self.assertGreaterEqual(echo_time(s), 0.3)
+            applies_to = self.change(0, "PUT", '{"delay":"20ms"}')
+            changed = time.monotonic()
+            # close_after was cleared: new connections only, a cut counts from the start.
+            self.assertEqual(applies_to, {"new_connections": ["delay", "close_after"],
+                                          "open_connections": ["delay"]})
+            times = []
+            wait_until(lambda: times.append(echo_time(s)) or times[-1] < 0.1 * SLOW, 1,
+                       "the lower delay on the open connection")
+            self.assertLess(time.monotonic() - changed, 1.0 * SLOW, times)
+            self.assertGreaterEqual(times[-1], 0.02, "the new delay, not none")
+            self.assertEqual(self.change(0, "DELETE"),
+                             {"new_connections": ["delay"], "open_connections": ["delay"]})
+            self.assertLess(min(echo_time(s) for _ in range(3)), 0.015 * SLOW,
+                            "straight through after DELETE")
+
+    def test_a_higher_rate_shows_on_the_same_connection(self):
+        rate = 20 * 1024
+        with open_connection("127.0.0.2", self.rated) as s:
+            sent = b"r" * (400 * 1024)
+            sender = threading.Thread(target=s.sendall, args=(sent,))
+            sender.start()
+            try:
+                got, start = 0, time.monotonic()
+                while time.monotonic() - start < 0.5:
+                    data = s.recv(65536)
+                    self.assertTrue(data)
+                    got += len(data)
+                # Half a second of the rate, on top of the bucket's first quantum.
+                self.assertLessEqual(got, 0.6 * rate + 1024)
+                self.assertEqual(self.change(1, "PUT", '{"rate":"10MiB"}'),
+                                 {"new_connections": ["rate"], "open_connections": ["rate"]})
+                changed = time.monotonic()
+                while got < len(sent):
+                    data = s.recv(65536)
+                    self.assertTrue(data)
+                    got += len(data)
+                took = time.monotonic() - changed
+                # The rest, 390 KiB or more, in a second: over 19 times the old rate.
+                self.assertLess(took, 1.0 * SLOW, "the rest at the new rate")
+            finally:
+                s.shutdown(socket.SHUT_WR)
+                sender.join(10 * SLOW)
+                self.change(1, "PUT", '{"rate":"20KiB"}')
 
 
 class AdminRefusalTest(unittest.TestCase):

@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 using echo::core::stream_faults;
 using echo::pipeline::app_context;
 using echo::pipeline::application;
+using echo::pipeline::fault_application;
 using echo::pipeline::fault_application_factory;
 using echo::pipeline::time_ns;
 
@@ -53,6 +54,14 @@ TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
     EXPECT_GE(t.app->held_chunks(), 4u);
     EXPECT_LE(t.app->held_chunks(), 5u);
     EXPECT_TRUE(t.driver.out.empty());
+    // It wakes on the follow grid to take up a change; none came, so nothing leaves.
+    for (int i = 0; i < 100 && t.app->wake_at() && *t.app->wake_at() < 10'000 * kMs; ++i) {
+        const auto now = *t.app->wake_at();
+        EXPECT_EQ(now % fault_application::kFollowNs, 0);
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+        EXPECT_TRUE(t.driver.out.empty()) << "at " << now;
+    }
     ASSERT_TRUE(t.app->wake_at());
     EXPECT_GE(*t.app->wake_at(), 10'000 * kMs);
     // Time passes: what was held leaves, in order, and input is welcome again.
@@ -136,6 +145,9 @@ TEST(FaultApplication, SlowCloseHoldsTheEndAfterThePeersEof) {
     t.app->on_peer_eof(6 * kMs);  // an engine that says it twice moves nothing
     EXPECT_FALSE(t.app->finished());
     EXPECT_FALSE(t.app->wants_input());
+    EXPECT_EQ(t.app->wake_at(), 250 * kMs) << "the follow grid comes first";
+    t.app->on_timer(250 * kMs);
+    EXPECT_FALSE(t.app->finished());
     EXPECT_EQ(t.app->wake_at(), 305 * kMs);
     t.app->on_timer(305 * kMs);
     EXPECT_TRUE(t.app->finished());
@@ -163,4 +175,110 @@ TEST(FaultApplication, ToxicityPicksTheSameConnectionsForTheSameSeed) {
     const auto refused = std::count(first.begin(), first.end(), '1');
     EXPECT_GT(refused, 30);
     EXPECT_LT(refused, 90);
+}
+
+// A change through the factory (the admin API's PUT) reaches a connection already
+// open: at its next event, or on the follow grid while it is quiet.
+TEST(FaultApplication, AnOpenConnectionTakesUpALowerDelay) {
+    stream_faults f;
+    f.delay = 300ms;
+    faulted t{f};
+    t.driver.feed(*t.app, "one", 0);
+    EXPECT_EQ(t.driver.out, "");
+    stream_faults g;
+    g.delay = 20ms;
+    t.factory.replace(std::make_shared<const stream_faults>(g));
+    // Quiet: the grid wake-up re-times "one" to 20 ms, already past.
+    EXPECT_EQ(t.app->wake_at(), fault_application::kFollowNs);
+    t.app->on_timer(fault_application::kFollowNs);
+    t.driver.drain(*t.app, fault_application::kFollowNs);
+    EXPECT_EQ(t.driver.out, "one");
+    // New bytes take the new delay.
+    t.driver.feed(*t.app, "two", 260 * kMs);
+    EXPECT_EQ(t.driver.out, "one");
+    EXPECT_EQ(t.app->wake_at(), 280 * kMs);
+    t.app->on_timer(280 * kMs);
+    t.driver.drain(*t.app, 280 * kMs);
+    EXPECT_EQ(t.driver.out, "onetwo");
+}
+
+TEST(FaultApplication, NewBytesBringAChangeToHeldOnesAtOnceInOrder) {
+    stream_faults f;
+    f.delay = 5s;
+    f.rate = 10;
+    faulted t{f, 64};
+    std::string sent;
+    for (int i = 0; i < 20; ++i) {
+        const std::string piece(10, static_cast<char>('a' + i));
+        t.driver.feed(*t.app, piece, i * kMs);
+        sent += piece;
+    }
+    EXPECT_EQ(t.driver.out, "");
+    // DELETE: a spec that asks for nothing.
+    t.factory.replace(std::make_shared<const stream_faults>());
+    t.driver.feed(*t.app, "!", 30 * kMs);
+    EXPECT_EQ(t.driver.out, sent + "!") << "held bytes first, then straight through";
+    EXPECT_FALSE(t.app->wake_at()) << "nothing held: no wake-up";
+}
+
+TEST(FaultApplication, AHigherRateShowsOnTheSameConnection) {
+    stream_faults f;
+    f.rate = 1'000;
+    faulted t{f, 64};
+    const std::string sent(3'000, 'r');
+    t.driver.give(*t.app, sent, 0);
+    time_ns now = 0;
+    const auto run_until = [&](time_ns end) {
+        for (int i = 0; i < 10'000 && t.app->wake_at() && *t.app->wake_at() <= end; ++i) {
+            now = *t.app->wake_at();
+            t.app->on_timer(now);
+            t.driver.drain(*t.app, now);
+        }
+    };
+    t.driver.drain(*t.app, 0);
+    run_until(1'000 * kMs);
+    EXPECT_NEAR(static_cast<double>(t.driver.out.size()), 1'000, 30) << "a second at 1000 B/s";
+    stream_faults g;
+    g.rate = 1'000'000;
+    t.factory.replace(std::make_shared<const stream_faults>(g));
+    run_until(1'300 * kMs);
+    EXPECT_EQ(t.driver.out, sent) << "the rest within the next grid step";
+}
+
+TEST(FaultApplication, WhatOpenConnectionsKeep) {
+    // The cut counts from the connection's start; faults_dir keeps its shapers.
+    stream_faults f;
+    f.close_after = 10;
+    f.delay = 1s;
+    faulted t{f};
+    t.driver.feed(*t.app, std::string(20, 'c'), 0);
+    t.factory.replace(std::make_shared<const stream_faults>());
+    t.app->on_timer(fault_application::kFollowNs);
+    t.driver.drain(*t.app, fault_application::kFollowNs);
+    EXPECT_EQ(t.driver.out, std::string(10, 'c'));
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_EQ(t.app->failure(), "fault_close_after");
+
+    // A connection the toxicity draw left plain stays plain.
+    stream_faults none;
+    none.delay = 1s;
+    none.toxicity = 0;
+    faulted plain{none};
+    plain.factory.replace(std::make_shared<const stream_faults>(f));
+    plain.driver.feed(*plain.app, "fast", 0);
+    EXPECT_EQ(plain.driver.out, "fast");
+}
+
+TEST(FaultApplication, ADirectionTheChangeDropsPassesThrough) {
+    stream_faults f;
+    f.direction = echo::core::fault_direction::in;
+    f.delay = 1s;
+    faulted t{f};
+    t.driver.feed(*t.app, "in", 0);
+    EXPECT_EQ(t.driver.out, "");
+    stream_faults g;  // faults_dir=out: this connection has no out shaper to add
+    g.delay = 1s;
+    t.factory.replace(std::make_shared<const stream_faults>(g));
+    t.driver.feed(*t.app, "put", 10 * kMs);
+    EXPECT_EQ(t.driver.out, "input");
 }

@@ -135,7 +135,16 @@ TEST(AdminApi, PutSwapsTheSpecAndDeleteClearsIt) {
     auto r = f.api.handle(request("PUT", "/listeners/0/faults"), R"({"delay":"200ms"})", "peer");
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(f.stream->faults()->delay, 200ms);
-    EXPECT_NE(r.body.find(R"("applies_to":"new connections")"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find(
+                  R"("applies_to":{"new_connections":["delay"],"open_connections":["delay"]})"),
+              std::string::npos)
+        << r.body;
+    r = f.api.handle(request("PUT", "/listeners/0/faults"),
+                     R"({"delay":"200ms","rate":"1MiB","close_after":"1KiB","seed":3})", "p");
+    EXPECT_NE(r.body.find(R"("applies_to":{"new_connections":["rate","close_after","seed"],)"
+                          R"("open_connections":["rate"]})"),
+              std::string::npos)
+        << "only what changed, and of that what open connections take up: " << r.body;
     r = f.api.handle(request("DELETE", "/listeners/tcp%3A%2F%2F127.0.0.1%3A7/faults"), "", "p");
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_FALSE(f.stream->faults()->any());

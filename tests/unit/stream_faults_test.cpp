@@ -141,3 +141,37 @@ TEST(StreamFaults, TakeKeyLeavesOtherKeysAlone) {
     ASSERT_TRUE(f);
     EXPECT_EQ(f->delay, 1ms);
 }
+
+// What a change changed, key by key, and which of those keys open connections take.
+TEST(StreamFaults, ChangedKeysNameEveryKeyThatDiffers) {
+    const auto all = faults_of(
+        "tcp://127.0.0.1:0?faults_dir=both&delay=200ms&jitter=50ms&jitter_dist=pareto&rate=1MiB"
+        "&rate_total=10MiB/s&slice=100,20,5ms&close_after=10KiB&stall_after=1MiB&stall_for=2s"
+        "&slow_close=1s&accept_delay=250ms&refuse=0.25&toxicity=0.5&seed=42");
+    ASSERT_TRUE(all);
+    auto with_reset = *all;
+    with_reset.close_after.reset();
+    with_reset.reset_after = 1;
+    const std::vector<std::string_view> every{
+        "faults_dir",  "delay",       "jitter",      "jitter_dist", "rate",
+        "rate_total",  "slice",       "close_after", "stall_after", "stall_for",
+        "slow_close",  "accept_delay", "refuse",     "toxicity",    "seed"};
+    EXPECT_EQ(echo::core::changed_stream_fault_keys(stream_faults{}, *all), every);
+    EXPECT_EQ(echo::core::changed_stream_fault_keys(*all, stream_faults{}), every);
+    EXPECT_TRUE(echo::core::changed_stream_fault_keys(*all, *all).empty());
+    EXPECT_EQ(echo::core::changed_stream_fault_keys(*all, with_reset),
+              (std::vector<std::string_view>{"close_after", "reset_after"}));
+    auto gap = *all;
+    gap.slice_gap = 6ms;
+    EXPECT_EQ(echo::core::changed_stream_fault_keys(*all, gap),
+              std::vector<std::string_view>{"slice"});
+
+    std::vector<std::string_view> open;
+    for (const auto k : every) {
+        if (echo::core::reaches_open_connections(k)) {
+            open.push_back(k);
+        }
+    }
+    EXPECT_EQ(open, (std::vector<std::string_view>{"delay", "jitter", "jitter_dist", "rate",
+                                                   "rate_total", "slice", "slow_close"}));
+}

@@ -258,8 +258,10 @@ TEST(StreamShaper, SameSeedSameScheduleOtherSeedAnother) {
     EXPECT_EQ(echo::core::connection_seed(9, 4), echo::core::connection_seed(9, 4));
 }
 
-// Without jitter, where the bytes were cut on arrival changes nothing that leaves.
-TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
+namespace {
+
+// Delay, rate, slices and a cut, without jitter: the split-point tests' faults.
+stream_faults every_shape() {
     stream_faults f;
     f.delay = 30ms;
     f.rate = 20'000;
@@ -267,6 +269,14 @@ TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
     f.slice_variation = 10;
     f.slice_gap = 1ms;
     f.close_after = 250;
+    return f;
+}
+
+}  // namespace
+
+// Without jitter, where the bytes were cut on arrival changes nothing that leaves.
+TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
+    const auto f = every_shape();
     constexpr std::size_t kTotal = 300;
     const auto whole = schedule(f, {kTotal});
     ASSERT_EQ(total(whole), 250u);
@@ -302,4 +312,253 @@ TEST(StreamShaper, ConnectionsShareTheListenersTotalRate) {
     }
     // Two seconds at 100 kB/s, plus the window saved up at the start (250 ms).
     EXPECT_NEAR(static_cast<double>(sent), 2.25 * 100'000, 100'000 * 0.03);
+}
+
+// adopt(): a change reaching an open connection, at every point of its schedule.
+namespace {
+
+// Each byte's arrival and departure time, in byte order, and when the change came.
+struct byte_times {
+    std::vector<time_ns> arrived;
+    std::vector<time_ns> left;
+    time_ns changed_at = -1;
+    std::size_t left_before_change = 0;
+};
+
+// The change comes at `at`, or once `after_bytes` have left, whichever is first.
+struct change_point {
+    time_ns at = INT64_MAX;
+    std::size_t after_bytes = SIZE_MAX;
+};
+
+// Drives `s` on a fake clock: `pieces` (time, bytes) arrive, `change` is adopted at
+// `when` (before what arrives then), and at most `per_send` bytes leave per step,
+// as a socket that takes only so much at a time.
+byte_times run_with_change(stream_shaper& s,
+                           const std::vector<std::pair<time_ns, std::size_t>>& pieces,
+                           change_point when, const stream_faults& change,
+                           std::size_t per_send = SIZE_MAX) {
+    byte_times t;
+    std::size_t next = 0;
+    for (time_ns now = 0; now <= 3'600'000 * kMs;) {
+        if (t.changed_at < 0 && (now >= when.at || t.left.size() >= when.after_bytes)) {
+            s.adopt(change, now, nullptr);
+            t.changed_at = now;
+            t.left_before_change = t.left.size();
+        }
+        for (; next < pieces.size() && pieces[next].first <= now; ++next) {
+            s.enter(pieces[next].second, now);
+            t.arrived.insert(t.arrived.end(), pieces[next].second, now);
+        }
+        if (const auto n = std::min(s.ready(now), per_send); n > 0) {
+            s.left(n, now);
+            t.left.insert(t.left.end(), n, now);
+            continue;
+        }
+        time_ns wake = s.wake_at().value_or(INT64_MAX);
+        if (next < pieces.size()) {
+            wake = std::min(wake, pieces[next].first);
+        }
+        if (t.changed_at < 0) {
+            wake = std::min(wake, when.at);
+        }
+        if (wake == INT64_MAX) {
+            break;
+        }
+        EXPECT_GT(wake, now) << "a wake-up that lets nothing out would spin";
+        now = wake;
+    }
+    return t;
+}
+
+// Ten pieces of ten bytes, 10 ms apart.
+std::vector<std::pair<time_ns, std::size_t>> ten_pieces() {
+    std::vector<std::pair<time_ns, std::size_t>> p;
+    for (int i = 0; i < 10; ++i) {
+        p.emplace_back(i * 10 * kMs, 10);
+    }
+    return p;
+}
+
+// ten_pieces() through `f`, changed to `g` at `change`: no byte overtakes another.
+byte_times ten_pieces_changed(const stream_faults& f, const stream_faults& g, time_ns change) {
+    stream_shaper s{f, true, 7, 0};
+    auto t = run_with_change(s, ten_pieces(), {.at = change}, g);
+    EXPECT_TRUE(std::is_sorted(t.left.begin(), t.left.end())) << "change at " << change;
+    return t;
+}
+
+}  // namespace
+
+// Held bytes are re-timed from their arrival with the new delay: a byte that left
+// before the change left after the old delay, every other after the new one (or at
+// the change, when that is already past), and none overtakes another.
+TEST(StreamShaperAdopt, ADelayChangeRetimesHeldBytesInOrderAtEveryPoint) {
+    using delays = std::pair<std::chrono::nanoseconds, std::chrono::nanoseconds>;
+    for (const auto& [before, after] :
+         {delays{300ms, 20ms}, delays{20ms, 300ms}, delays{300ms, 0ms}}) {
+        stream_faults f;
+        f.delay = before;
+        stream_faults g;
+        g.delay = after;
+        for (time_ns change = 0; change <= 420 * kMs; change += 5 * kMs) {
+            const auto t = ten_pieces_changed(f, g, change);
+            ASSERT_EQ(t.left.size(), 100u);
+            for (std::size_t i = 0; i < 100; ++i) {
+                const auto old_release = t.arrived[i] + before.count();
+                const auto expected = old_release < change
+                                          ? old_release
+                                          : std::max(change, t.arrived[i] + after.count());
+                ASSERT_EQ(t.left[i], expected) << "byte " << i << ", change at " << change / kMs
+                                               << " ms, " << before.count() / kMs << " -> "
+                                               << after.count() / kMs << " ms";
+            }
+        }
+    }
+}
+
+// With jitter on both sides of the change, the order rule still holds and no byte
+// leaves before its arrival plus the smaller delay.
+TEST(StreamShaperAdopt, JitterBeforeAndAfterAChangeNeverReorders) {
+    stream_faults f;
+    f.delay = 200ms;
+    f.jitter = 150ms;
+    stream_faults g;
+    g.delay = 10ms;
+    g.jitter = 40ms;
+    g.jitter_dist = echo::core::jitter_distribution::pareto;
+    for (time_ns change = 0; change <= 400 * kMs; change += 7 * kMs) {
+        const auto t = ten_pieces_changed(f, g, change);
+        ASSERT_EQ(t.left.size(), 100u);
+        for (std::size_t i = 0; i < 100; ++i) {
+            ASSERT_GE(t.left[i], t.arrived[i] + 10 * kMs) << "byte " << i;
+        }
+    }
+}
+
+// Mid-bucket: the bucket keeps what it saved (up to the new burst) and refills at
+// the new rate from the change on.
+TEST(StreamShaperAdopt, ARateChangeMidBucketTakesTheNewRateFromThen) {
+    stream_faults slow;
+    slow.rate = 1'000;
+    stream_faults fast;
+    fast.rate = 100'000;
+    const std::vector<std::pair<time_ns, std::size_t>> all_at_once{{0, 20'000}};
+    for (time_ns change = 0; change <= 2'000 * kMs; change += 50 * kMs) {
+        stream_shaper up{slow, true, 1, 0};
+        const auto t = run_with_change(up, all_at_once, {.at = change}, fast);
+        ASSERT_EQ(t.left.size(), 20'000u);
+        const auto before = static_cast<double>(
+            std::lower_bound(t.left.begin(), t.left.end(), change) - t.left.begin());
+        // 10 ms of the slow rate to start, then the rate itself.
+        EXPECT_LE(before, 10 + static_cast<double>(change) / 1e6 + 1) << change;
+        const double rest_s = (20'000 - before) / 100'000;
+        // The slow bucket saved under its 250-byte burst: less than a quantum early.
+        EXPECT_NEAR(static_cast<double>(t.left.back() - change) / 1e9, rest_s, 0.011) << change;
+    }
+    const std::vector<std::pair<time_ns, std::size_t>> more{{0, 200'000}};
+    for (time_ns change = 0; change <= 500 * kMs; change += 25 * kMs) {
+        stream_shaper down{fast, true, 1, 0};
+        const auto t = run_with_change(down, more, {.at = change}, slow);
+        const auto in_next_second =
+            std::lower_bound(t.left.begin(), t.left.end(), change + 1'000 * kMs) -
+            std::lower_bound(t.left.begin(), t.left.end(), change);
+        // The old bucket cut to the new burst (250), plus one second at the new rate.
+        EXPECT_LE(in_next_second, 250 + 1'000 + 1) << change;
+        EXPECT_GE(in_next_second, 1'000 - 10) << change;
+    }
+}
+
+// Mid-slice: the slice under way ends at the change, and the next, of the new
+// size, opens one new gap later. A socket taking 30 bytes at a time cuts each
+// slice into several sends, and the change comes after every tenth byte.
+TEST(StreamShaperAdopt, ASliceChangeMidSliceEndsItThereAndTakesTheNewSize) {
+    stream_faults f;
+    f.slice_average = 100;
+    f.slice_gap = 5ms;
+    stream_faults g;
+    g.slice_average = 40;
+    g.slice_variation = 10;
+    g.slice_gap = 3ms;
+    const std::vector<std::pair<time_ns, std::size_t>> all_at_once{{0, 2'000}};
+    for (std::size_t k = 0; k <= 1'000; k += 10) {
+        stream_shaper s{f, true, 1, 0};
+        const auto t = run_with_change(s, all_at_once, {.after_bytes = k}, g, 30);
+        ASSERT_EQ(t.left.size(), 2'000u);
+        // A read is the bytes leaving at one instant.
+        std::vector<std::pair<time_ns, std::size_t>> reads;
+        for (const auto at : t.left) {
+            if (reads.empty() || reads.back().first != at) {
+                reads.emplace_back(at, 0);
+            }
+            ++reads.back().second;
+        }
+        std::size_t until_change = 0;
+        bool first_after = true;
+        for (std::size_t i = 0; i < reads.size(); ++i) {
+            const auto [at, n] = reads[i];
+            if (at < t.changed_at) {
+                EXPECT_EQ(n, 100u) << "before the change, k " << k;
+            } else if (at == t.changed_at) {
+                EXPECT_LE(n, 100u) << "the slice cut at the change, k " << k;
+            } else {
+                if (first_after && k > 0) {
+                    EXPECT_GE(at, t.changed_at + 3 * kMs) << "a new gap after the cut, k " << k;
+                }
+                first_after = false;
+                if (i + 1 < reads.size()) {
+                    EXPECT_GE(n, 30u) << "k " << k;
+                }
+                EXPECT_LE(n, 50u) << "k " << k;
+                continue;
+            }
+            until_change += n;
+        }
+        EXPECT_EQ(until_change, t.left_before_change) << "nothing more at the change, k " << k;
+        EXPECT_FALSE(first_after) << "the new size was seen, k " << k;
+    }
+}
+
+// No keys (DELETE): whatever was held leaves at the change, in order; the cut the
+// connection began with still counts.
+TEST(StreamShaperAdopt, NothingLeftToShapeLetsHeldBytesGoAtOnceButKeepsTheCut) {
+    stream_faults f;
+    f.delay = 10s;
+    f.rate = 10;
+    f.slice_average = 5;
+    f.close_after = 90;
+    for (time_ns change = 0; change <= 12'000 * kMs; change += 250 * kMs) {
+        stream_shaper s{f, true, 1, 0};
+        const auto t = run_with_change(s, ten_pieces(), {.at = change}, stream_faults{});
+        ASSERT_EQ(t.left.size(), 90u) << "close_after stays";
+        EXPECT_TRUE(std::is_sorted(t.left.begin(), t.left.end()));
+        EXPECT_EQ(t.left.back(), std::max(change, 80 * kMs)) << "the 90th byte came at 80 ms";
+        EXPECT_EQ(s.cut(t.left.back()), shaper_cut::close);
+    }
+}
+
+// Without jitter, where the bytes were cut on arrival changes nothing that leaves,
+// a change under way included.
+TEST(StreamShaperAdopt, SameScheduleAtEverySplitPoint) {
+    const auto f = every_shape();
+    stream_faults g;
+    g.delay = 10ms;
+    g.rate = 50'000;
+    g.slice_average = 20;
+    g.slice_variation = 5;
+    g.slice_gap = 2ms;
+    constexpr std::size_t kTotal = 300;
+    const auto run = [&](const std::vector<std::pair<time_ns, std::size_t>>& pieces) {
+        stream_shaper s{f, true, 7, 0};
+        return run_with_change(s, pieces, {.at = 33 * kMs}, g).left;
+    };
+    const auto whole = run({{0, kTotal}});
+    ASSERT_EQ(whole.size(), 250u);
+    EXPECT_LT(whole.front(), 33 * kMs) << "some bytes left before the change";
+    EXPECT_GT(whole.back(), 33 * kMs) << "and some after it";
+    for (std::size_t cut = 0; cut <= kTotal; ++cut) {
+        EXPECT_EQ(run({{0, cut}, {0, kTotal - cut}}), whole) << "cut at " << cut;
+    }
+    EXPECT_EQ(run(std::vector<std::pair<time_ns, std::size_t>>(kTotal, {0, 1})), whole)
+        << "byte by byte";
 }

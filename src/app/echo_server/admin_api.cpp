@@ -1,6 +1,6 @@
 // Each change is one info line (who, which listener, old -> new). A stream change
-// reaches the connections accepted after it: an open connection's decorator keeps
-// the spec it was made with, so nothing changes under a shaper that holds bytes.
+// reaches the connections accepted after it, and open decorated ones for the keys
+// core::reaches_open_connections names; the answer lists both.
 #include "app/echo_server/admin_api.hpp"
 
 #include "core/log_event.hpp"
@@ -11,16 +11,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 
 namespace echo::app {
 
 namespace {
 
 constexpr const char* kJson = "application/json";
-constexpr std::string_view kStreamAppliesTo = "new connections";
-constexpr std::string_view kDatagramAppliesTo = "every datagram from the next batch on";
+constexpr std::string_view kDatagramAppliesTo = R"("every datagram from the next batch on")";
 
 core::http_response text(int status, std::string body) {
     return {status, "text/plain; charset=utf-8", std::move(body) + "\n"};
@@ -60,6 +61,27 @@ std::string listener_json(const admin_listener& l, std::size_t index) {
         index, core::json_escape(l.name), l.datagram ? "datagram" : "stream",
         l.changeable() ? "true" : "false", core::json_escape(core::fault_query(l.keys)),
         core::fault_json(l.keys));
+}
+
+// ["delay","rate"]: key names are fixed ASCII words, nothing to escape.
+std::string key_array(const std::vector<std::string_view>& keys) {
+    std::string out = "[";
+    for (const auto k : keys) {
+        out += out.size() > 1 ? ",\"" : "\"";
+        out += k;
+        out += '"';
+    }
+    return out + "]";
+}
+
+// {"new_connections":[...],"open_connections":[...]}: the keys the change set,
+// changed or cleared, and those of them that open connections took up.
+std::string stream_applies_to(const core::stream_faults& before, const core::stream_faults& after) {
+    const auto changed = core::changed_stream_fault_keys(before, after);
+    std::vector<std::string_view> open;
+    std::ranges::copy_if(changed, std::back_inserter(open), core::reaches_open_connections);
+    return fmt::format(R"({{"new_connections":{},"open_connections":{}}})", key_array(changed),
+                       key_array(open));
 }
 
 }  // namespace
@@ -158,15 +180,17 @@ core::http_response admin_api::handle(const core::request_line& req, std::string
 
 core::http_response admin_api::change(admin_listener& l, core::fault_key_list keys,
                                       const std::string& peer) {
+    std::string applies_to{kDatagramAppliesTo};
     if (l.stream) {
         auto spec = core::stream_faults_of(keys);
         if (auto* problem = std::get_if<std::string>(&spec)) {
             return text(400, *problem);
         }
         // No keys: a spec that asks for nothing, so the decorator passes bytes through.
-        const auto& faults = std::get<std::optional<core::stream_faults>>(spec);
-        l.stream->replace(std::make_shared<const core::stream_faults>(faults.value_or(
-            core::stream_faults{})));
+        auto faults = std::make_shared<const core::stream_faults>(
+            std::get<std::optional<core::stream_faults>>(spec).value_or(core::stream_faults{}));
+        applies_to = stream_applies_to(*l.stream->faults(), *faults);
+        l.stream->replace(std::move(faults));
     } else {
         auto spec = core::datagram_faults_of(keys);
         if (auto* problem = std::get_if<std::string>(&spec)) {
@@ -181,7 +205,7 @@ core::http_response admin_api::change(admin_listener& l, core::fault_key_list ke
     const auto index = static_cast<std::size_t>(&l - listeners_.data());
     auto json = listener_json(l, index);
     json.pop_back();  // the closing brace: applies_to joins the listener's fields
-    json += fmt::format(R"(,"applies_to":"{}"}})", l.stream ? kStreamAppliesTo : kDatagramAppliesTo);
+    json += fmt::format(R"(,"applies_to":{}}})", applies_to);
     json += '\n';
     return {200, kJson, std::move(json)};
 }
