@@ -18,7 +18,8 @@ namespace echo::core {
 
 // The head's fields hold exactly one Host line with a valid value, or (when
 // `required` is false, as for HTTP/1.0) none. Host is not compared with the
-// authority of an absolute-form target: the echo routes on neither.
+// authority of an absolute-form target: the echo routes on neither. One pass over
+// the fields and the value, once per head (so bounded by max_head); holds nothing.
 [[nodiscard]] bool host_fields_acceptable(std::span<const http_header> fields,
                                           bool required) noexcept;
 
