@@ -15,20 +15,22 @@
 // to it chunk by chunk, so no line the guard refuses ever reaches it.
 #include "core/http_request_reader.hpp"
 
+#include "core/http_host_field.hpp"
+
 #include <algorithm>
 #include <climits>
 
 namespace echo::core {
 
 int status_of(http_refusal r) noexcept {
-    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413, 405, 505};
+    constexpr int statuses[kHttpRefusals] = {400, 431, 431, 413, 405, 505, 400};
     return statuses[static_cast<std::size_t>(r)];
 }
 
 const char* name_of(http_refusal r) noexcept {
-    constexpr const char* names[kHttpRefusals] = {"malformed",          "head_too_large",
-                                                  "too_many_headers",   "body_too_large",
-                                                  "method_not_allowed", "version_not_supported"};
+    constexpr const char* names[kHttpRefusals] = {
+        "malformed",          "head_too_large",        "too_many_headers", "body_too_large",
+        "method_not_allowed", "version_not_supported", "bad_host"};
     return names[static_cast<std::size_t>(r)];
 }
 
@@ -249,6 +251,11 @@ int http_request_reader::on_headers_complete(http_parser* p) {
     q.method = http_method_str(static_cast<http_method>(p->method));
     q.version_major = p->http_major;
     q.version_minor = p->http_minor;
+    // RFC 9112 3.2, before the method: a head without one good Host is malformed
+    // whatever it asks. Only the head's fields: trailers come after the routing.
+    if (!host_fields_acceptable(q.headers, q.version_minor >= 1)) {
+        return r.refuse(http_refusal::bad_host);
+    }
     // CONNECT asks for a tunnel, and http_parser hands what follows the head (a body
     // too) to another protocol: the echo is no proxy, so it is refused and closed.
     if (p->method == HTTP_CONNECT) {

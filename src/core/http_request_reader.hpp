@@ -27,8 +27,9 @@ enum class http_refusal : std::uint8_t {
     body_too_large,   // 413
     method_not_allowed,     // 405: CONNECT, as the echo is no proxy
     version_not_supported,  // 505: anything but HTTP/1.0 and HTTP/1.1
+    bad_host,         // 400: no Host in HTTP/1.1, two Host lines, or an invalid value
 };
-inline constexpr std::size_t kHttpRefusals = 6;
+inline constexpr std::size_t kHttpRefusals = 7;
 [[nodiscard]] int status_of(http_refusal r) noexcept;
 [[nodiscard]] const char* name_of(http_refusal r) noexcept;
 

@@ -1,8 +1,8 @@
 """The HTTP echo (http:// and https:// listeners) on the real binary, with curl
 as the client: the JSON answer, keep-alive reuse, pipelining over a raw socket,
-chunked uploads, 100-continue, HTTP/1.0, TLS facts, a PROXY-named client, every
-control and every limit's status, a slowloris and a client that never reads
-beside an honest client, and wrk."""
+chunked uploads, 100-continue, HTTP/1.0, the Host rules, TLS facts, a PROXY-named
+client, every control and every limit's status, a slowloris and a client that never
+reads beside an honest client, and wrk."""
 import hashlib
 import json
 import struct
@@ -125,7 +125,8 @@ class HttpEchoTest(unittest.TestCase):
 
     def test_binary_body_is_base64_and_invalid_utf8_in_headers_stays_valid_json(self):
         with http_server() as server, Conn(server) as s:
-            s.sendall(b"POST / HTTP/1.1\r\nX-Bin: \xff\xfe ok\r\nContent-Length: 3\r\n\r\n\x00\xff\x80")
+            s.sendall(b"POST / HTTP/1.1\r\nX-Bin: \xff\xfe ok\r\nHost: x\r\nContent-Length: 3\r\n"
+                      b"\r\n\x00\xff\x80")
             status, _, body = s.response()
             doc = json.loads(body)
             self.assertEqual(status, 200)
@@ -143,8 +144,8 @@ class HttpEchoTest(unittest.TestCase):
     def test_pipelined_requests_are_answered_in_order(self):
         with http_server() as server, Conn(server) as s:
             s.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
-                      b"POST /two?format=body HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-                      b"GET /three HTTP/1.1\r\nConnection: close\r\n\r\n")
+                      b"POST /two?format=body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                      b"GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             status, _, body = s.response()
             self.assertEqual(json.loads(body)["path"], "/one")
             responses = s.until_closed()
@@ -159,7 +160,8 @@ class HttpEchoTest(unittest.TestCase):
                        f"http://127.0.0.1:{server.port}/?format=body")
             self.assertEqual(out, b"x" * 5000)
         with http_server() as server, Conn(server) as s:
-            s.sendall(b"PUT /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            s.sendall(b"PUT /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                      b"Content-Length: 4\r\n\r\n")
             first = s.sock.recv(100)
             self.assertEqual(first, b"HTTP/1.1 100 Continue\r\n\r\n")
             s.sendall(b"data")
@@ -218,7 +220,7 @@ class HttpEchoTest(unittest.TestCase):
                             + struct.pack("!HH", 4711, 80))
                     header = (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x11])
                               + struct.pack("!H", len(body)) + body)
-                s.sendall(header + b"GET /p HTTP/1.1\r\n\r\n")
+                s.sendall(header + b"GET /p HTTP/1.1\r\nHost: x\r\n\r\n")
                 _, _, body = s.response()
                 doc = json.loads(body)
                 self.assertEqual(doc["client"], {"address": "203.0.113.7", "port": 4711})
@@ -252,7 +254,8 @@ class HttpEchoTest(unittest.TestCase):
 
     def test_a_delayed_answer_does_not_hold_up_another_client(self):
         with http_server() as server, Conn(server) as slow:
-            slow.sendall(b"GET /?delay=2s HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\n\r\n")
+            slow.sendall(b"GET /?delay=2s HTTP/1.1\r\nHost: x\r\n\r\n"
+                         b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
             start = time.monotonic()
             curl(f"http://127.0.0.1:{server.port}/fast")
             self.assertLess(time.monotonic() - start, 1.5)
@@ -276,16 +279,17 @@ class HttpEchoTest(unittest.TestCase):
     def test_each_limit_answers_its_status_and_is_counted(self):
         query = "max_head=256&max_headers=6&max_body=100&body_limit=50&request_timeout=0.5"
         cases = [
-            ("malformed", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400),
-            ("head_too_large", b"GET /" + b"a" * 400 + b" HTTP/1.1\r\n\r\n", 431),
-            ("too_many_headers", b"GET / HTTP/1.1\r\n" + b"".join(
+            ("malformed", b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
+            ("head_too_large", b"GET /" + b"a" * 400 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
+            ("too_many_headers", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(
                 b"H%d: v\r\n" % i for i in range(8)) + b"\r\n", 431),
-            ("body_too_large", b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413),
-            ("request_timeout", b"GET / HTTP/1.1\r\nX-Slow: ", 408),
+            ("body_too_large", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413),
+            ("request_timeout", b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 408),
             # Its body would be read as a second request were CONNECT read on.
-            ("method_not_allowed", b"CONNECT h:443 HTTP/1.1\r\nContent-Length: 18\r\n\r\n"
-                                   b"GET /x HTTP/1.1\r\n\r\n", 405),
-            ("version_not_supported", b"GET / HTTP/1.9\r\n\r\n", 505),
+            ("method_not_allowed", b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n"
+                                   b"Content-Length: 28\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+             405),
+            ("version_not_supported", b"GET / HTTP/1.9\r\nHost: x\r\n\r\n", 505),
         ]
         with http_server(query) as server:
             for reason, request, status in cases:
@@ -306,16 +310,56 @@ class HttpEchoTest(unittest.TestCase):
             self.assertEqual(out["body_size"], 80)
             self.assertEqual(out["body_sha256"], hashlib.sha256(b"z" * 80).hexdigest())
 
+    def test_host_rules_of_rfc_9112(self):
+        """HTTP/1.1 without Host, two Host lines, or a Host that is no uri-host[:port]: 400,
+        counted as malformed, closed with what follows unread. HTTP/1.0 may leave it out;
+        an absolute-form target still needs a Host."""
+        refused = [
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+            b"GET / HTTP/1.0\r\nHost: user@a\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        ]
+        with http_server() as server:
+            for request in refused:
+                with self.subTest(request), Conn(server) as s:
+                    s.sendall(request + b"GET /never HTTP/1.1\r\nHost: a\r\n\r\n")
+                    status, headers, body = s.response()
+                    self.assertEqual((status, headers.get("connection"), body),
+                                     (400, "close", b"bad_host\n"))
+                    self.assertNotIn(b"never", s.until_closed())
+            with Conn(server) as s:
+                s.sendall(b"GET /ten HTTP/1.0\r\n\r\n")
+                status, _, body = s.response()
+                self.assertEqual((status, json.loads(body)["path"]), (200, "/ten"))
+            base = f"http://127.0.0.1:{server.port}"
+            code = ("-o", "/dev/null", "-w", "%{http_code}")
+            self.assertEqual(curl(*code, "-H", "Host:", f"{base}/"), b"400")
+            self.assertEqual(curl(*code, "-H", "Host:", "--http1.0", f"{base}/"), b"200")
+            self.assertEqual(curl(*code, "-H", "Host: a b", f"{base}/"), b"400")
+            self.assertEqual(curl(*code, "-H", "Host: [::1]:8080", f"{base}/"), b"200")
+            doc = json.loads(curl("--request-target", "http://elsewhere.example/abs", f"{base}/"))
+            self.assertEqual(doc["path"], "http://elsewhere.example/abs")
+            self.assertIn(["Host", f"127.0.0.1:{server.port}"], doc["headers"])
+            self.assertEqual(curl(*code, "-H", "Host:", "--request-target", "http://a/",
+                                  f"{base}/"), b"400")
+            samples = self.metrics(server)
+            self.assertEqual(metric(samples, "echo_http_refused_total", reason="malformed"),
+                             len(refused) + 3)
+            self.assertEqual(metric(samples, "echo_http_requests_total", code="4xx",
+                                    method="GET"), len(refused) + 3)
+
     def test_max_requests_closes_after_the_last(self):
         with http_server("max_requests=2") as server, Conn(server) as s:
-            s.sendall(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n")
+            s.sendall(b"".join(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in (1, 2, 3)))
             data = s.until_closed()
             self.assertEqual(data.count(b"HTTP/1.1 200"), 2)
             self.assertNotIn(b'"/3"', data)
 
     def test_slowloris_gets_408_while_an_honest_client_is_served(self):
         with http_server("request_timeout=1") as server, Conn(server) as loris:
-            loris.sendall(b"GET / HTTP/1.1\r\n")
+            loris.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
             start = time.monotonic()
             for _ in range(20):
                 curl(f"http://127.0.0.1:{server.port}/honest")
@@ -347,7 +391,7 @@ class HttpEchoTest(unittest.TestCase):
                     if scheme == "https":
                         hog = ssl.create_default_context(cafile=pki.ca_cert).wrap_socket(
                             hog, server_hostname="localhost")
-                    hog.sendall(b"GET /?size=1000000 HTTP/1.1\r\n\r\n" * 16)
+                    hog.sendall(b"GET /?size=1000000 HTTP/1.1\r\nHost: x\r\n\r\n" * 16)
                     start = time.monotonic()
                     for i in range(20):
                         out = curl("--cacert", pki.ca_cert,

@@ -81,9 +81,9 @@ class GracefulStopTest(unittest.TestCase):
         server = Server("--listen", "http://127.0.0.1:0", "--threads", "1",
                         "--drain-timeout", "0.5")
         with server.connect() as s:
-            s.sendall(b"GET /?delay=10s HTTP/1.1\r\n\r\n")
+            s.sendall(b"GET /?delay=10s HTTP/1.1\r\nHost: x\r\n\r\n")
             s.setblocking(False)
-            pipelined = b"GET / HTTP/1.1\r\n\r\n" * 256
+            pipelined = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 256
             deadline = time.monotonic() + 10 * SLOW
             while select.select([], [s], [], 0.5 * SLOW)[1]:  # until it stops reading
                 self.assertLess(time.monotonic(), deadline, "the server kept reading")

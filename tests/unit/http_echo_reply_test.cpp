@@ -130,11 +130,12 @@ std::string run_app(const std::vector<std::string_view>& pieces, std::size_t sen
 // split in and any split out.
 TEST(HttpEchoApp, SameAnswersAtEverySplit) {
     const std::string input =
-        "GET /a?format=body HTTP/1.1\r\n\r\n"
-        "POST /b?format=body HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-        "PUT /c HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi"
-        "GET /d?size=300 HTTP/1.1\r\n\r\n"
-        "GET /e?status=404&format=text HTTP/1.1\r\nConnection: close\r\n\r\n";
+        "GET /a?format=body HTTP/1.1\r\nHost: h\r\n\r\n"
+        "POST /b?format=body HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n0\r\n\r\n"
+        "PUT /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi"
+        "GET /d?size=300 HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /e?status=404&format=text HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
     int lines = 0;
     const auto whole = run_app({input}, SIZE_MAX, &lines);
     EXPECT_EQ(lines, 5);
@@ -159,10 +160,35 @@ TEST(HttpEchoApp, SameAnswersAtEverySplit) {
 }
 
 TEST(HttpEchoApp, RefusalClosesAfterTheAnswer) {
-    const auto out = run_app({"GET / HTTP/1.1\r\nNo colon\r\n\r\nGET /never HTTP/1.1\r\n\r\n"}, 5);
+    const auto out = run_app(
+        {"GET / HTTP/1.1\r\nHost: h\r\nNo colon\r\n\r\nGET /never HTTP/1.1\r\nHost: h\r\n\r\n"}, 5);
     EXPECT_EQ(out.rfind("HTTP/1.1 400 Bad Request", 0), 0U) << out;
     EXPECT_NE(out.find("Connection: close"), std::string::npos);
     EXPECT_EQ(out.find("never"), std::string::npos);
+}
+
+// RFC 9112 3.2: an HTTP/1.1 request without Host is answered as any malformed one
+// is: 400, counted as malformed, and the connection closed with the rest unread.
+TEST(HttpEchoApp, MissingHostIsA400CountedAsMalformed) {
+    auto config = std::make_shared<http::http_echo_config>();
+    const auto observer = std::make_shared<http::http_observer>("test");
+    config->observer = observer;
+    echo::testing::counting_log log;
+    pipeline::app_context ctx;
+    ctx.log = &log;
+    echo::testing::app_driver driver;
+    http::http_echo_app app(config, ctx);
+    driver.feed(app, "GET / HTTP/1.1\r\nX: y\r\n\r\nGET /never HTTP/1.1\r\nHost: h\r\n\r\n");
+    driver.drain(app);
+    EXPECT_EQ(driver.out.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0U) << driver.out;
+    EXPECT_NE(driver.out.find("Connection: close\r\n"), std::string::npos) << driver.out;
+    EXPECT_NE(driver.out.find("\r\n\r\nbad_host\n"), std::string::npos) << driver.out;
+    EXPECT_EQ(driver.out.find("never"), std::string::npos) << driver.out;
+    EXPECT_TRUE(app.finished());
+    EXPECT_EQ(log.lines, 1);
+    std::string metrics;
+    observer->append_metrics(metrics);
+    EXPECT_NE(metrics.find("reason=\"malformed\"} 1\n"), std::string::npos) << metrics;
 }
 
 // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; the request is
@@ -190,7 +216,8 @@ TEST(HttpEchoApp, AClientThatStopsReadingIsAbandonedAfterRequestTimeout) {
     ctx.log = &log;
     echo::testing::app_driver driver;
     http::http_echo_app app(config, ctx);
-    driver.give(app, "GET /?size=1000000 HTTP/1.1\r\n\r\nGET /again HTTP/1.1\r\n\r\n");
+    driver.give(app, "GET /?size=1000000 HTTP/1.1\r\nHost: h\r\n\r\n"
+                     "GET /again HTTP/1.1\r\nHost: h\r\n\r\n");
     auto span = app.begin_send();
     ASSERT_FALSE(span.empty());
     EXPECT_EQ(app.wake_at(), std::optional{10 * kSecond});

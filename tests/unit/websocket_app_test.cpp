@@ -106,8 +106,8 @@ TEST(WebsocketApp, PipelinedAnswersGoBeforeTheSwitch) {
     fixture f;
     echo::testing::app_driver driver;
     http::http_echo_app app(f.config, f.ctx);
-    driver.feed(app, std::string{"GET /first?format=body HTTP/1.1\r\n\r\n"} + std::string{kUpgrade} +
-                         client_frame(0x1, "x"));
+    driver.feed(app, std::string{"GET /first?format=body HTTP/1.1\r\nHost: h\r\n\r\n"} +
+                         std::string{kUpgrade} + client_frame(0x1, "x"));
     EXPECT_EQ(driver.out.rfind("HTTP/1.1 200 OK", 0), 0U) << driver.out;
     const auto at = driver.out.find("HTTP/1.1 101");
     ASSERT_NE(at, std::string::npos);
