@@ -99,12 +99,15 @@ void fault_application::follow() noexcept {
     generation_ = spec.generation;
     faults_ = std::move(spec.faults);
     total_ = std::move(spec.total);
-    if (out_shaper_) {
-        out_shaper_->adopt(faults_->shapes_out() ? *faults_ : kPassThrough, now_, total_.get());
-    }
-    if (in_shaper_) {
-        in_shaper_->adopt(faults_->shapes_in() ? *faults_ : kPassThrough, now_, total_.get());
-    }
+    // A direction the change no longer shapes leaves rate_total's bucket as well, as
+    // on a connection made after the change, which has no shaper there.
+    const auto adopt = [this](std::optional<core::stream_shaper>& shaper, bool shapes) {
+        if (shaper) {
+            shaper->adopt(shapes ? *faults_ : kPassThrough, now_, shapes ? total_.get() : nullptr);
+        }
+    };
+    adopt(out_shaper_, faults_->shapes_out());
+    adopt(in_shaper_, faults_->shapes_in());
 }
 
 bool fault_application::serving() const noexcept {

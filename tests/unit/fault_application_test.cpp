@@ -37,6 +37,15 @@ struct faulted {
     std::unique_ptr<application> app;
 };
 
+// Runs the connection's timers up to `end`, sending what each lets out.
+void run_until(faulted& t, time_ns end) {
+    for (int i = 0; i < 10'000 && t.app->wake_at() && *t.app->wake_at() <= end; ++i) {
+        const auto now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+    }
+}
+
 }  // namespace
 
 TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
@@ -227,21 +236,13 @@ TEST(FaultApplication, AHigherRateShowsOnTheSameConnection) {
     faulted t{f, 64};
     const std::string sent(3'000, 'r');
     t.driver.give(*t.app, sent, 0);
-    time_ns now = 0;
-    const auto run_until = [&](time_ns end) {
-        for (int i = 0; i < 10'000 && t.app->wake_at() && *t.app->wake_at() <= end; ++i) {
-            now = *t.app->wake_at();
-            t.app->on_timer(now);
-            t.driver.drain(*t.app, now);
-        }
-    };
     t.driver.drain(*t.app, 0);
-    run_until(1'000 * kMs);
+    run_until(t, 1'000 * kMs);
     EXPECT_NEAR(static_cast<double>(t.driver.out.size()), 1'000, 30) << "a second at 1000 B/s";
     stream_faults g;
     g.rate = 1'000'000;
     t.factory.replace(std::make_shared<const stream_faults>(g));
-    run_until(1'300 * kMs);
+    run_until(t, 1'300 * kMs);
     EXPECT_EQ(t.driver.out, sent) << "the rest within the next grid step";
 }
 
@@ -281,4 +282,27 @@ TEST(FaultApplication, ADirectionTheChangeDropsPassesThrough) {
     t.factory.replace(std::make_shared<const stream_faults>(g));
     t.driver.feed(*t.app, "put", 10 * kMs);
     EXPECT_EQ(t.driver.out, "input");
+}
+
+TEST(FaultApplication, ADirectionTheChangeDropsLeavesTheListenerBucket) {
+    // faults_dir=both -> in, same rate_total: only the client's bytes draw on the
+    // listener's bucket from then on, as on a connection made with faults_dir=in.
+    stream_faults both;
+    both.direction = echo::core::fault_direction::both;
+    both.rate_total = 1'000;
+    auto in = both;
+    in.direction = echo::core::fault_direction::in;
+    faulted changed{both, 64};
+    changed.factory.replace(std::make_shared<const stream_faults>(in));
+    faulted made_so{in, 64};
+    const std::string sent(3'000, 't');
+    for (auto* t : {&changed, &made_so}) {
+        t->driver.give(*t->app, sent, 0);
+        t->driver.drain(*t->app, 0);
+        run_until(*t, 1'000 * kMs);
+    }
+    EXPECT_GT(made_so.driver.out.size(), 900u) << "a second of the rate, on the way in only";
+    EXPECT_NEAR(static_cast<double>(changed.driver.out.size()),
+                static_cast<double>(made_so.driver.out.size()), 30)
+        << "the echo of the changed connection no longer draws on the bucket";
 }
