@@ -65,6 +65,7 @@ fault_application::fault_application(std::unique_ptr<application> inner,
       max_chunks_(std::max<std::size_t>(context.max_chunks, 1)),
       now_(context.now),
       opened_(context.now),
+      follow_phase_(static_cast<time_ns>(seed % static_cast<std::uint64_t>(kFollowNs))),
       serving_at_(context.now + faults_->accept_delay.count()),
       refused_(refused) {
     // The cuts count the echo's bytes, or the client's when only those are shaped.
@@ -311,7 +312,8 @@ std::optional<time_ns> fault_application::wake_at() const noexcept {
         // A send in flight brings a change itself, when it completes.
         const bool holds = (!out_.empty() && sending_ == 0) || (in_shaper_ && !in_.empty());
         if (cut() == shaper_cut::none && (holds || slow_close)) {
-            consider((now_ / kFollowNs + 1) * kFollowNs);
+            const time_ns into = ((now_ - follow_phase_) % kFollowNs + kFollowNs) % kFollowNs;
+            consider(now_ - into + kFollowNs);
         }
     }
     // Never at or before the time already seen: the worker runs every timer due,
