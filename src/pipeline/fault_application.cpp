@@ -65,6 +65,7 @@ fault_application::fault_application(std::unique_ptr<application> inner,
       max_chunks_(std::max<std::size_t>(context.max_chunks, 1)),
       now_(context.now),
       opened_(context.now),
+      follow_phase_(static_cast<time_ns>(seed % static_cast<std::uint64_t>(kFollowNs))),
       serving_at_(context.now + faults_->accept_delay.count()),
       refused_(refused) {
     // The cuts count the echo's bytes, or the client's when only those are shaped.
@@ -99,12 +100,15 @@ void fault_application::follow() noexcept {
     generation_ = spec.generation;
     faults_ = std::move(spec.faults);
     total_ = std::move(spec.total);
-    if (out_shaper_) {
-        out_shaper_->adopt(faults_->shapes_out() ? *faults_ : kPassThrough, now_, total_.get());
-    }
-    if (in_shaper_) {
-        in_shaper_->adopt(faults_->shapes_in() ? *faults_ : kPassThrough, now_, total_.get());
-    }
+    // A direction the change no longer shapes leaves rate_total's bucket as well, as
+    // on a connection made after the change, which has no shaper there.
+    const auto adopt = [this](std::optional<core::stream_shaper>& shaper, bool shapes) {
+        if (shaper) {
+            shaper->adopt(shapes ? *faults_ : kPassThrough, now_, shapes ? total_.get() : nullptr);
+        }
+    };
+    adopt(out_shaper_, faults_->shapes_out());
+    adopt(in_shaper_, faults_->shapes_in());
 }
 
 bool fault_application::serving() const noexcept {
@@ -308,7 +312,8 @@ std::optional<time_ns> fault_application::wake_at() const noexcept {
         // A send in flight brings a change itself, when it completes.
         const bool holds = (!out_.empty() && sending_ == 0) || (in_shaper_ && !in_.empty());
         if (cut() == shaper_cut::none && (holds || slow_close)) {
-            consider((now_ / kFollowNs + 1) * kFollowNs);
+            const time_ns into = ((now_ - follow_phase_) % kFollowNs + kFollowNs) % kFollowNs;
+            consider(now_ - into + kFollowNs);
         }
     }
     // Never at or before the time already seen: the worker runs every timer due,

@@ -73,6 +73,8 @@ private:
 class fault_application final : public application {
 public:
     // A connection that holds bytes wakes on this grid, and adopts a change there.
+    // Each connection's grid is shifted by its own phase (from its seed): aligned
+    // grids would wake every held connection of a loop in the same turn.
     static constexpr time_ns kFollowNs = 250'000'000;
 
     // `refused`: close at once without serving. `seed`: this connection's draws.
@@ -98,6 +100,8 @@ public:
     [[nodiscard]] std::uint64_t bytes_received() const noexcept override;
     [[nodiscard]] std::uint64_t bytes_sent() const noexcept override { return sent_; }
     [[nodiscard]] std::string_view failure() const noexcept override;
+    // Where this connection's follow grid lies: its points are phase + k * kFollowNs.
+    [[nodiscard]] time_ns follow_phase() const noexcept { return follow_phase_; }
 
 private:
     [[nodiscard]] core::shaper_cut cut() const noexcept;
@@ -126,6 +130,7 @@ private:
     std::size_t sending_ = 0;  // bytes of the send in flight (0: none)
     time_ns now_;
     time_ns opened_;
+    time_ns follow_phase_;  // this connection's offset of the kFollowNs grid
     time_ns serving_at_;  // accept_delay ends
     time_ns eof_at_ = 0;
     bool refused_;

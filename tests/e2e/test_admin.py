@@ -205,14 +205,16 @@ class OpenConnectionTest(unittest.TestCase):
     def test_a_higher_rate_shows_on_the_same_connection(self):
         rate = 20 * 1024
         with open_connection("127.0.0.2", self.rated) as s:
-            sent = b"r" * (400 * 1024)
+            sent = bytes((i * 7 + (i >> 10)) & 0xFF for i in range(400 * 1024))
             sender = threading.Thread(target=s.sendall, args=(sent,))
             sender.start()
+            received = bytearray()
             try:
                 got, start = 0, time.monotonic()
                 while time.monotonic() - start < 0.5:
                     data = s.recv(65536)
                     self.assertTrue(data)
+                    received += data
                     got += len(data)
                 # Half a second of the rate, on top of the bucket's first quantum.
                 self.assertLessEqual(got, 0.6 * rate + 1024)
@@ -222,10 +224,12 @@ class OpenConnectionTest(unittest.TestCase):
                 while got < len(sent):
                     data = s.recv(65536)
                     self.assertTrue(data)
+                    received += data
                     got += len(data)
                 took = time.monotonic() - changed
                 # The rest, 390 KiB or more, in a second: over 19 times the old rate.
                 self.assertLess(took, 1.0 * SLOW, "the rest at the new rate")
+                self.assertEqual(bytes(received), sent, "every byte, in order, across the change")
             finally:
                 s.shutdown(socket.SHUT_WR)
                 sender.join(10 * SLOW)

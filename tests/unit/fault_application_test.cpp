@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -35,7 +36,22 @@ struct faulted {
     echo::testing::app_driver driver;
     fault_application_factory factory;
     std::unique_ptr<application> app;
+
+    // The k-th point of this connection's follow grid.
+    [[nodiscard]] time_ns grid(time_ns k) const {
+        return dynamic_cast<const fault_application&>(*app).follow_phase() +
+               k * fault_application::kFollowNs;
+    }
 };
+
+// Runs the connection's timers up to `end`, sending what each lets out.
+void run_until(faulted& t, time_ns end) {
+    for (int i = 0; i < 10'000 && t.app->wake_at() && *t.app->wake_at() <= end; ++i) {
+        const auto now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+    }
+}
 
 }  // namespace
 
@@ -57,7 +73,7 @@ TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
     // It wakes on the follow grid to take up a change; none came, so nothing leaves.
     for (int i = 0; i < 100 && t.app->wake_at() && *t.app->wake_at() < 10'000 * kMs; ++i) {
         const auto now = *t.app->wake_at();
-        EXPECT_EQ(now % fault_application::kFollowNs, 0);
+        EXPECT_EQ((now - t.grid(0)) % fault_application::kFollowNs, 0);
         t.app->on_timer(now);
         t.driver.drain(*t.app, now);
         EXPECT_TRUE(t.driver.out.empty()) << "at " << now;
@@ -135,6 +151,28 @@ TEST(FaultApplication, RefusedConnectionsAreFinishedAtOnce) {
     EXPECT_EQ(t.factory.tallies().faulted_count(echo::pipeline::fault_tallies::kind::refuse), 1u);
 }
 
+// Aligned grids would wake every held connection of a loop in one turn.
+TEST(FaultApplication, ConnectionsFollowOnGridsSpreadOverTheStep) {
+    stream_faults f;
+    f.delay = 1s;
+    faulted t{f};
+    app_context context;
+    context.chunks = &t.pool;
+    context.max_chunks = 4;
+    std::array<int, 10> per_tenth{};
+    for (int i = 0; i < 1000; ++i) {
+        const auto app = t.factory.make(context);
+        const auto phase = dynamic_cast<const fault_application&>(*app).follow_phase();
+        ASSERT_GE(phase, 0);
+        ASSERT_LT(phase, fault_application::kFollowNs);
+        ++per_tenth[static_cast<std::size_t>(phase / (fault_application::kFollowNs / 10))];
+    }
+    for (const int n : per_tenth) {
+        EXPECT_GT(n, 50) << "a tenth of the step holds about 100 of 1000 connections";
+        EXPECT_LT(n, 150);
+    }
+}
+
 TEST(FaultApplication, SlowCloseHoldsTheEndAfterThePeersEof) {
     stream_faults f;
     f.slow_close = 300ms;
@@ -145,11 +183,10 @@ TEST(FaultApplication, SlowCloseHoldsTheEndAfterThePeersEof) {
     t.app->on_peer_eof(6 * kMs);  // an engine that says it twice moves nothing
     EXPECT_FALSE(t.app->finished());
     EXPECT_FALSE(t.app->wants_input());
-    EXPECT_EQ(t.app->wake_at(), 250 * kMs) << "the follow grid comes first";
-    t.app->on_timer(250 * kMs);
+    // Follow-grid wake-ups before the end change nothing.
+    run_until(t, 304 * kMs);
     EXPECT_FALSE(t.app->finished());
-    EXPECT_EQ(t.app->wake_at(), 305 * kMs);
-    t.app->on_timer(305 * kMs);
+    run_until(t, 305 * kMs);
     EXPECT_TRUE(t.app->finished());
     EXPECT_TRUE(t.app->failure().empty());
 }
@@ -189,9 +226,10 @@ TEST(FaultApplication, AnOpenConnectionTakesUpALowerDelay) {
     g.delay = 20ms;
     t.factory.replace(std::make_shared<const stream_faults>(g));
     // Quiet: the grid wake-up re-times "one" to 20 ms, already past.
-    EXPECT_EQ(t.app->wake_at(), fault_application::kFollowNs);
-    t.app->on_timer(fault_application::kFollowNs);
-    t.driver.drain(*t.app, fault_application::kFollowNs);
+    const time_ns first = t.grid(t.grid(0) > 0 ? 0 : 1);
+    EXPECT_EQ(t.app->wake_at(), first);
+    t.app->on_timer(first);
+    t.driver.drain(*t.app, first);
     EXPECT_EQ(t.driver.out, "one");
     // New bytes take the new delay.
     t.driver.feed(*t.app, "two", 260 * kMs);
@@ -227,21 +265,13 @@ TEST(FaultApplication, AHigherRateShowsOnTheSameConnection) {
     faulted t{f, 64};
     const std::string sent(3'000, 'r');
     t.driver.give(*t.app, sent, 0);
-    time_ns now = 0;
-    const auto run_until = [&](time_ns end) {
-        for (int i = 0; i < 10'000 && t.app->wake_at() && *t.app->wake_at() <= end; ++i) {
-            now = *t.app->wake_at();
-            t.app->on_timer(now);
-            t.driver.drain(*t.app, now);
-        }
-    };
     t.driver.drain(*t.app, 0);
-    run_until(1'000 * kMs);
+    run_until(t, 1'000 * kMs);
     EXPECT_NEAR(static_cast<double>(t.driver.out.size()), 1'000, 30) << "a second at 1000 B/s";
     stream_faults g;
     g.rate = 1'000'000;
     t.factory.replace(std::make_shared<const stream_faults>(g));
-    run_until(1'300 * kMs);
+    run_until(t, 1'300 * kMs);
     EXPECT_EQ(t.driver.out, sent) << "the rest within the next grid step";
 }
 
@@ -281,4 +311,27 @@ TEST(FaultApplication, ADirectionTheChangeDropsPassesThrough) {
     t.factory.replace(std::make_shared<const stream_faults>(g));
     t.driver.feed(*t.app, "put", 10 * kMs);
     EXPECT_EQ(t.driver.out, "input");
+}
+
+TEST(FaultApplication, ADirectionTheChangeDropsLeavesTheListenerBucket) {
+    // faults_dir=both -> in, same rate_total: only the client's bytes draw on the
+    // listener's bucket from then on, as on a connection made with faults_dir=in.
+    stream_faults both;
+    both.direction = echo::core::fault_direction::both;
+    both.rate_total = 1'000;
+    auto in = both;
+    in.direction = echo::core::fault_direction::in;
+    faulted changed{both, 64};
+    changed.factory.replace(std::make_shared<const stream_faults>(in));
+    faulted made_so{in, 64};
+    const std::string sent(3'000, 't');
+    for (auto* t : {&changed, &made_so}) {
+        t->driver.give(*t->app, sent, 0);
+        t->driver.drain(*t->app, 0);
+        run_until(*t, 1'000 * kMs);
+    }
+    EXPECT_GT(made_so.driver.out.size(), 900u) << "a second of the rate, on the way in only";
+    EXPECT_NEAR(static_cast<double>(changed.driver.out.size()),
+                static_cast<double>(made_so.driver.out.size()), 30)
+        << "the echo of the changed connection no longer draws on the bucket";
 }

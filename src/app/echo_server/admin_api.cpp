@@ -75,7 +75,7 @@ std::string key_array(const std::vector<std::string_view>& keys) {
 }
 
 // {"new_connections":[...],"open_connections":[...]}: the keys the change set,
-// changed or cleared, and those of them that open connections took up.
+// changed or cleared, and those of them that open connections take up (from the keys alone).
 std::string stream_applies_to(const core::stream_faults& before, const core::stream_faults& after) {
     const auto changed = core::changed_stream_fault_keys(before, after);
     std::vector<std::string_view> open;
