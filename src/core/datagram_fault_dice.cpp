@@ -1,6 +1,5 @@
-// splitmix64 for the generator: one add and three mixes a draw, 2^64 period, and
-// every seed (0 too) gives a full-quality sequence, which xorshift's all-zero state
-// would not.
+// Each fault draws from one splitmix64 per listener and loop, in a fixed order, so
+// the fates depend only on the seed and the arrivals.
 #include "core/datagram_fault_dice.hpp"
 
 #include <algorithm>
@@ -8,15 +7,7 @@
 namespace echo::core {
 
 datagram_fault_dice::datagram_fault_dice(const datagram_faults& faults, std::uint64_t seed) noexcept
-    : faults_(faults), state_(seed) {}
-
-double datagram_fault_dice::uniform() noexcept {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
+    : faults_(faults), random_(seed) {}
 
 datagram_fate datagram_fault_dice::roll(std::uint32_t size, std::int64_t now_ns) noexcept {
     datagram_fate fate;

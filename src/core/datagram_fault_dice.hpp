@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/datagram_faults.hpp"
+#include "core/splitmix64.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -30,13 +31,13 @@ public:
     [[nodiscard]] datagram_fate roll(std::uint32_t size, std::int64_t now_ns) noexcept;
 
     // A uniform draw in [0, 1); public for the tests of its spread.
-    [[nodiscard]] double uniform() noexcept;
+    [[nodiscard]] double uniform() noexcept { return random_.uniform(); }
 
 private:
     [[nodiscard]] bool happens(double p) noexcept { return p > 0 && uniform() < p; }
 
     datagram_faults faults_;
-    std::uint64_t state_;
+    splitmix64 random_;
     std::int64_t line_free_at_ = 0;  // rate: when the last datagram has left the "wire"
 };
 

@@ -2,33 +2,9 @@
 // they mean in every other key; caps keep a typo from holding datagrams for hours.
 #include "core/datagram_faults.hpp"
 
-#include "core/quantity_text.hpp"
-#include "core/whole_number.hpp"
+#include "core/fault_values.hpp"
 
 namespace echo::core {
-
-namespace {
-
-std::optional<std::string> probability(std::string_view key, std::string_view value, double& out) {
-    const auto p = parse_probability(value);
-    if (!p) {
-        return std::string{key} + " must be a probability from 0 to 1, e.g. 0.05";
-    }
-    out = *p;
-    return std::string{};
-}
-
-std::optional<std::string> duration(std::string_view key, std::string_view value,
-                                    std::chrono::nanoseconds& out) {
-    const auto d = parse_duration(value);
-    if (!d || *d > kMaxDatagramDelay) {
-        return std::string{key} + " must be a duration of at most 60s, e.g. 20ms";
-    }
-    out = *d;
-    return std::string{};
-}
-
-}  // namespace
 
 std::optional<std::string> take_datagram_fault_key(std::string_view key, std::string_view value,
                                                    std::optional<datagram_faults>& out) {
@@ -38,27 +14,23 @@ std::optional<std::string> take_datagram_fault_key(std::string_view key, std::st
                                       std::pair{"reorder", &datagram_faults::reorder},
                                       std::pair{"corrupt", &datagram_faults::corrupt}}) {
         if (key == name) {
-            return probability(key, value, faults().*field);
+            return take_fault_probability(key, value, faults().*field);
         }
     }
     if (key == "delay" || key == "jitter") {
-        return duration(key, value, key == "delay" ? faults().delay : faults().jitter);
+        return take_fault_duration(key, value, kMaxDatagramDelay,
+                                   key == "delay" ? faults().delay : faults().jitter);
     }
     if (key == "rate") {
-        const auto r = parse_byte_size(value, kMaxDatagramRate);
-        if (!r || *r == 0) {
-            return std::string{"rate must be bytes per second above 0, e.g. 64KiB"};
-        }
-        faults().rate = *r;
-        return std::string{};
+        return take_fault_rate(key, value, kMaxDatagramRate, faults().rate);
     }
     if (key == "seed") {
-        const auto s = whole_number<std::uint64_t>(value);
-        if (!s) {
-            return std::string{"seed must be a whole number"};
+        std::uint64_t seed = 0;
+        auto problem = take_fault_seed(key, value, seed);
+        if (problem.empty()) {
+            faults().seed = seed;
         }
-        faults().seed = *s;
-        return std::string{};
+        return problem;
     }
     return std::nullopt;
 }

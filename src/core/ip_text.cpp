@@ -16,19 +16,6 @@ bool is_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
 
-int hex_value(char c) noexcept {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // One octet of a dotted quad. Every prefix of a valid octet is itself one, which is
 // what could_start_ipv4_text relies on.
 std::optional<std::uint8_t> octet(std::string_view digits) noexcept {
@@ -134,6 +121,19 @@ void append_dotted_quad(std::string& out, const std::uint8_t* v4) {
 }
 
 }  // namespace
+
+int hex_value(char c) noexcept {
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
 
 std::optional<peer_address> parse_ipv4_text(std::string_view text) noexcept {
     std::array<std::uint8_t, 4> v4{};

@@ -10,6 +10,9 @@
 
 namespace echo::core {
 
+// 0-15 for a hex digit of either case, else -1: IPv6 groups, and the %XX of a URL.
+[[nodiscard]] int hex_value(char c) noexcept;
+
 // "192.168.0.1": exactly four decimal octets 0-255 without leading zeros.
 [[nodiscard]] std::optional<peer_address> parse_ipv4_text(std::string_view text) noexcept;
 // "2001:db8::1", "::ffff:192.0.2.1": hex groups of 1-4 digits, at most one "::",

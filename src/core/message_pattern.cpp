@@ -3,6 +3,8 @@
 // produce and one memcmp to check.
 #include "core/message_pattern.hpp"
 
+#include "core/splitmix64.hpp"
+
 #include <bit>
 
 #include <algorithm>
@@ -13,14 +15,6 @@ namespace echo::core {
 namespace {
 
 constexpr std::size_t kWindow = 64 * 1024;
-
-std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64's finaliser
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 void put_le(std::byte* at, std::uint64_t v, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
@@ -47,10 +41,9 @@ std::size_t mismatch_at(const std::byte* want, const std::byte* got, std::size_t
 
 message_pattern::message_pattern(std::size_t max_size, std::uint64_t seed)
     : pool_(max_size + kWindow) {
-    std::uint64_t state = seed;
+    splitmix64 random{seed};
     for (std::size_t i = 0; i < pool_.size(); i += 8) {
-        state += 0x9e3779b97f4a7c15ULL;
-        put_le(pool_.data() + i, mix(state), std::min<std::size_t>(8, pool_.size() - i));
+        put_le(pool_.data() + i, random.next(), std::min<std::size_t>(8, pool_.size() - i));
     }
 }
 
@@ -74,7 +67,7 @@ message_id message_pattern::read_header(std::span<const std::byte> m) noexcept {
 }
 
 std::span<const std::byte> message_pattern::body(const message_id& id) const noexcept {
-    const std::size_t start = mix((std::uint64_t{id.conn} << 40) ^ id.seq) % kWindow;
+    const std::size_t start = splitmix64_mix((std::uint64_t{id.conn} << 40) ^ id.seq) % kWindow;
     return {pool_.data() + start, id.size - header_length(id)};
 }
 

@@ -38,6 +38,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
         per_unit = 1e9;
     } else if (unit == "m") {
         per_unit = 60e9;
+    } else if (unit == "h") {
+        per_unit = 3600e9;
     } else {
         return std::nullopt;
     }
@@ -52,7 +54,8 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text, std::uint64_
     std::uint64_t unit = 1;
     for (const auto& [suffix, shift] : {std::pair{std::string_view{"KiB"}, 10},
                                         std::pair{std::string_view{"MiB"}, 20},
-                                        std::pair{std::string_view{"GiB"}, 30}}) {
+                                        std::pair{std::string_view{"GiB"}, 30},
+                                        std::pair{std::string_view{"TiB"}, 40}}) {
         if (text.ends_with(suffix)) {
             unit = std::uint64_t{1} << shift;
             text.remove_suffix(suffix.size());

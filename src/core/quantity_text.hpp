@@ -9,12 +9,13 @@
 
 namespace echo::core {
 
-// A number (with a fraction) and a unit: us, ms, s or m; a bare number is seconds,
+// A number (with a fraction) and a unit: us, ms, s, m or h; a bare number is seconds,
 // as whoami's ?wait is. Negative, non-finite and over ~31 years are refused, so the
 // result always fits a steady-clock addition.
 [[nodiscard]] std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
-// Whole bytes with an optional binary unit: KiB, MiB or GiB. Refused above `cap`.
+// Whole bytes with an optional binary unit: KiB, MiB, GiB or TiB. Refused above `cap`
+// (`cap` itself is taken).
 [[nodiscard]] std::optional<std::uint64_t> parse_byte_size(std::string_view text,
                                                            std::uint64_t cap);
 

@@ -2,8 +2,8 @@
 // HTTP request, and every value has a cap (the constants in the header).
 #include "core/stream_faults.hpp"
 
+#include "core/fault_values.hpp"
 #include "core/quantity_text.hpp"
-#include "core/whole_number.hpp"
 
 #include <iterator>
 
@@ -16,48 +16,14 @@ constexpr std::string_view kKeys[] = {
     "slice",      "close_after", "reset_after", "stall_after", "stall_for", "slow_close",
     "accept_delay", "refuse",   "toxicity",     "seed"};
 
-std::optional<std::string> duration_into(std::string_view key, std::string_view value,
-                                         std::chrono::nanoseconds cap,
-                                         std::chrono::nanoseconds& out) {
-    const auto d = parse_duration(value);
-    if (!d || *d > cap) {
-        return std::string{key} + " must be a duration (250ms, 1.5s) of at most " +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(cap).count()) +
-               " s";
-    }
-    out = *d;
-    return std::string{};
-}
-
-std::optional<std::string> bytes_into(std::string_view key, std::string_view value,
-                                      std::uint64_t cap, std::uint64_t& out) {
-    const auto n = parse_byte_size(value, cap);
-    if (!n) {
-        return std::string{key} + " must be bytes (4096, 10KiB, 1MiB) of at most " +
-               std::to_string(cap);
-    }
-    out = *n;
-    return std::string{};
-}
-
 std::optional<std::string> count_into(std::string_view key, std::string_view value,
                                       std::optional<std::uint64_t>& out) {
     std::uint64_t n = 0;
-    auto problem = bytes_into(key, value, kMaxFaultCount, n);
-    if (problem->empty()) {
+    auto problem = take_fault_bytes(key, value, kMaxFaultCount, n);
+    if (problem.empty()) {
         out = n;
     }
     return problem;
-}
-
-std::optional<std::string> probability_into(std::string_view key, std::string_view value,
-                                            double& out) {
-    const auto p = parse_probability(value);
-    if (!p) {
-        return std::string{key} + " must be a probability from 0 to 1 (0.1)";
-    }
-    out = *p;
-    return std::string{};
 }
 
 // AVG,VARIATION[,GAP]: bytes, bytes, duration.
@@ -112,11 +78,6 @@ std::optional<std::string> choice_into(std::string_view key, std::string_view va
     return std::string{};
 }
 
-// A rate may say its unit: 1MiB and 1MiB/s are the same.
-std::string_view without_per_second(std::string_view value) {
-    return value.ends_with("/s") ? value.substr(0, value.size() - 2) : value;
-}
-
 }  // namespace
 
 bool stream_faults::any() const noexcept {
@@ -142,15 +103,11 @@ std::optional<std::string> take_stream_fault_key(std::string_view key, std::stri
         return choice_into(key, value, f);
     }
     if (key == "delay" || key == "jitter") {
-        return duration_into(key, value, kMaxFaultDelay, key == "delay" ? f.delay : f.jitter);
+        return take_fault_duration(key, value, kMaxFaultDelay,
+                                   key == "delay" ? f.delay : f.jitter);
     }
     if (key == "rate" || key == "rate_total") {
-        auto& rate = key == "rate" ? f.rate : f.rate_total;
-        auto problem = bytes_into(key, without_per_second(value), kMaxFaultRate, rate);
-        if (problem->empty() && rate == 0) {
-            return std::string{key} + " must be at least 1 byte per second";
-        }
-        return problem;
+        return take_fault_rate(key, value, kMaxFaultRate, key == "rate" ? f.rate : f.rate_total);
     }
     if (key == "slice") {
         return slice_into(value, f);
@@ -165,21 +122,16 @@ std::optional<std::string> take_stream_fault_key(std::string_view key, std::stri
         return count_into(key, value, f.stall_after);
     }
     if (key == "stall_for" || key == "slow_close") {
-        return duration_into(key, value, kMaxFaultHold,
-                             key == "stall_for" ? f.stall_for : f.slow_close);
+        return take_fault_duration(key, value, kMaxFaultHold,
+                                   key == "stall_for" ? f.stall_for : f.slow_close);
     }
     if (key == "accept_delay") {
-        return duration_into(key, value, kMaxFaultDelay, f.accept_delay);
+        return take_fault_duration(key, value, kMaxFaultDelay, f.accept_delay);
     }
     if (key == "refuse" || key == "toxicity") {
-        return probability_into(key, value, key == "refuse" ? f.refuse : f.toxicity);
+        return take_fault_probability(key, value, key == "refuse" ? f.refuse : f.toxicity);
     }
-    const auto seed = whole_number<std::uint64_t>(value);
-    if (!seed) {
-        return std::string{"seed must be a whole number from 0 to 18446744073709551615"};
-    }
-    f.seed = *seed;
-    return std::string{};
+    return take_fault_seed(key, value, f.seed);
 }
 
 std::optional<std::string> finish_stream_faults(const std::optional<stream_faults>& faults) {

@@ -7,17 +7,6 @@
 
 namespace echo::core {
 
-std::uint64_t fault_random::next() noexcept {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-double fault_random::uniform() noexcept {
-    return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
 std::uint64_t connection_seed(std::uint64_t seed, std::uint64_t n) noexcept {
     fault_random mix{seed ^ (n * 0xd1b54a32d192ed03ULL)};
     return mix.next();

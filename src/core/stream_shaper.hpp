@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/shared_rate.hpp"
+#include "core/splitmix64.hpp"
 #include "core/stream_faults.hpp"
 
 #include <cstddef>
@@ -14,18 +15,8 @@
 
 namespace echo::core {
 
-// splitmix64: small, seedable and the same on every platform, so a seed gives the
-// same faults everywhere.
-class fault_random {
-public:
-    explicit fault_random(std::uint64_t seed) noexcept : state_(seed) {}
-    [[nodiscard]] std::uint64_t next() noexcept;
-    // In [0, 1).
-    [[nodiscard]] double uniform() noexcept;
-
-private:
-    std::uint64_t state_;
-};
+// The faults' generator: the same seed gives the same faults on every platform.
+using fault_random = splitmix64;
 
 // The seed of connection number `n` of a listener seeded `seed`.
 [[nodiscard]] std::uint64_t connection_seed(std::uint64_t seed, std::uint64_t n) noexcept;

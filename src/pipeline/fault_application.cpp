@@ -42,14 +42,6 @@ std::size_t copy_into(core::chunk_list& list, core::chunk_pool& pool, std::size_
 
 }  // namespace
 
-std::string_view fault_tallies::name_of(kind k) noexcept {
-    constexpr std::string_view names[kKinds] = {"delay",       "jitter",      "rate",
-                                                "slice",       "close_after", "reset_after",
-                                                "stall",       "slow_close",  "accept_delay",
-                                                "refuse"};
-    return names[static_cast<std::size_t>(k)];
-}
-
 fault_application::fault_application(std::unique_ptr<application> inner,
                                      std::shared_ptr<const live_stream_faults> live,
                                      live_stream_faults::snapshot spec, std::uint64_t seed,

@@ -19,9 +19,9 @@
 #include "core/stream_faults.hpp"
 #include "core/stream_shaper.hpp"
 #include "pipeline/application.hpp"
+#include "pipeline/fault_tallies.hpp"
 #include "pipeline/live_stream_faults.hpp"
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -29,38 +29,6 @@
 #include <string_view>
 
 namespace echo::pipeline {
-
-// What a listener's faults did, for /metrics. Shared by every loop: atomics only.
-class fault_tallies {
-public:
-    enum class kind : std::uint8_t {
-        delay, jitter, rate, slice, close_after, reset_after, stall, slow_close,
-        accept_delay, refuse
-    };
-    static constexpr std::size_t kKinds = 10;
-    [[nodiscard]] static std::string_view name_of(kind k) noexcept;
-
-    void faulted(kind k) noexcept { add(faulted_[static_cast<std::size_t>(k)], 1); }
-    void delayed(std::uint64_t bytes) noexcept { add(delayed_, bytes); }
-    void reset(std::uint64_t bytes) noexcept { add(reset_, bytes); }
-    [[nodiscard]] std::uint64_t faulted_count(kind k) const noexcept {
-        return faulted_[static_cast<std::size_t>(k)].load(std::memory_order_relaxed);
-    }
-    [[nodiscard]] std::uint64_t bytes_delayed() const noexcept {
-        return delayed_.load(std::memory_order_relaxed);
-    }
-    [[nodiscard]] std::uint64_t bytes_reset() const noexcept {
-        return reset_.load(std::memory_order_relaxed);
-    }
-
-private:
-    static void add(std::atomic<std::uint64_t>& a, std::uint64_t n) noexcept {
-        a.fetch_add(n, std::memory_order_relaxed);
-    }
-    std::array<std::atomic<std::uint64_t>, kKinds> faulted_{};
-    std::atomic<std::uint64_t> delayed_{0};
-    std::atomic<std::uint64_t> reset_{0};
-};
 
 // Memory: the bytes it holds are pool chunks counted in held_chunks(), and it takes
 // no more from the inner application (or the client) while it holds the worker's

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 namespace {
@@ -59,6 +60,19 @@ TEST(IpText, EveryPrefixOfAValidAddressCouldStartOne) {
     EXPECT_FALSE(could_start_ipv6_text("12345"));
     EXPECT_FALSE(could_start_ipv6_text("1:2:3:4:5:6:7:8:"));
     EXPECT_FALSE(could_start_ipv6_text("::1::"));
+}
+
+TEST(IpText, HexValueTakesBothCasesAndNothingElse) {
+    const std::string digits = "0123456789abcdef";
+    int taken = 0;
+    for (int c = 0; c < 256; ++c) {
+        const auto ch = static_cast<char>(c);
+        const auto at = digits.find(static_cast<char>(std::tolower(c)));
+        const int want = at == std::string::npos ? -1 : static_cast<int>(at);
+        EXPECT_EQ(hex_value(ch), want) << c;
+        taken += want >= 0 ? 1 : 0;
+    }
+    EXPECT_EQ(taken, 22);  // ten digits, six letters in each case
 }
 
 }  // namespace

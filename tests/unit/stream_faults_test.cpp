@@ -88,6 +88,24 @@ TEST(StreamFaults, DefaultsAndNoFaults) {
     EXPECT_EQ(faults_of("tcp://127.0.0.1:0?close_after=0")->close_after, 0u);
 }
 
+TEST(StreamFaults, EachCapItselfIsTaken) {
+    const auto f = faults_of(
+        "tcp://127.0.0.1:0?close_after=1TiB&stall_after=1099511627776&stall_for=60m"
+        "&slow_close=1h&delay=1m&jitter=60s&accept_delay=60000ms&rate=16GiB/s&rate_total=16GiB");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->close_after, echo::core::kMaxFaultCount);
+    EXPECT_EQ(f->stall_after, echo::core::kMaxFaultCount);
+    EXPECT_EQ(f->stall_for, echo::core::kMaxFaultHold);
+    EXPECT_EQ(f->slow_close, echo::core::kMaxFaultHold);
+    EXPECT_EQ(f->delay, echo::core::kMaxFaultDelay);
+    EXPECT_EQ(f->jitter, echo::core::kMaxFaultDelay);
+    EXPECT_EQ(f->accept_delay, echo::core::kMaxFaultDelay);
+    EXPECT_EQ(f->rate, echo::core::kMaxFaultRate);
+    EXPECT_EQ(f->rate_total, echo::core::kMaxFaultRate);
+    EXPECT_EQ(faults_of("tcp://127.0.0.1:0?reset_after=1024GiB")->reset_after,
+              echo::core::kMaxFaultCount);
+}
+
 TEST(StreamFaults, NearMissesAndCapsAreRefusedNamingTheKey) {
     const std::pair<const char*, const char*> cases[] = {
         {"delay=10", "delay must be a duration"},        // 10 s is fine: see below
@@ -96,8 +114,10 @@ TEST(StreamFaults, NearMissesAndCapsAreRefusedNamingTheKey) {
         {"jitter=1h", "jitter must be a duration"},
         {"jitter_dist=gauss", "jitter_dist must be"},
         {"faults_dir=up", "faults_dir must be"},
-        {"rate=0", "rate must be at least 1 byte"},
-        {"rate=1MB", "rate must be bytes"},
+        {"rate=0", "rate must be bytes per second"},
+        {"rate=1MB", "rate must be bytes per second"},
+        {"slow_close=61m",
+         "slow_close must be a duration (250ms, 1.5s) of at most 3600 s"},
         {"rate_total=17GiB", "rate_total must be bytes"},
         {"slice=100", "slice must be"},
         {"slice=100,100", "slice must be"},
@@ -105,7 +125,8 @@ TEST(StreamFaults, NearMissesAndCapsAreRefusedNamingTheKey) {
         {"slice=2MiB,1", "slice must be"},
         {"slice=100,20,2m", "slice must be"},
         {"slice=100,20,5ms,1", "slice must be"},
-        {"close_after=2TiB", "close_after must be bytes"},
+        {"close_after=2TiB", "close_after must be bytes (4096, 10KiB, 1MiB) of at most 1TiB"},
+        {"close_after=1099511627777", "close_after must be bytes"},
         {"reset_after=-1", "reset_after must be bytes"},
         {"stall_after=x", "stall_after must be bytes"},
         {"stall_for=2h", "stall_for must be a duration"},

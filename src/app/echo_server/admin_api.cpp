@@ -3,6 +3,7 @@
 // core::reaches_open_connections names; the answer lists both.
 #include "app/echo_server/admin_api.hpp"
 
+#include "core/ip_text.hpp"
 #include "core/log_event.hpp"
 #include "net/setup_error.hpp"
 
@@ -27,26 +28,13 @@ core::http_response text(int status, std::string body) {
     return {status, "text/plain; charset=utf-8", std::move(body) + "\n"};
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // %XX decoded; a stray '%' stays as it is (then no listener has that name).
 std::string percent_decoded(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-            hex_digit(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+        if (s[i] == '%' && i + 2 < s.size() && core::hex_value(s[i + 1]) >= 0 &&
+            core::hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(core::hex_value(s[i + 1]) * 16 + core::hex_value(s[i + 2]));
             i += 2;
         } else {
             out += s[i];
