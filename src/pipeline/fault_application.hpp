@@ -109,6 +109,9 @@ private:
     void pull_out() noexcept;
     // The client's held bytes on to the inner application, as far as allowed.
     void deliver_in() noexcept;
+    // Adds the delayed bytes that left since the last report to the listener's
+    // tally: as they go, so a long connection's show while it lasts.
+    void report_delayed() noexcept;
 
     std::unique_ptr<application> inner_;
     std::shared_ptr<const live_stream_faults> live_;
@@ -123,7 +126,8 @@ private:
     core::chunk_list out_;  // copies of the inner application's bytes, not yet sent
     core::chunk_list in_;   // the client's bytes, not yet given to the inner application
     std::uint64_t sent_ = 0;
-    std::size_t sending_ = 0;  // bytes of the send in flight (0: none)
+    std::uint64_t delayed_reported_ = 0;  // to tallies_
+    std::size_t sending_ = 0;             // bytes of the send in flight (0: none)
     time_ns now_;
     time_ns opened_;
     time_ns serving_at_;  // accept_delay ends
