@@ -232,7 +232,8 @@ std::span<const std::byte> fault_application::begin_send() noexcept {
     if (out_.empty()) {
         return {};
     }
-    const auto n = out_shaper_->start(std::min(out_shaper_->ready(now_), out_.front()->size()), now_);
+    const auto want = std::min(out_shaper_->ready(now_), out_.front()->size());
+    const auto n = out_shaper_->start(want, now_);
     sending_ = n;
     return out_.front()->payload().first(n);
 }

@@ -70,6 +70,9 @@ private:
 // for a rate, in the worker's timer heap (no timer syscall); one relaxed load per
 // event to follow the listener's changes, and while it holds bytes or a slow close,
 // a wake-up at least every kFollowNs, so a change reaches a quiet connection too.
+// rate_total: a connection holds at most its one send in flight (one pool chunk) of
+// the listener's bucket; what the send did not carry goes back when it completes,
+// or all of it when the connection goes with the send unfinished.
 class fault_application final : public application {
 public:
     // A connection that holds bytes wakes on this grid, and adopts a change there.
@@ -110,7 +113,7 @@ private:
     // The client's held bytes on to the inner application, as far as allowed.
     void deliver_in() noexcept;
     // Adds the delayed bytes that left since the last report to the listener's
-    // tally: as they go, so a long connection's show while it lasts.
+    // tally: as they go, so those of a long connection show while it lasts.
     void report_delayed() noexcept;
 
     std::unique_ptr<application> inner_;
