@@ -1,6 +1,7 @@
 // Fuzzes a udp listener's fault keys (the input is the URL's query) and then rolls
 // the dice they make: accepted values are in range, and every fate keeps to them
-// (a hold within delay + jitter without a rate, a flipped bit inside the datagram).
+// (a hold within delay + jitter, plus the line's bound with a rate; a flipped bit
+// inside the datagram; a drop only by drop= or a full line).
 #include "core/datagram_fault_dice.hpp"
 #include "core/listen_url.hpp"
 #include "property.hpp"
@@ -22,14 +23,17 @@ void roll_some(const core::datagram_faults& f, std::uint64_t seed) {
     for (std::uint32_t size : {0U, 1U, 17U, 1500U, 65507U}) {
         const auto fate = dice.roll(size, now);
         if (fate.drop) {
-            require(f.drop > 0 && !fate.twice && !fate.flip_bit, "a drop is only a drop");
+            require(fate.line_full ? f.rate > 0 : f.drop > 0, "a drop has its cause");
+            require(!fate.twice && !fate.flip_bit, "a drop is only a drop");
             continue;
         }
         require(!fate.twice || f.dup > 0, "two copies only with dup");
         require(!fate.flip_bit || (f.corrupt > 0 && *fate.flip_bit < size * 8ULL),
                 "a flipped bit is inside the datagram");
         require(fate.send_at >= now, "nothing is sent before it came");
-        require(f.rate > 0 || fate.send_at <= now + max_hold, "a hold is within delay + jitter");
+        const std::int64_t line = f.rate > 0 ? core::datagram_fault_dice::kMaxLineWaitNs : 0;
+        require(fate.send_at <= now + max_hold + line,
+                "a hold is within delay + jitter, and the line's bound with a rate");
         now += 1'000'000;
     }
 }

@@ -11,6 +11,7 @@ datagram_fault_dice::datagram_fault_dice(const datagram_faults& faults, std::uin
 
 datagram_fate datagram_fault_dice::roll(std::uint32_t size, std::int64_t now_ns) noexcept {
     datagram_fate fate;
+    line_before_last_ = line_free_at_;
     if (happens(faults_.drop)) {
         fate.drop = true;
         return fate;
@@ -33,6 +34,11 @@ datagram_fate datagram_fault_dice::roll(std::uint32_t size, std::int64_t now_ns)
     fate.send_at = now_ns + hold;
     if (faults_.rate > 0) {
         // The line is busy until the datagrams before this one have left at `rate`.
+        if (line_free_at_ - fate.send_at > kMaxLineWaitNs) {
+            fate = datagram_fate{};
+            fate.drop = fate.line_full = true;
+            return fate;
+        }
         fate.send_at = std::max(fate.send_at, line_free_at_);
         const auto copies = fate.twice ? 2.0 : 1.0;
         line_free_at_ = fate.send_at + static_cast<std::int64_t>(

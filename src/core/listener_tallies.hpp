@@ -12,22 +12,24 @@
 namespace echo::core {
 
 // Why a datagram was not echoed: the guard's verdicts, then a full send buffer,
-// then a full hold (the loop's delayed datagrams at their cap).
+// then a full hold (the loop's delayed datagrams at their cap), then a full line
+// (rate=: it would wait over datagram_fault_dice::kMaxLineWaitNs).
 enum class datagram_drop : std::uint8_t {
     source_port_zero,
     denied_port,
     rate_limited,
     send_buffer_full,
-    hold_full
+    hold_full,
+    line_full
 };
-inline constexpr std::size_t kDatagramDrops = 5;
+inline constexpr std::size_t kDatagramDrops = 6;
 [[nodiscard]] constexpr datagram_drop drop_of(datagram_verdict v) noexcept {
     return static_cast<datagram_drop>(static_cast<std::size_t>(v) - 1);  // echo is first
 }
 [[nodiscard]] constexpr const char* name_of(datagram_drop d) noexcept {
     constexpr const char* names[kDatagramDrops] = {"source_port_zero", "denied_port",
                                                    "rate_limited", "send_buffer_full",
-                                                   "hold_full"};
+                                                   "hold_full",        "line_full"};
     return names[static_cast<std::size_t>(d)];
 }
 
@@ -59,7 +61,9 @@ inline constexpr std::size_t kClosedBase = kRefusedBase + kRefusals;
 inline constexpr std::size_t kDroppedBase = kClosedBase + kCloseReasons;
 inline constexpr std::size_t kAcceptErrorBase = kDroppedBase + kDatagramDrops;
 inline constexpr std::size_t kFaultedBase = kAcceptErrorBase + kAcceptErrors;
-inline constexpr std::size_t kCount = kFaultedBase + kDatagramFaults;
+// Datagram bytes a udp listener's faults kept from the echo: drop=, hold_full, line_full.
+inline constexpr std::size_t fault_bytes_dropped = kFaultedBase + kDatagramFaults;
+inline constexpr std::size_t kCount = fault_bytes_dropped + 1;
 
 [[nodiscard]] constexpr std::size_t refused(refusal r) noexcept {
     return kRefusedBase + static_cast<std::size_t>(r);

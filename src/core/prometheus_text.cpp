@@ -120,6 +120,10 @@ std::string prometheus_text(const metrics_snapshot& m) {
                                  "UDP datagrams a listener's fault keys dropped, duplicated, "
                                  "sent ahead (reordered), corrupted or delayed.",
                                  "fault", tally::kFaultedBase, kDatagramFaults);
+    w.per_listener("echo_fault_bytes_dropped_total", "counter",
+                   "UDP datagram bytes a listener's faults kept from the echo: drop=, and "
+                   "datagrams over the fault hold (hold_full) or the rate= line (line_full).",
+                   [](const listener_tallies& t) { return t[tally::fault_bytes_dropped]; });
     w.per_reason<accept_error>("echo_errors_total", "Errors, by kind.", "kind",
                                tally::kAcceptErrorBase, kAcceptErrors);
     out += "# HELP echo_engine_pressure_total Times a resource the loop's connections share "

@@ -123,9 +123,6 @@ void stream_shaper::enter(std::size_t n, time_ns arrival) {
     const time_ns release =
         delays() ? std::max(last_release_, arrival + faults_.delay.count() + jitter_sample()) : 0;
     last_release_ = release;
-    if (release > arrival) {
-        delayed_ += n;
-    }
     held_ += n;
     if (!batches_.empty() && (batches_.back().release >= release || full())) {
         auto& back = batches_.back();
@@ -173,12 +170,23 @@ std::size_t stream_shaper::ready(time_ns now) noexcept {
     return static_cast<std::size_t>(due);
 }
 
+std::size_t stream_shaper::start(std::size_t n, time_ns now) noexcept {
+    if (total_ != nullptr && n > 0) {
+        n = static_cast<std::size_t>(total_->take_up_to(n, now));
+        started_ = n;
+    }
+    return n;
+}
+
 void stream_shaper::left(std::size_t n, time_ns now) noexcept {
     held_ -= n;
     shaped_ += n;
     for (std::uint64_t rest = n; rest > 0;) {
         auto& front = batches_.front();
         const auto take = std::min(rest, front.bytes);
+        if (front.release > front.arrival) {
+            delayed_ += take;
+        }
         front.bytes -= take;
         rest -= take;
         if (front.bytes == 0) {
@@ -190,7 +198,12 @@ void stream_shaper::left(std::size_t n, time_ns now) noexcept {
         tokens_ -= static_cast<double>(n);
     }
     if (total_ != nullptr) {
-        total_->take(n, now);
+        if (n > started_) {
+            total_->take(n - started_, now);
+        } else if (n < started_) {
+            total_->give_back(started_ - n);
+        }
+        started_ = 0;
     }
     if (faults_.slice_average > 0) {
         slice_left_ -= std::min<std::uint64_t>(n, slice_left_);

@@ -45,7 +45,14 @@ public:
     void enter(std::size_t n, time_ns arrival);
     // How many bytes may leave at `now` (refills the rate bucket).
     [[nodiscard]] std::size_t ready(time_ns now) noexcept;
-    // `n` (at most ready()) bytes left at `now`.
+    // A send of up to `n` (at most ready()) bytes starts at `now`; returns how many
+    // it may carry. Those are taken from the listener's rate_total at once, so the
+    // ready() of a connection whose send starts later in the same turn sees them
+    // gone (fewer than `n` only when another loop took them since ready()).
+    [[nodiscard]] std::size_t start(std::size_t n, time_ns now) noexcept;
+    // `n` bytes left at `now`: at most what start() allowed, or when no send was
+    // started, at most ready(). What a started send did not carry goes back to the
+    // listener's rate_total.
     void left(std::size_t n, time_ns now) noexcept;
     // When ready() next turns positive, or when a stall ends; none: nothing to wait
     // for (no bytes held, or cut for good).
@@ -64,12 +71,15 @@ public:
     // batch ahead: lowered, they leave sooner; raised, later; in order either way.
     // The bucket keeps its tokens up to the new burst and refills at the new rate
     // from `now`. A changed slice ends the slice under way: the next, of the new
-    // size, opens one new gap later. Costs O(kMaxBatches) once per change.
+    // size, opens one new gap later. Costs O(kMaxBatches) once per change. Not
+    // between start() and left(): the bytes started belong to the old bucket.
     void adopt(const stream_faults& faults, time_ns now, shared_rate* total) noexcept;
 
     [[nodiscard]] std::uint64_t held() const noexcept { return held_; }
     [[nodiscard]] std::uint64_t shaped() const noexcept { return shaped_; }
-    // Bytes that entered with a release after their arrival.
+    // Bytes that have left from a batch released after its (latest) arrival: counted
+    // as they leave, so a long connection shows them while it lasts. Bytes a change
+    // to no delay let out at once count as not delayed.
     [[nodiscard]] std::uint64_t delayed() const noexcept { return delayed_; }
 
 private:
@@ -94,6 +104,7 @@ private:
     std::uint64_t held_ = 0;
     std::uint64_t shaped_ = 0;
     std::uint64_t delayed_ = 0;
+    std::uint64_t started_ = 0;  // taken from total_ by start(), not yet left()
     time_ns last_release_ = 0;
     // Rate: a bucket of at most burst_ bytes (250 ms of the rate), woken when it
     // holds quantum_ (10 ms of it, at least 1 byte): a shaped connection wakes at

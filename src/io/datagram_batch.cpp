@@ -152,19 +152,20 @@ datagram_batch::send_result datagram_batch::send(int fd,
     return r;
 }
 
-void datagram_batch::serve(int fd, std::size_t index, completion_handler& handler) {
+bool datagram_batch::serve(int fd, std::size_t index, completion_handler& handler) {
     for (int round = 0; round < kRounds; ++round) {
         const int n = receive(fd);
         if (n <= 0) {
-            return;  // EAGAIN; other errors (ICMP reports) are not the echo's concern
+            return false;  // EAGAIN; other errors (ICMP reports) are not the echo's concern
         }
         handler.on_datagrams(index, received());
         const auto r = echo_marked(fd);
         handler.on_datagrams_sent(index, r.sent, r.dropped, r.sent_bytes);
         if (static_cast<std::size_t>(n) < kSlots) {
-            return;  // a short batch emptied the queue
+            return false;  // a short batch emptied the queue
         }
     }
+    return true;
 }
 
 }  // namespace echo::io

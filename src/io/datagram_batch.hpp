@@ -34,8 +34,10 @@ public:
 
     // One wake-up's worth of echo on socket `fd` (known to the handler as `index`):
     // receive, let the handler mark, send back, report; up to kRounds batches, so
-    // one busy socket cannot starve the rest of the loop.
-    void serve(int fd, std::size_t index, completion_handler& handler);
+    // one busy socket cannot starve the rest of the loop. True when it stopped on
+    // that budget and more may be queued: a readiness that fires only on new
+    // arrivals (io_uring's multishot poll) will not say so again.
+    bool serve(int fd, std::size_t index, completion_handler& handler);
     static constexpr int kRounds = 8;
 
 private:

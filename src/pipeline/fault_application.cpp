@@ -70,13 +70,21 @@ fault_application::fault_application(std::unique_ptr<application> inner,
 }
 
 fault_application::~fault_application() {
-    if (tallies_) {
-        const auto delayed = (out_shaper_ ? out_shaper_->delayed() : 0) +
-                             (in_shaper_ ? in_shaper_->delayed() : 0);
-        tallies_->delayed(delayed);
-        if (cut() == shaper_cut::reset) {
-            tallies_->reset(bytes_received() - std::min(bytes_received(), sent_));
-        }
+    if (sending_ > 0 && out_shaper_) {
+        out_shaper_->left(0, now_);  // the send never finished: its rate_total goes back
+    }
+    report_delayed();
+    if (tallies_ && cut() == shaper_cut::reset) {
+        tallies_->reset(bytes_received() - std::min(bytes_received(), sent_));
+    }
+}
+
+void fault_application::report_delayed() noexcept {
+    const auto delayed = (out_shaper_ ? out_shaper_->delayed() : 0) +
+                         (in_shaper_ ? in_shaper_->delayed() : 0);
+    if (tallies_ && delayed > delayed_reported_) {
+        tallies_->delayed(delayed - delayed_reported_);
+        delayed_reported_ = delayed;
     }
 }
 
@@ -176,6 +184,7 @@ void fault_application::deliver_in() noexcept {
             }
             inner_->on_received(std::move(piece), now_);
         }
+        report_delayed();
     }
     // Cut on the client's bytes (faults_dir=in), the application sees its input end
     // there, and answers what it had before the connection ends.
@@ -219,7 +228,8 @@ std::span<const std::byte> fault_application::begin_send() noexcept {
     if (out_.empty()) {
         return {};
     }
-    const auto n = std::min(out_shaper_->ready(now_), out_.front()->size());
+    const auto want = std::min(out_shaper_->ready(now_), out_.front()->size());
+    const auto n = out_shaper_->start(want, now_);
     sending_ = n;
     return out_.front()->payload().first(n);
 }
@@ -234,6 +244,7 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
         if (out_.front()->size() == 0) {
             (void)out_.pop_front();
         }
+        report_delayed();
     } else {
         inner_->on_sent(n, now);
     }

@@ -38,6 +38,9 @@ namespace echo::pipeline {
 // for a rate, in the worker's timer heap (no timer syscall); one relaxed load per
 // event to follow the listener's changes, and while it holds bytes or a slow close,
 // a wake-up at least every kFollowNs, so a change reaches a quiet connection too.
+// rate_total: a connection holds at most its one send in flight (one pool chunk) of
+// the listener's bucket; what the send did not carry goes back when it completes,
+// or all of it when the connection goes with the send unfinished.
 class fault_application final : public application {
 public:
     // A connection that holds bytes wakes on this grid, and adopts a change there.
@@ -81,6 +84,9 @@ private:
     void pull_out() noexcept;
     // The client's held bytes on to the inner application, as far as allowed.
     void deliver_in() noexcept;
+    // Adds the delayed bytes that left since the last report to the listener's
+    // tally: as they go, so those of a long connection show while it lasts.
+    void report_delayed() noexcept;
 
     std::unique_ptr<application> inner_;
     std::shared_ptr<const live_stream_faults> live_;
@@ -95,7 +101,8 @@ private:
     core::chunk_list out_;  // copies of the inner application's bytes, not yet sent
     core::chunk_list in_;   // the client's bytes, not yet given to the inner application
     std::uint64_t sent_ = 0;
-    std::size_t sending_ = 0;  // bytes of the send in flight (0: none)
+    std::uint64_t delayed_reported_ = 0;  // to tallies_
+    std::size_t sending_ = 0;             // bytes of the send in flight (0: none)
     time_ns now_;
     time_ns opened_;
     time_ns follow_phase_;  // this connection's offset of the kFollowNs grid

@@ -491,7 +491,12 @@ void worker::apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
         const auto fate = dice.roll(static_cast<std::uint32_t>(d.data.size()), now);
         if (fate.drop) {
             d.echo = false;
-            count(core::datagram_fault::dropped);
+            if (fate.line_full) {
+                tallies.add(core::tally::dropped(core::datagram_drop::line_full));
+            } else {
+                count(core::datagram_fault::dropped);
+            }
+            tallies.add(core::tally::fault_bytes_dropped, d.data.size());
             continue;
         }
         if (fate.flip_bit) {
@@ -512,7 +517,9 @@ void worker::apply_faults(std::size_t socket, core::datagram_fault_dice& dice,
             if (held_.hold(socket, fate.send_at, fate.twice, {peer, d.peer_len}, d.control, d.data)) {
                 count(core::datagram_fault::delayed);
             } else {
+                dice.refund_last();
                 tallies.add(core::tally::dropped(core::datagram_drop::hold_full));
+                tallies.add(core::tally::fault_bytes_dropped, d.data.size());
             }
         }
     }

@@ -1,7 +1,8 @@
 """Engine selection and the engine's hard cases: fallback when io_uring is not
-allowed, buffer-ring exhaustion, connection churn with resets, and 10 000
-connections closing at once. Runs under each engine like the rest of the suite."""
+allowed, buffer-ring exhaustion, a datagram queue longer than one wake-up serves,
+connection churn with resets, and 10 000 connections closing at once. Runs under each engine like the rest of the suite."""
 import os
+import signal
 import socket
 import struct
 import unittest
@@ -68,6 +69,31 @@ class HardCasesTest(unittest.TestCase):
                 pressure = sum(metric(m, "echo_engine_pressure_total", event=e)
                                for e in ("buffer_wait", "buffer_copied"))
                 self.assertGreater(pressure, 0, "the 256 buffers never ran short: case not reached")
+
+    def test_a_datagram_queue_longer_than_one_serve_is_all_answered(self):
+        # The server stopped while 1000 datagrams queue (a 4 MiB receive buffer
+        # holds them): more than one wake-up's budget (8 x 32), so the rest must be
+        # served without waiting for another datagram to come.
+        sent = 1000
+        with Server("--listen", "udp://127.0.0.1:0?rcvbuf=4194304", "--threads", "1",
+                    "--metrics", "tcp://127.0.0.1:0", expect_lines=2) as server, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+            os.kill(server.pid, signal.SIGSTOP)
+            try:
+                for i in range(sent):
+                    s.sendto(b"%d" % i, ("127.0.0.1", server.port))
+            finally:
+                os.kill(server.pid, signal.SIGCONT)
+
+            def received():
+                m = parse_metrics(scrape(server.urls[-1])[1])
+                return metric(m, "echo_received_messages_total")
+            wait_until(lambda: received() >= sent, 10,
+                       f"the server to read all {sent} queued datagrams (read {received()})")
+            s.settimeout(5 * SLOW)
+            answers = {s.recv(64) for _ in range(sent)}
+            self.assertEqual(len(answers), sent)
 
     def test_churn_with_resets_and_closes(self):
         rounds, conns = (20, 1000) if not SLOW > 1 else (5, 500)

@@ -1,9 +1,11 @@
 """A udp listener's fault keys (drop, dup, corrupt, reorder, delay and jitter),
 each measured by echo-bench within the binomial 99.9 % interval of its probability
-and matched exactly by the server's own fault metrics; and the reflection guard's
-rate limit judging every datagram before any fault does."""
+and matched exactly by the server's own fault metrics; a rate= line that keeps at
+most its bound of a burst, so a datagram after it is answered; and the reflection
+guard's rate limit judging every datagram before any fault does."""
 import math
 import socket
+import time
 import unittest
 
 from harness import SLOW, Server, metric, parse_metrics, scrape, run_bench, wait_until
@@ -73,6 +75,10 @@ class UdpFaultsTest(unittest.TestCase):
         self.assertEqual(code, 1, "lost datagrams are errors")
         self.assertEqual(errors["late"] + errors["duplicated"] + errors["corrupted"], 0, errors)
         self.assert_measured("drop", "lost", "dropped", report, errors["lost"])
+        # echo-bench's datagrams are 64 bytes.
+        m = parse_metrics(scrape(self.server.urls[-1])[1])
+        self.assertEqual(metric(m, "echo_fault_bytes_dropped_total", listener=self.targets["drop"]),
+                         64 * errors["lost"])
 
     def test_dup_is_measured_as_duplicated(self):
         _, report, errors = self.bench("dup")
@@ -114,6 +120,50 @@ class UdpFaultsTest(unittest.TestCase):
         self.assertEqual(self.faulted("delay", "delayed"), report["sent_messages"])
         self.assertEqual(self.faulted("fixed", "delayed"), fixed["sent_messages"])
         self.assertEqual(self.faulted("drop", "delayed"), 0)
+
+
+class RateLineTest(unittest.TestCase):
+    def test_an_honest_datagram_after_a_burst_is_answered_within_the_line_bound(self):
+        # 16 KiB/s and 1000-byte datagrams: 320 of them are 20 s of line, of which the
+        # line keeps 1 s (about 17) and drops the rest, charging them nothing.
+        rate, size, rounds, per_round = 16 * 1024, 1000, 8, 40
+        with Server("--listen", f"udp://127.0.0.1:0?rate={rate}", "--threads", "1", *METRICS,
+                    expect_lines=2) as server, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as hostile, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as honest:
+            target = ("127.0.0.1", server.port)
+
+            def received():
+                return metric(parse_metrics(scrape(server.urls[-1])[1]),
+                              "echo_received_messages_total")
+            # In rounds the socket's receive buffer holds, so the server sees them all.
+            for r in range(rounds):
+                for _ in range(per_round):
+                    hostile.sendto(b"h" * size, target)
+                wait_until(lambda: received() == (r + 1) * per_round, 10,
+                           f"the server to take round {r} of the burst")
+            # A client retrying every 250 ms, as one would: its first tries may meet
+            # the line still full, never for longer than the bound.
+            honest.settimeout(0.25)
+            started, answer, tries = time.monotonic(), None, 0
+            while answer is None and time.monotonic() - started < 3 * SLOW:
+                payload = b"honest %d " % tries
+                honest.sendto(payload.ljust(size, b"."), target)
+                tries += 1
+                try:
+                    answer = honest.recv(2 * size)
+                except socket.timeout:
+                    pass
+            waited = time.monotonic() - started
+            self.assertIsNotNone(answer, f"no answer in {waited:.1f} s after the burst")
+            self.assertTrue(answer.startswith(b"honest "), answer[:20])
+            # The line's bound (1 s), one datagram on the line (60 ms), a retry gap.
+            self.assertLess(waited, 1.06 + 0.25 + 0.5 * SLOW)
+            m = parse_metrics(scrape(server.urls[-1])[1])
+        line_full = metric(m, "echo_datagrams_dropped_total", reason="line_full")
+        self.assertGreater(line_full, rounds * per_round - 40, "the burst was not cut")
+        self.assertEqual(metric(m, "echo_datagrams_dropped_total", reason="hold_full"), 0)
+        self.assertEqual(metric(m, "echo_fault_bytes_dropped_total"), line_full * size)
 
 
 class GuardFirstTest(unittest.TestCase):

@@ -1,6 +1,6 @@
 // The fault dice: each fault at its probability (within a binomial 99.9 % interval),
 // holds within [delay, delay + jitter], reorder's share sent at once, the rate's
-// spacing, and the same seed giving the same fates.
+// spacing and its bounded line, and the same seed giving the same fates.
 #include "core/datagram_fault_dice.hpp"
 
 #include <gtest/gtest.h>
@@ -117,6 +117,68 @@ TEST(DatagramFaultDice, RateSpacesDatagramsByTheirSize) {
     EXPECT_EQ(dice.roll(100, kNow).send_at, kNow + 200'000'000);
     // After an idle line, at once again.
     EXPECT_EQ(dice.roll(100, kNow + 2'000'000'000).send_at, kNow + 2'000'000'000);
+}
+
+// netem's limit, as a time: a burst far over the rate fills the line up to
+// kMaxLineWaitNs and the rest is dropped without taking time on it, so a datagram
+// after the burst waits at most that long, not behind all of the burst.
+TEST(DatagramFaultDice, ALineOverItsBoundDropsAndStaysShort) {
+    datagram_faults f;
+    f.rate = 1000;  // 100 bytes take 100 ms
+    datagram_fault_dice dice{f, 5};
+    constexpr auto kBound = datagram_fault_dice::kMaxLineWaitNs;
+    int kept = 0, line_full = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const auto fate = dice.roll(100, kNow);
+        if (fate.drop) {
+            line_full += fate.line_full;
+            continue;
+        }
+        ++kept;
+        EXPECT_LE(fate.send_at - kNow, kBound) << "datagram " << i;
+    }
+    EXPECT_EQ(kept, 11);  // waits of 0, 100 ms, ..., 1 s
+    EXPECT_EQ(line_full, 1000 - 11);
+    // Half a second on, an honest datagram waits for the eleven only.
+    const auto later = kNow + kBound / 2;
+    const auto honest = dice.roll(10, later);
+    ASSERT_FALSE(honest.drop);
+    EXPECT_EQ(honest.send_at, kNow + 1'100'000'000);
+}
+
+// The bound is on the wait behind the line, on top of the datagram's own delay.
+TEST(DatagramFaultDice, ALongDelayDoesNotCountAsWaitBehindTheLine) {
+    datagram_faults f;
+    f.rate = 1000;
+    f.delay = 5s;
+    datagram_fault_dice dice{f, 5};
+    int kept = 0;
+    for (int i = 0; i < 100; ++i) {
+        const auto fate = dice.roll(100, kNow);
+        if (!fate.drop) {
+            ++kept;
+            EXPECT_GE(fate.send_at, kNow + 5'000'000'000);
+        }
+    }
+    EXPECT_EQ(kept, 11);
+}
+
+// A datagram the hold had no room for gives its time on the line back.
+TEST(DatagramFaultDice, ARefundedDatagramDelaysNoLaterOne) {
+    datagram_faults f;
+    f.rate = 1000;
+    datagram_fault_dice dice{f, 5};
+    EXPECT_EQ(dice.roll(100, kNow).send_at, kNow);
+    EXPECT_EQ(dice.roll(100, kNow).send_at, kNow + 100'000'000);
+    dice.refund_last();
+    EXPECT_EQ(dice.roll(100, kNow).send_at, kNow + 100'000'000);
+    EXPECT_EQ(dice.roll(100, kNow).send_at, kNow + 200'000'000);
+    // A drop charges nothing, so refunding after it changes nothing either.
+    for (int i = 0; i < 20; ++i) {
+        (void)dice.roll(100, kNow);
+    }
+    dice.refund_last();
+    EXPECT_EQ(dice.roll(1, kNow + 1'000'000'000).send_at, kNow + 1'100'000'000);
 }
 
 TEST(DatagramFaultDice, SameSeedSameFatesOtherSeedOthers) {

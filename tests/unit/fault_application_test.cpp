@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using echo::core::stream_faults;
@@ -334,4 +336,66 @@ TEST(FaultApplication, ADirectionTheChangeDropsLeavesTheListenerBucket) {
     EXPECT_NEAR(static_cast<double>(changed.driver.out.size()),
                 static_cast<double>(made_so.driver.out.size()), 30)
         << "the echo of the changed connection no longer draws on the bucket";
+}
+
+// rate_total over many connections of one loop whose sends all start in one turn
+// before any completes, as the worker's do: each must find the bytes the others
+// started already gone from the listener's bucket, or the listener gets about one
+// send per connection and turn over its cap.
+TEST(FaultApplication, SendsStartedInOneTurnShareTheListenersTotalRate) {
+    stream_faults f;
+    f.rate_total = 100'000;
+    echo::testing::app_driver driver{SIZE_MAX, 1024};
+    echo::core::chunk_pool pool{1024, 4};
+    fault_application_factory factory{std::make_shared<echo::pipeline::echo_application_factory>(),
+                                      std::make_shared<const stream_faults>(f)};
+    app_context context;
+    context.chunks = &pool;
+    context.max_chunks = 64;
+    std::vector<std::unique_ptr<application>> apps;
+    for (int i = 0; i < 100; ++i) {
+        apps.push_back(factory.make(context));
+        driver.give(*apps.back(), std::string(16 * 1024, 't'), 0);
+    }
+    std::vector<std::size_t> sending(apps.size());
+    std::uint64_t sent = 0;
+    time_ns now = 0;
+    for (int turn = 0; turn < 100'000 && now < 2'000 * kMs; ++turn) {
+        for (std::size_t i = 0; i < apps.size(); ++i) {
+            apps[i]->on_timer(now);
+            sending[i] = apps[i]->begin_send().size();
+        }
+        for (std::size_t i = 0; i < apps.size(); ++i) {
+            if (sending[i] > 0) {
+                apps[i]->on_sent(sending[i], now);
+                sent += sending[i];
+            }
+        }
+        time_ns wake = INT64_MAX;
+        for (const auto& app : apps) {
+            wake = std::min(wake, app->wake_at().value_or(INT64_MAX));
+        }
+        ASSERT_GT(wake, now);
+        now = wake;
+    }
+    // Two seconds at 100 kB/s, plus the window saved up at the start (250 ms).
+    EXPECT_NEAR(static_cast<double>(sent), 2.25 * 100'000, 100'000 * 0.03);
+}
+
+// The listener's delayed bytes show as they leave, while the connection lasts.
+TEST(FaultApplication, DelayedBytesCountWhileTheConnectionIsOpen) {
+    stream_faults f;
+    f.delay = 100ms;
+    faulted t{f};
+    t.driver.feed(*t.app, std::string(100, 'd'), 0);
+    EXPECT_EQ(t.factory.tallies().bytes_delayed(), 0u) << "none has left yet";
+    for (int i = 0; i < 100 && t.driver.out.size() < 100 && t.app->wake_at(); ++i) {
+        const auto now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+    }
+    ASSERT_EQ(t.driver.out.size(), 100u);
+    EXPECT_EQ(t.factory.tallies().bytes_delayed(), 100u);
+    t.app.reset();
+    EXPECT_EQ(t.factory.tallies().bytes_delayed(), 100u) << "and once only";
 }

@@ -70,7 +70,10 @@ TEST(StreamShaper, DelayHoldsBytesExactlyThatLong) {
     EXPECT_EQ(s.ready(210 * kMs - 1), 0u);
     EXPECT_EQ(s.wake_at(), 210 * kMs);
     EXPECT_EQ(s.ready(210 * kMs), 100u);
-    s.left(100, 210 * kMs);
+    EXPECT_EQ(s.delayed(), 0u) << "counted as they leave, not as they enter";
+    s.left(40, 210 * kMs);
+    EXPECT_EQ(s.delayed(), 40u);
+    s.left(60, 210 * kMs);
     EXPECT_EQ(s.held(), 0u);
     EXPECT_EQ(s.delayed(), 100u);
     EXPECT_FALSE(s.wake_at());
@@ -287,31 +290,66 @@ TEST(StreamShaper, SameScheduleAtEverySplitPoint) {
     EXPECT_EQ(schedule(f, std::vector<std::size_t>(kTotal, 1)), whole) << "byte by byte";
 }
 
+namespace {
+
 // rate_total: connections sharing one listener's bucket get the rate between them
-// (how they split it is first come, first served).
-TEST(StreamShaper, ConnectionsShareTheListenersTotalRate) {
+// (how they split it is first come, first served), also when every send of a turn
+// starts before any completes, as a loop's sends do; at most `per_send` bytes a
+// send, a socket's worth.
+std::uint64_t sent_under_total_rate(std::size_t connections, std::size_t per_send) {
     stream_faults f;
     f.rate_total = 100'000;
     echo::core::shared_rate total{f.rate_total};
-    stream_shaper a{f, true, 1, 0, &total};
-    stream_shaper b{f, true, 2, 0, &total};
-    a.enter(200'000, 0);
-    b.enter(200'000, 0);
+    std::vector<stream_shaper> shapers;
+    for (std::size_t i = 0; i < connections; ++i) {
+        shapers.emplace_back(f, true, i, 0, &total);
+        shapers.back().enter(200'000, 0);
+    }
+    std::vector<std::size_t> sending(connections);
     std::uint64_t sent = 0;
     time_ns now = 0;
     for (int turn = 0; turn < 100'000 && now < 2'000 * kMs; ++turn) {
-        for (auto* s : {&a, &b}) {
-            if (const auto n = s->ready(now); n > 0) {
-                s->left(n, now);
-                sent += n;
-            }
+        for (std::size_t i = 0; i < connections; ++i) {
+            sending[i] = shapers[i].start(std::min(shapers[i].ready(now), per_send), now);
         }
-        const auto wake = std::min(a.wake_at().value_or(INT64_MAX), b.wake_at().value_or(INT64_MAX));
-        ASSERT_GT(wake, now);
+        time_ns wake = INT64_MAX;
+        for (std::size_t i = 0; i < connections; ++i) {
+            shapers[i].left(sending[i], now);
+            sent += sending[i];
+            wake = std::min(wake, shapers[i].wake_at().value_or(INT64_MAX));
+        }
+        EXPECT_GT(wake, now);
         now = wake;
     }
+    return sent;
+}
+
+}  // namespace
+
+TEST(StreamShaper, ConnectionsShareTheListenersTotalRate) {
     // Two seconds at 100 kB/s, plus the window saved up at the start (250 ms).
-    EXPECT_NEAR(static_cast<double>(sent), 2.25 * 100'000, 100'000 * 0.03);
+    constexpr double kWant = 2.25 * 100'000;
+    EXPECT_NEAR(static_cast<double>(sent_under_total_rate(2, SIZE_MAX)), kWant, kWant * 0.03);
+    EXPECT_NEAR(static_cast<double>(sent_under_total_rate(500, 1024)), kWant, kWant * 0.03)
+        << "sends started in one turn took the same room";
+}
+
+// What a started send did not carry goes back to the listener's bucket.
+TEST(StreamShaper, AShortSendGivesTheRestOfItsStartBack) {
+    stream_faults f;
+    f.rate_total = 100'000;  // 25 kB saved up at the start
+    echo::core::shared_rate total{f.rate_total};
+    stream_shaper a{f, true, 1, 0, &total};
+    stream_shaper b{f, true, 2, 0, &total};
+    a.enter(100'000, 0);
+    b.enter(100'000, 0);
+    EXPECT_EQ(a.start(20'000, 0), 20'000u);
+    EXPECT_EQ(b.ready(0), 5'000u);
+    a.left(8'000, 0);
+    EXPECT_EQ(b.ready(0), 17'000u);
+    // A send that never started takes what left, at once.
+    b.left(17'000, 0);
+    EXPECT_EQ(a.ready(0), 0u);
 }
 
 // adopt(): a change reaching an open connection, at every point of its schedule.

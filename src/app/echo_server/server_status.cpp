@@ -65,10 +65,10 @@ void report_datagrams(const worker_list& workers, const std::vector<std::string>
         using enum core::datagram_drop;
         spdlog::info("{}: echoed {} datagrams; dropped {} from port 0, {} from denied ports, "
                      "{} over the rate limit, {} with the send buffer full, {} with the fault "
-                     "hold full",
+                     "hold full, {} behind the rate= line",
                      urls[i], total[core::tally::messages_out], dropped(source_port_zero),
                      dropped(denied_port), dropped(rate_limited), dropped(send_buffer_full),
-                     dropped(hold_full));
+                     dropped(hold_full), dropped(line_full));
     }
 }
 

@@ -90,6 +90,7 @@ struct listener_state {
     bool datagram = false;
     bool armed = false;
     bool paused = false;
+    bool backlogged = false;  // in backlog_: its last serve() stopped on the budget
 };
 
 // An operation that found the submission queue full, tried again next turn.
@@ -170,6 +171,8 @@ private:
     void on_accept_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_recv_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
     void on_poll_cqe(std::uint32_t index, const io_uring_cqe& cqe, completion_handler& h);
+    void serve_datagrams(std::uint32_t index, completion_handler& h);
+    void serve_backlog(completion_handler& h);
     void on_cancel_cqe(std::uint32_t index, op what, int res) noexcept;
     void settle(std::uint32_t index) noexcept;
     void deliver_closed(completion_handler& h);
@@ -185,6 +188,7 @@ private:
     std::vector<listener_state> listeners_;
     std::vector<conn_token> starved_;  // receivers that found no buffer, oldest first
     std::vector<conn_token> carry_;    // connections with held bytes to deliver
+    std::vector<std::uint32_t> backlog_;  // datagram sockets with more queued than one serve()
     std::vector<conn_token> closed_;   // on_closed still to deliver
     std::vector<waiting_op> waiting_;  // found the submission queue full
     wakeup wake_;
@@ -552,12 +556,14 @@ void uring_engine::wait(completion_handler& handler, std::chrono::milliseconds t
     // What is delivered here, before the sleep (a close() made from a timer, bytes
     // held from the last turn), ends this wait: its handler may have changed what
     // the caller's timeout was computed for, e.g. a drain that just finished.
-    const bool delivers_now = !closed_.empty() || !carry_.empty();
+    const bool delivers_now = !closed_.empty() || !carry_.empty() || !backlog_.empty();
     deliver_closed(handler);
     submit_waiting();
     rearm_starved();
     serve_carried(handler);
-    if (delivers_now || !carry_.empty() || !closed_.empty() || !waiting_.empty()) {
+    serve_backlog(handler);
+    if (delivers_now || !carry_.empty() || !closed_.empty() || !waiting_.empty() ||
+        !backlog_.empty()) {
         timeout = std::chrono::milliseconds{0};
     }
     __kernel_timespec ts{timeout.count() / 1000, (timeout.count() % 1000) * 1'000'000};
@@ -777,10 +783,33 @@ void uring_engine::on_poll_cqe(std::uint32_t index, const io_uring_cqe& cqe,
         l.armed = false;
     }
     if (l.fd >= 0 && cqe.res > 0) {
-        datagrams_->serve(l.fd, index, h);
+        serve_datagrams(index, h);
     }
     if (!l.armed && l.fd >= 0) {
         arm_listener(index);
+    }
+}
+
+// The multishot poll fires on new arrivals only: a queue the budget left behind is
+// served again next turn, or it would wait for the next datagram to come (a burst
+// of thousands would leave all but the first serve() unanswered until then).
+void uring_engine::serve_datagrams(std::uint32_t index, completion_handler& h) {
+    listener_state& l = listeners_[index];
+    if (datagrams_->serve(l.fd, index, h) && !l.backlogged) {
+        l.backlogged = true;
+        backlog_.push_back(index);
+    }
+}
+
+void uring_engine::serve_backlog(completion_handler& h) {
+    std::vector<std::uint32_t> turn;
+    turn.swap(backlog_);
+    for (const auto index : turn) {
+        listener_state& l = listeners_[index];
+        l.backlogged = false;
+        if (l.fd >= 0) {
+            serve_datagrams(index, h);
+        }
     }
 }
 
