@@ -70,10 +70,18 @@ private:
 // for a rate, in the worker's timer heap (no timer syscall); one relaxed load per
 // event to follow the listener's changes, and while it holds bytes or a slow close,
 // a wake-up at least every kFollowNs, so a change reaches a quiet connection too.
+// Per loop turn it makes at most kTurnSends sends and hands on at most kTurnSends
+// pieces of input, and at most kTurnBytes bytes: a slice of one byte with no gap
+// would otherwise echo 64 KiB as 65 536 sends before the loop sees anyone else.
 class fault_application final : public application {
 public:
     // A connection that holds bytes wakes on this grid, and adopts a change there.
     static constexpr time_ns kFollowNs = 250'000'000;
+    // Past either, the connection waits for the loop's timer phase (the next turn),
+    // as chargen does at its kTurnBudget and the engine's reader at its read budget:
+    // 32 as libuv's reads per event, 64 KiB as the engine's read budget.
+    static constexpr std::size_t kTurnSends = 32;
+    static constexpr std::size_t kTurnBytes = 64 * 1024;
 
     // `refused`: close at once without serving. `seed`: this connection's draws.
     // `spec`: what `live` held when the connection was made (faults non-null).
@@ -109,6 +117,11 @@ private:
     void pull_out() noexcept;
     // The client's held bytes on to the inner application, as far as allowed.
     void deliver_in() noexcept;
+    // One send, or one piece of shaped input, of `bytes` counted against this turn.
+    void spend(std::size_t bytes) noexcept;
+    [[nodiscard]] bool turn_spent() const noexcept {
+        return turn_steps_ >= kTurnSends || turn_bytes_ >= kTurnBytes;
+    }
 
     std::unique_ptr<application> inner_;
     std::shared_ptr<const live_stream_faults> live_;
@@ -128,6 +141,9 @@ private:
     time_ns opened_;
     time_ns serving_at_;  // accept_delay ends
     time_ns eof_at_ = 0;
+    std::size_t turn_steps_ = 0;  // sends and pieces of input since the last timer
+    std::size_t turn_bytes_ = 0;
+    time_ns spent_at_ = 0;        // when this turn's budget ran out
     bool refused_;
     bool peer_eof_ = false;
     bool inner_told_eof_ = false;

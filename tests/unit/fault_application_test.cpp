@@ -37,6 +37,15 @@ struct faulted {
     std::unique_ptr<application> app;
 };
 
+// `n` letters from `first` on, round the alphabet: order shows in any prefix.
+std::string letters(int n, char first) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+        s += static_cast<char>(first + i % 26);
+    }
+    return s;
+}
+
 }  // namespace
 
 TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
@@ -281,4 +290,53 @@ TEST(FaultApplication, ADirectionTheChangeDropsPassesThrough) {
     t.factory.replace(std::make_shared<const stream_faults>(g));
     t.driver.feed(*t.app, "put", 10 * kMs);
     EXPECT_EQ(t.driver.out, "input");
+}
+
+// A slice of one byte with no gap opens the next slice at once: without a budget
+// per loop turn, one connection's 64 KiB would go as 65 536 sends in one turn.
+TEST(FaultApplication, OneByteSlicesYieldToTheLoopAfterTheTurnBudget) {
+    stream_faults f;
+    f.slice_average = 1;
+    faulted t{f, 64};
+    const auto sent = letters(200, 'a');
+    t.driver.give(*t.app, sent, 0);
+    t.driver.drain(*t.app, 0);
+    EXPECT_EQ(t.driver.out, sent.substr(0, fault_application::kTurnSends));
+    ASSERT_TRUE(t.app->wake_at()) << "a spent turn must ask for the next one";
+    EXPECT_EQ(*t.app->wake_at(), 1) << "the next turn's timer phase, no later";
+    time_ns now = 0;
+    int turns = 1;
+    for (; turns < 100 && t.driver.out.size() < sent.size() && t.app->wake_at(); ++turns) {
+        now = *t.app->wake_at();
+        t.app->on_timer(now);
+        const auto before = t.driver.out.size();
+        t.driver.drain(*t.app, now);
+        EXPECT_LE(t.driver.out.size() - before, fault_application::kTurnSends) << "turn " << turns;
+    }
+    EXPECT_EQ(t.driver.out, sent);
+    EXPECT_EQ(turns, static_cast<int>((sent.size() + fault_application::kTurnSends - 1) /
+                                      fault_application::kTurnSends));
+}
+
+// The same on the client's bytes: each piece handed on costs a chunk of its own,
+// so the pieces per turn are budgeted and the inner application kept to the bound.
+TEST(FaultApplication, OneByteInboundSlicesAreBudgetedAndBounded) {
+    stream_faults f;
+    f.direction = echo::core::fault_direction::in;
+    f.slice_average = 1;
+    faulted t{f, 8};
+    const auto sent = letters(200, 'A');
+    t.driver.give(*t.app, sent, 0);
+    EXPECT_LE(t.app->held_chunks(), 8u + 4u) << "the bound, plus the chunks given";
+    t.driver.drain(*t.app, 0);
+    EXPECT_LE(t.driver.out.size(), fault_application::kTurnSends);
+    EXPECT_GT(t.driver.out.size(), 0u);
+    for (int turns = 0; turns < 100 && t.driver.out.size() < sent.size() && t.app->wake_at();
+         ++turns) {
+        const auto now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+        EXPECT_LE(t.app->held_chunks(), 8u + 4u);
+    }
+    EXPECT_EQ(t.driver.out, sent);
 }
