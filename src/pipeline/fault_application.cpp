@@ -87,10 +87,6 @@ fault_application::~fault_application() {
     }
 }
 
-core::shaper_cut fault_application::cut() const noexcept {
-    return out_shaper_ ? out_shaper_->cut(now_) : in_shaper_->cut(now_);
-}
-
 void fault_application::follow() noexcept {
     if (live_->generation() == generation_ || sending_ > 0) {
         return;
@@ -265,9 +261,12 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
 }
 
 bool fault_application::wants_input() const noexcept {
-    if (peer_eof_ || !serving() || in_.count() >= max_chunks_ ||
+    if (refused_ || peer_eof_ || in_.count() >= max_chunks_ ||
         (in_shaper_ && in_shaper_->full())) {
         return false;
+    }
+    if (!serving()) {
+        return true;  // held in in_, so the client's leaving is seen (accept_delay, stall)
     }
     if (out_shaper_ && (out_.count() >= max_chunks_ || out_shaper_->full())) {
         return false;
@@ -286,7 +285,8 @@ bool fault_application::finished() const noexcept {
             // answered what came before it.
             return sending_ == 0 && (out_shaper_ || (inner_told_eof_ && inner_->finished()));
         case shaper_cut::stall:
-            return false;
+            // Nothing more can leave, and the client has gone.
+            return peer_eof_ && sending_ == 0 && cut_shaper().stalls_for_ever();
         case shaper_cut::none:
             break;
     }
@@ -355,7 +355,7 @@ std::string_view fault_application::failure() const noexcept {
     }
     switch (cut()) {
         case shaper_cut::close:
-            return (out_shaper_ ? *out_shaper_ : *in_shaper_).cut_kind() == shaper_cut::stall
+            return cut_shaper().cut_kind() == shaper_cut::stall
                        ? "fault_stall"
                        : "fault_close_after";
         case shaper_cut::reset:

@@ -62,6 +62,12 @@ private:
     std::atomic<std::uint64_t> reset_{0};
 };
 
+// Descriptors: during accept_delay and a stall it goes on reading the client into
+// its held input, up to the same bound, so a client that leaves is seen to leave: a
+// reset closes the connection at once (the worker's read fails), and so does an EOF
+// during a stall without stall_for; an EOF during accept_delay or a bounded stall
+// is acted on afterwards, as before. A client that fills the bound first is paused
+// and holds its own socket open as long as the server's.
 // Memory: the bytes it holds are pool chunks counted in held_chunks(), and it takes
 // no more from the inner application (or the client) while it holds the worker's
 // bound (context.max_chunks), so a peer sending into a long delay is paused with at
@@ -108,7 +114,11 @@ public:
     [[nodiscard]] std::string_view failure() const noexcept override;
 
 private:
-    [[nodiscard]] core::shaper_cut cut() const noexcept;
+    // The shaper that counts the cut (the echo's, else the client's).
+    [[nodiscard]] const core::stream_shaper& cut_shaper() const noexcept {
+        return out_shaper_ ? *out_shaper_ : *in_shaper_;
+    }
+    [[nodiscard]] core::shaper_cut cut() const noexcept { return cut_shaper().cut(now_); }
     [[nodiscard]] bool serving() const noexcept;
     // Adopts the listener's newer spec, if there is one, between sends: the bytes
     // of a send in flight leave as measured when it began.

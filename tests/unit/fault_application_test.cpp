@@ -340,3 +340,61 @@ TEST(FaultApplication, OneByteInboundSlicesAreBudgetedAndBounded) {
     }
     EXPECT_EQ(t.driver.out, sent);
 }
+
+// A stalled or not yet served connection goes on reading (into its bound) so the
+// client's leaving is seen: else its socket would wait in CLOSE_WAIT for ever.
+TEST(FaultApplication, AStallWithoutEndReadsToItsBoundAndEndsWhenTheClientDoes) {
+    stream_faults f;
+    f.stall_after = 3;
+    faulted t{f};
+    t.driver.feed(*t.app, "abcdef", 0);
+    EXPECT_EQ(t.driver.out, "abc");
+    EXPECT_TRUE(t.app->wants_input()) << "a stalled connection must read on";
+    int pieces = 0;
+    for (; t.app->wants_input() && pieces < 100; ++pieces) {
+        t.driver.feed(*t.app, std::string(64, 'x'), kMs);
+    }
+    EXPECT_GE(pieces, 2);
+    EXPECT_FALSE(t.app->wants_input()) << "the bound holds during a stall";
+    EXPECT_LE(t.app->held_chunks(), 5u);
+    EXPECT_EQ(t.driver.out, "abc") << "nothing leaves during the stall";
+    EXPECT_FALSE(t.app->finished());
+    t.app->on_peer_eof(2 * kMs);
+    t.driver.drain(*t.app, 2 * kMs);
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_FALSE(t.app->resets());
+    EXPECT_EQ(t.driver.out, "abc");
+}
+
+TEST(FaultApplication, ABoundedStallKeepsTheClientsEofUntilItEnds) {
+    stream_faults f;
+    f.stall_after = 0;
+    f.stall_for = 1s;
+    faulted t{f};
+    EXPECT_TRUE(t.app->wants_input());
+    t.driver.feed(*t.app, "late", 0);
+    t.app->on_peer_eof(kMs);
+    EXPECT_FALSE(t.app->finished()) << "stall_for says how long it lasts";
+    ASSERT_EQ(t.app->wake_at(), 1'000 * kMs);
+    t.app->on_timer(1'000 * kMs);
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_EQ(t.app->failure(), "fault_stall");
+    EXPECT_EQ(t.driver.out, "");
+}
+
+TEST(FaultApplication, AcceptDelayReadsAheadAndServesWhatCameWithTheEof) {
+    stream_faults f;
+    f.accept_delay = 100ms;
+    faulted t{f};
+    EXPECT_TRUE(t.app->wants_input()) << "accept_delay must read on";
+    t.driver.feed(*t.app, "early", 0);
+    EXPECT_EQ(t.driver.out, "");
+    t.app->on_peer_eof(kMs);
+    EXPECT_FALSE(t.app->finished()) << "the client's EOF is kept until the delay ends";
+    ASSERT_EQ(t.app->wake_at(), 100 * kMs);
+    t.app->on_timer(100 * kMs);
+    t.driver.drain(*t.app, 100 * kMs);
+    EXPECT_EQ(t.driver.out, "early");
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_TRUE(t.app->failure().empty());
+}
