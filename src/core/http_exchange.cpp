@@ -1,5 +1,5 @@
-// The request line matters, and of the headers only Authorization and
-// Content-Length; the rest are skipped but bounded, and a request that could not be
+// The request line matters, and of the headers only Authorization, Content-Length
+// and Transfer-Encoding; the rest are skipped but bounded, and a request that could not be
 // HTTP is refused early instead of read to the limit.
 #include "core/http_exchange.hpp"
 
@@ -21,8 +21,10 @@ const char* reason_phrase(int status) {
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 409: return "Conflict";
+        case 411: return "Length Required";
         case 413: return "Content Too Large";
         case 431: return "Request Header Fields Too Large";
+        case 501: return "Not Implemented";
         case 503: return "Service Unavailable";
         default: return "Error";
     }
@@ -60,6 +62,7 @@ std::string_view trimmed(std::string_view s) {
 
 // The header lines between the request line and the blank line.
 bool read_headers(std::string_view lines, request_line& out) {
+    bool has_length = false;
     while (!lines.empty()) {
         const auto end = lines.find("\r\n");
         const auto line = lines.substr(0, end);
@@ -73,11 +76,17 @@ bool read_headers(std::string_view lines, request_line& out) {
         if (same_name(name, "authorization")) {
             out.authorization = std::string{value};
         } else if (same_name(name, "content-length")) {
+            std::size_t length = 0;
             const auto* last = value.data() + value.size();
-            const auto [ptr, ec] = std::from_chars(value.data(), last, out.content_length);
-            if (value.empty() || ec != std::errc{} || ptr != last) {
+            const auto [ptr, ec] = std::from_chars(value.data(), last, length);
+            if (value.empty() || ec != std::errc{} || ptr != last ||
+                (has_length && length != out.content_length)) {
                 return false;
             }
+            has_length = true;
+            out.content_length = length;
+        } else if (same_name(name, "transfer-encoding")) {
+            out.transfer_encoding = true;
         }
     }
     return true;
@@ -120,10 +129,21 @@ head_status parse_request_head(std::string_view all_received, request_line& out)
     return head_status::complete;
 }
 
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    const auto space = authorization.find(' ');
+    if (space == std::string_view::npos || !same_name(authorization.substr(0, space), "bearer")) {
+        return std::nullopt;
+    }
+    return trimmed(authorization.substr(space));
+}
+
 std::string serialise(const http_response& r, bool head_only) {
-    auto out = fmt::format(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        r.status, reason_phrase(r.status), r.content_type, r.body.size());
+    auto out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+                           r.status, reason_phrase(r.status), r.content_type, r.body.size());
+    if (!r.www_authenticate.empty()) {
+        out += fmt::format("WWW-Authenticate: {}\r\n", r.www_authenticate);
+    }
+    out += "Connection: close\r\n\r\n";
     if (!head_only) {
         out += r.body;
     }

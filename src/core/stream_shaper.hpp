@@ -62,6 +62,10 @@ public:
     [[nodiscard]] shaper_cut cut(time_ns now) const noexcept;
     // The cut this stream comes to, reached or not (none: no cut counts here).
     [[nodiscard]] shaper_cut cut_kind() const noexcept { return cut_kind_; }
+    // A stall without stall_for: it ends only when the connection does.
+    [[nodiscard]] bool stalls_for_ever() const noexcept {
+        return cut_kind_ == shaper_cut::stall && faults_.stall_for.count() == 0;
+    }
 
     // Takes the shaping keys of `faults` (delay, jitter, jitter_dist, rate, slice) and
     // the listener bucket `total` at `now`, for a connection already open; the cut

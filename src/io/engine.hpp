@@ -134,6 +134,10 @@ public:
     // Sends `bytes`, borrowed until on_send. At most one send per connection is
     // in flight, which is what keeps an echo in order.
     virtual void send(conn_token conn, std::span<const std::byte> bytes) noexcept = 0;
+    // Ends the sending side (the peer reads EOF) while receiving goes on: for an
+    // application that has said all it will and reads the rest away before it
+    // closes. No send may be in flight, and none may follow.
+    virtual void end_sending(conn_token conn) noexcept = 0;
     // Closes the socket and abandons what is in flight. From its return no on_recv
     // or on_send names `conn`; exactly one on_closed follows, from a later wait().
     virtual void close(conn_token conn) noexcept = 0;

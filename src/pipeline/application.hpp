@@ -86,6 +86,12 @@ public:
     // Everything to be said was sent and the connection should close: the peer
     // ended, or the application decided to (Connection: close, HTTP/1.0, a limit).
     [[nodiscard]] virtual bool finished() const noexcept = 0;
+    // Everything it will say has been sent, though it is not finished(): it reads
+    // on (the client's last bytes, its EOF) before it closes. The worker then ends
+    // the sending side, so the client reads EOF and the close that follows finds no
+    // unread bytes to answer with a reset. Connections with stages (TLS, PROXY)
+    // close here as if finished(), since a TLS close_notify must come before the FIN.
+    [[nodiscard]] virtual bool said_all() const noexcept { return false; }
     // Finished without saying everything: the peer took nothing of it for too
     // long (it sends requests and never reads the answers), so the connection
     // closes at once, bytes still queued below the application (TLS) and all.

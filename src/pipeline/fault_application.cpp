@@ -88,10 +88,6 @@ void fault_application::report_delayed() noexcept {
     }
 }
 
-core::shaper_cut fault_application::cut() const noexcept {
-    return out_shaper_ ? out_shaper_->cut(now_) : in_shaper_->cut(now_);
-}
-
 void fault_application::follow() noexcept {
     if (live_->generation() == generation_ || sending_ > 0) {
         return;
@@ -138,8 +134,12 @@ void fault_application::on_peer_eof(time_ns now) noexcept {
     deliver_in();
 }
 
+// The worker runs due timers once per loop turn, after the engine's events: the
+// turn that ran out of budget has ended, and a new one begins.
 void fault_application::on_timer(time_ns now) noexcept {
     now_ = now;
+    turn_steps_ = 0;
+    turn_bytes_ = 0;
     follow();
     if (const auto inner_wake = inner_->wake_at(); inner_wake && *inner_wake <= now) {
         inner_->on_timer(now);
@@ -152,9 +152,20 @@ void fault_application::on_shutdown(time_ns now) noexcept {
     inner_->on_shutdown(now);
 }
 
+void fault_application::spend(std::size_t bytes) noexcept {
+    ++turn_steps_;
+    turn_bytes_ += bytes;
+    if (turn_spent()) {
+        spent_at_ = now_;
+    }
+}
+
 void fault_application::deliver_in() noexcept {
     if (serving()) {
-        while (!in_.empty() && inner_->wants_input()) {
+        // The inner application is held to the worker's bound as well: a piece cut
+        // from a chunk is a chunk of its own.
+        while (!in_.empty() && inner_->wants_input() && !turn_spent() &&
+               inner_->held_chunks() < max_chunks_) {
             auto* front = in_.front();
             std::size_t n = front->size();
             if (in_shaper_) {
@@ -180,7 +191,9 @@ void fault_application::deliver_in() noexcept {
                 in_.consume_front(n);
             }
             if (in_shaper_) {
+                // Unshaped input goes on as the engine read it, under its read budget.
                 in_shaper_->left(n, now_);
+                spend(n);
             }
             inner_->on_received(std::move(piece), now_);
         }
@@ -217,7 +230,8 @@ void fault_application::pull_out() noexcept {
 
 std::span<const std::byte> fault_application::begin_send() noexcept {
     pull_out();
-    if (sending_ > 0 || refused_ || now_ < serving_at_ || cut() == shaper_cut::stall) {
+    if (sending_ > 0 || refused_ || now_ < serving_at_ || cut() == shaper_cut::stall ||
+        turn_spent()) {
         return {};
     }
     if (!out_shaper_) {
@@ -238,6 +252,7 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
     now_ = now;
     sending_ = 0;
     sent_ += n;
+    spend(n);
     if (out_shaper_) {
         out_shaper_->left(n, now);
         out_.consume_front(n);
@@ -253,9 +268,12 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
 }
 
 bool fault_application::wants_input() const noexcept {
-    if (peer_eof_ || !serving() || in_.count() >= max_chunks_ ||
+    if (refused_ || peer_eof_ || in_.count() >= max_chunks_ ||
         (in_shaper_ && in_shaper_->full())) {
         return false;
+    }
+    if (!serving()) {
+        return true;  // held in in_, so the client's leaving is seen (accept_delay, stall)
     }
     if (out_shaper_ && (out_.count() >= max_chunks_ || out_shaper_->full())) {
         return false;
@@ -274,7 +292,8 @@ bool fault_application::finished() const noexcept {
             // answered what came before it.
             return sending_ == 0 && (out_shaper_ || (inner_told_eof_ && inner_->finished()));
         case shaper_cut::stall:
-            return false;
+            // Nothing more can leave, and the client has gone.
+            return peer_eof_ && sending_ == 0 && cut_shaper().stalls_for_ever();
         case shaper_cut::none:
             break;
     }
@@ -297,6 +316,9 @@ std::optional<time_ns> fault_application::wake_at() const noexcept {
         consider(serving_at_);
     } else {
         consider(inner_->wake_at());
+        if (turn_spent()) {
+            consider(spent_at_);
+        }
         // While a send is in flight its completion brings the next release.
         if (out_shaper_ && (sending_ == 0 || cut() != shaper_cut::none)) {
             consider(out_shaper_->wake_at());
@@ -341,7 +363,7 @@ std::string_view fault_application::failure() const noexcept {
     }
     switch (cut()) {
         case shaper_cut::close:
-            return (out_shaper_ ? *out_shaper_ : *in_shaper_).cut_kind() == shaper_cut::stall
+            return cut_shaper().cut_kind() == shaper_cut::stall
                        ? "fault_stall"
                        : "fault_close_after";
         case shaper_cut::reset:

@@ -30,6 +30,12 @@
 
 namespace echo::pipeline {
 
+// Descriptors: during accept_delay and a stall it goes on reading the client into
+// its held input, up to the same bound, so a client that leaves is seen to leave: a
+// reset closes the connection at once (the worker's read fails), and so does an EOF
+// during a stall without stall_for; an EOF during accept_delay or a bounded stall
+// is acted on afterwards, as before. A client that fills the bound first is paused
+// and holds its own socket open as long as the server's.
 // Memory: the bytes it holds are pool chunks counted in held_chunks(), and it takes
 // no more from the inner application (or the client) while it holds the worker's
 // bound (context.max_chunks), so a peer sending into a long delay is paused with at
@@ -41,12 +47,20 @@ namespace echo::pipeline {
 // rate_total: a connection holds at most its one send in flight (one pool chunk) of
 // the listener's bucket; what the send did not carry goes back when it completes,
 // or all of it when the connection goes with the send unfinished.
+// Per loop turn it makes at most kTurnSends sends and hands on at most kTurnSends
+// pieces of input, and at most kTurnBytes bytes: a slice of one byte with no gap
+// would otherwise echo 64 KiB as 65 536 sends before the loop sees anyone else.
 class fault_application final : public application {
 public:
     // A connection that holds bytes wakes on this grid, and adopts a change there.
     // Each connection's grid is shifted by its own phase (from its seed): aligned
     // grids would wake every held connection of a loop in the same turn.
     static constexpr time_ns kFollowNs = 250'000'000;
+    // Past either, the connection waits for the loop's timer phase (the next turn),
+    // as chargen does at its kTurnBudget and the engine's reader at its read budget:
+    // 32 as libuv's reads per event, 64 KiB as the engine's read budget.
+    static constexpr std::size_t kTurnSends = 32;
+    static constexpr std::size_t kTurnBytes = 64 * 1024;
 
     // `refused`: close at once without serving. `seed`: this connection's draws.
     // `spec`: what `live` held when the connection was made (faults non-null).
@@ -75,7 +89,11 @@ public:
     [[nodiscard]] time_ns follow_phase() const noexcept { return follow_phase_; }
 
 private:
-    [[nodiscard]] core::shaper_cut cut() const noexcept;
+    // The shaper that counts the cut (the echo's, else the client's).
+    [[nodiscard]] const core::stream_shaper& cut_shaper() const noexcept {
+        return out_shaper_ ? *out_shaper_ : *in_shaper_;
+    }
+    [[nodiscard]] core::shaper_cut cut() const noexcept { return cut_shaper().cut(now_); }
     [[nodiscard]] bool serving() const noexcept;
     // Adopts the listener's newer spec, if there is one, between sends: the bytes
     // of a send in flight leave as measured when it began.
@@ -87,6 +105,11 @@ private:
     // Adds the delayed bytes that left since the last report to the listener's
     // tally: as they go, so those of a long connection show while it lasts.
     void report_delayed() noexcept;
+    // One send, or one piece of shaped input, of `bytes` counted against this turn.
+    void spend(std::size_t bytes) noexcept;
+    [[nodiscard]] bool turn_spent() const noexcept {
+        return turn_steps_ >= kTurnSends || turn_bytes_ >= kTurnBytes;
+    }
 
     std::unique_ptr<application> inner_;
     std::shared_ptr<const live_stream_faults> live_;
@@ -108,6 +131,9 @@ private:
     time_ns follow_phase_;  // this connection's offset of the kFollowNs grid
     time_ns serving_at_;  // accept_delay ends
     time_ns eof_at_ = 0;
+    std::size_t turn_steps_ = 0;  // sends and pieces of input since the last timer
+    std::size_t turn_bytes_ = 0;
+    time_ns spent_at_ = 0;        // when this turn's budget ran out
     bool refused_;
     bool peer_eof_ = false;
     bool inner_told_eof_ = false;

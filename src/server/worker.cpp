@@ -676,7 +676,7 @@ void worker::pump_chain(io::conn_token t, connection& c) {
         if (chain.app_input_finished()) {
             c.app->on_peer_eof(now);
         }
-        if (c.app->finished() && !c.app_ended) {
+        if ((c.app->finished() || c.app->said_all()) && !c.app_ended) {
             c.app_ended = true;
             if (!c.app->resets()) {
                 chain.app_ended();  // a reset says no goodbye (no TLS close_notify)
@@ -798,6 +798,9 @@ void worker::pump_app(io::conn_token t, connection& c) {
     const auto bytes = app.begin_send();
     if (!bytes.empty()) {
         engine_->send(t, bytes);
+    } else if (app.said_all() && !c.sending_ended) {
+        c.sending_ended = true;
+        engine_->end_sending(t);
     }
     if (app.finished()) {
         close_connection(t, c, app.failure().empty() ? core::close_reason::peer_closed

@@ -109,6 +109,7 @@ private:
         bool wire_sending = false;  // chain: a send of its wire bytes is in flight
         bool stages_open = false;   // chain: every stage opened (and was reported)
         bool app_ended = false;     // chain: told the stages the echo is done
+        bool sending_ended = false;  // no chain: the application said all, our FIN sent
     };
 
     void on_accept(std::size_t listener, int fd, const sockaddr* peer,

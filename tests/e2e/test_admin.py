@@ -2,7 +2,9 @@
 echo shows within a second, the same on connections already open (a lower delay,
 a higher rate), DELETE, the parser's own 400 lines, a udp drop change measured by
 echo-bench, and the refusals: a non-loopback bind without a token file, requests
-without the right bearer token."""
+without the right bearer token (a 401 names the scheme, whose name is matched in
+any case), bodies framed two ways, and a made-up key quoted without its control
+bytes."""
 import json
 import math
 import socket
@@ -17,18 +19,30 @@ from harness import (SLOW, Server, metric, parse_metrics, run_bench, run_server,
                      wait_until)
 
 
-def curl(method, url, body=None, token=None):
+def curl(method, url, body=None, token=None, headers=()):
     """A real HTTP client: (status, body)."""
     args = ["curl", "-sS", "--max-time", str(10 * SLOW), "-X", method, "-w", "\n%{http_code}"]
     if body is not None:
         args += ["-H", "Content-Type: application/json", "--data-binary", body]
     if token is not None:
         args += ["-H", f"Authorization: Bearer {token}"]
+    for header in headers:
+        args += ["-H", header]
     p = subprocess.run([*args, url], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
         raise AssertionError(f"curl {method} {url}: {p.stderr.strip()}")
     text, _, code = p.stdout.rpartition("\n")
     return int(code), text.removesuffix("\n")
+
+
+def raw_exchange(port, request):
+    """The whole answer to `request` sent on a plain socket, read until EOF."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10 * SLOW) as s:
+        s.sendall(request)
+        answer = bytearray()
+        while chunk := s.recv(4096):
+            answer += chunk
+    return bytes(answer)
 
 
 def echo_time(sock):
@@ -155,6 +169,26 @@ class AdminTest(unittest.TestCase):
         self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer)
         self.assertIn(b"at most 16384 bytes", answer)
 
+    def test_framing_it_cannot_trust_is_refused(self):
+        port = int(self.admin.rsplit(":", 1)[1])
+        before = curl("GET", self.faults_url(0))
+        # Which of two lengths ends the body would be a guess: 400.
+        answer = raw_exchange(port, b"PUT /listeners/0/faults HTTP/1.1\r\nHost: x\r\n"
+                                    b"Content-Length: 2\r\nContent-Length: 15\r\n\r\n"
+                                    b'{"delay":"1ms"}')
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
+        # A chunked body from a real client: 411 and the line that says what to do.
+        code, body = curl("PUT", self.faults_url(0), '{"delay":"1ms"}',
+                          headers=["Transfer-Encoding: chunked"])
+        self.assertEqual((code, body),
+                         (411, "send the body with Content-Length: Transfer-Encoding is not "
+                               "read here"))
+        self.assertEqual(curl("GET", self.faults_url(0)), before, "neither request changed anything")
+
+    def test_a_made_up_key_is_quoted_without_its_control_bytes(self):
+        code, body = curl("PUT", self.faults_url(0), '{"a\\u0001\\r\\nX-Forged: 1":"1"}')
+        self.assertEqual((code, body), (400, "unknown fault key 'a\\x01\\x0d\\x0aX-Forged: 1'"))
+
     def test_requests_are_counted_by_status(self):
         curl("GET", f"{self.admin}/nowhere")
         samples = parse_metrics(scrape(self.metrics)[1])
@@ -257,6 +291,12 @@ class AdminRefusalTest(unittest.TestCase):
                 self.assertEqual(curl("GET", url)[0], 401)
                 self.assertEqual(curl("GET", url, token="wrong")[0], 401)
                 self.assertEqual(curl("GET", url, token="s3cret")[0], 200)
+                # The scheme's name in any case (RFC 9110 11.1); a 401 names the scheme.
+                self.assertEqual(curl("GET", url, headers=["Authorization: bearer s3cret"])[0],
+                                 200)
+                answer = raw_exchange(int(port), b"GET /listeners HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(answer.startswith(b"HTTP/1.1 401 "), answer)
+                self.assertIn(b"\r\nWWW-Authenticate: Bearer\r\n", answer.partition(b"\r\n\r\n")[0])
                 code, _ = curl("PUT", url.removesuffix("/listeners") + "/listeners/0/faults",
                                '{"delay":"1ms"}', token="wrong")
                 self.assertEqual(code, 401)

@@ -6,12 +6,13 @@ import math
 import shutil
 import socket
 import ssl
+import struct
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import SLOW, Server, metric, parse_metrics, run_bench, scrape
+from harness import SLOW, Server, metric, parse_metrics, run_bench, scrape, wait_until
 from tls_material import Pki
 
 QUIET = ["--log-level", "warn"]
@@ -273,6 +274,38 @@ class HostilePeerTest(unittest.TestCase):
             # is off with its socket full (main has it too, with an HTTP ?delay=), and
             # that is no part of what this test shows.
             server.kill()
+
+
+class LeavingClientTest(unittest.TestCase):
+    """A client that connects and leaves at once takes nothing with it; the server
+    must not keep a descriptor for it, stalled or not yet served as it is."""
+    CLIENTS = 200
+
+    def leave(self, server, url, reset):
+        for _ in range(self.CLIENTS):
+            s = connect(url)
+            if reset:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+
+    def test_a_client_that_leaves_a_stall_or_accept_delay_frees_its_descriptor(self):
+        # stall_after=0 without stall_for: the client's FIN ends it; a reset ends any.
+        cases = [("stall", "stall_after=0", False), ("stall", "stall_after=0", True),
+                 ("accept_delay", "accept_delay=1m", True)]
+        for fault, keys, reset in cases:
+            with self.subTest(keys=keys, reset=reset), \
+                    Server("--listen", f"tcp://127.0.0.1:0?{keys}", *QUIET, *METRICS,
+                           expect_lines=2) as server:
+                baseline = server.fd_count()
+                self.leave(server, server.urls[0], reset)
+                # Every client was accepted and faulted: the case named was reached.
+                wait_until(lambda: metric(parse_metrics(scrape(server.urls[-1])[1]),
+                                          "echo_faulted_connections_total",
+                                          fault=fault) == self.CLIENTS,
+                           10, f"{self.CLIENTS} {fault} connections")
+                wait_until(lambda: server.fd_count() <= baseline, 10,
+                           f"the descriptors of {self.CLIENTS} gone clients closed "
+                           f"(baseline {baseline}, now {server.fd_count()})")
 
 
 if __name__ == "__main__":

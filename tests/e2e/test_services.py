@@ -233,6 +233,33 @@ class ServicesTest(unittest.TestCase):
                              "%B %d, %Y %H:%M:%S")
         self.assertLess(abs(calendar.timegm(told) - time.time()), 5)
 
+    def test_daytime_tcp_with_ncat_sending_first_is_never_reset(self):
+        # Bytes left unread at the close make the kernel answer with a reset, which
+        # ncat reports (exit 1) and which may overtake the reply (19 of 50 before).
+        for run in range(20):
+            p = subprocess.run(["ncat", *map(str, self.address("tcp", "daytime"))],
+                               input=b"hi\n", capture_output=True, timeout=10 * SLOW)
+            self.assertEqual(p.returncode, 0, f"run {run}: {p.stderr}")
+            self.assertRegex(p.stdout.decode(), DAYTIME)
+
+    def test_daytime_tcp_ends_its_side_and_reads_the_client_away(self):
+        with self.tcp("daytime") as s:
+            s.sendall(b"hello")
+            reply = recv_until_eof(s)
+            self.assertRegex(reply.decode(), DAYTIME)
+            # EOF, and the server still holds the connection: it ended only its side.
+            server_side_socket(self.server, s).close()
+            s.sendall(b"still read")
+            s.shutdown(socket.SHUT_WR)
+
+            def closed():
+                try:
+                    server_side_socket(self.server, s).close()
+                    return False
+                except AssertionError:
+                    return True
+            wait_until(closed, 5, "the server's close after the client's EOF")
+
     def test_time_tcp_with_python(self):
         with self.tcp("time") as s:
             reply = recv_until_eof(s)

@@ -204,18 +204,50 @@ TEST(ChargenApplication, StopsAtTheDrainOnceItsSendLeft) {
     EXPECT_EQ(app.failure(), "server draining");
 }
 
-TEST(OneReplyApplication, SendsItsReplyThenFinishes) {
+TEST(OneReplyApplication, SaysItsReplyThenReadsTheClientAwayUntilItsEof) {
     for (std::size_t limit : {1, 3, 100}) {
         app_driver driver{limit};
         services::one_reply_application app{bytes_of("Thursday, January 1, 1970 00:00:00-UTC\r\n")};
-        EXPECT_FALSE(app.finished());
+        EXPECT_FALSE(app.said_all());
         EXPECT_TRUE(app.failure().empty());
+        driver.give(app, "hi\n", 0);
         driver.drain(app);
         EXPECT_EQ(driver.out, "Thursday, January 1, 1970 00:00:00-UTC\r\n") << limit;
+        EXPECT_TRUE(app.said_all()) << "the worker ends the sending side here";
+        // Closing now, with the client's bytes unread, would answer them with a reset.
+        EXPECT_FALSE(app.finished());
+        ASSERT_TRUE(app.wake_at());
+        driver.give(app, "more", 1'000);
+        EXPECT_FALSE(app.finished());
+        app.on_peer_eof(2'000);
         EXPECT_TRUE(app.finished());
         EXPECT_FALSE(app.failure().empty());
         EXPECT_EQ(app.bytes_sent(), driver.out.size());
+        EXPECT_EQ(app.bytes_received(), 7U);
     }
+}
+
+TEST(OneReplyApplication, AClientThatNeverClosesIsCutOffInTimeOrBytes) {
+    using services::one_reply_application;
+    app_driver driver;
+    one_reply_application slow{bytes_of("now\r\n")};
+    driver.drain(slow, 10);
+    ASSERT_EQ(slow.wake_at(), 10 + one_reply_application::kLingerNs);
+    slow.on_timer(9 + one_reply_application::kLingerNs);
+    EXPECT_FALSE(slow.finished());
+    slow.on_timer(10 + one_reply_application::kLingerNs);
+    EXPECT_TRUE(slow.finished());
+    EXPECT_FALSE(slow.wake_at());
+
+    one_reply_application flood{bytes_of("now\r\n")};
+    driver.drain(flood, 10);
+    const std::string block(64, 'f');
+    std::uint64_t given = 0;
+    for (; !flood.finished() && given < 2 * one_reply_application::kLingerBytes; given += 64) {
+        driver.give(flood, block, 20);
+    }
+    EXPECT_TRUE(flood.finished());
+    EXPECT_EQ(given, one_reply_application::kLingerBytes);
 }
 
 TEST(ServiceAppFactory, ClockServicesReadTheWallClockFromTheContext) {
@@ -235,7 +267,7 @@ TEST(ServiceAppFactory, ClockServicesReadTheWallClockFromTheContext) {
     auto t = time.make(context);
     time_driver.drain(*t);
     EXPECT_EQ(time_driver.out.size(), 4U);
-    EXPECT_TRUE(t->finished());
+    EXPECT_TRUE(t->said_all());
 
     const services::service_app_factory discard{core::service_kind::discard};
     EXPECT_FALSE(discard.wants_context());

@@ -132,8 +132,59 @@ TEST(HttpExchange, VerdictOnALongHeadDoesNotDependOnTheReads) {
     EXPECT_EQ(r.path, "/");
 }
 
+// Two lengths that differ leave the body's end a guess (RFC 9112 6.3): refused. The
+// same length twice is one length. A Transfer-Encoding is noted at every split.
+TEST(HttpExchange, TwoDifferentLengthsAreMalformedAndTransferEncodingIsNoted) {
+    request_line twice;
+    EXPECT_EQ(parse_request_head("PUT / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
+                                 twice),
+              head_status::complete);
+    EXPECT_EQ(twice.content_length, 5U);
+    const std::string differ = "PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n";
+    for (std::size_t cut = 0; cut <= differ.size(); ++cut) {
+        request_line r;
+        const auto status = parse_request_head(std::string_view{differ}.substr(0, cut), r);
+        EXPECT_EQ(status, cut == differ.size() ? head_status::malformed : head_status::incomplete)
+            << cut;
+    }
+    const std::string chunked = "PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t cut = 0; cut <= chunked.size(); ++cut) {
+        request_line r;
+        const auto status = parse_request_head(std::string_view{chunked}.substr(0, cut), r);
+        if (cut < chunked.size()) {
+            EXPECT_EQ(status, head_status::incomplete) << cut;
+        } else {
+            EXPECT_EQ(status, head_status::complete);
+            EXPECT_TRUE(r.transfer_encoding);
+        }
+    }
+    request_line plain;
+    ASSERT_EQ(parse_request_head("GET / HTTP/1.1\r\n\r\n", plain), head_status::complete);
+    EXPECT_FALSE(plain.transfer_encoding);
+}
+
+TEST(HttpExchange, BearerSchemeIsMatchedWithoutRegardToCase) {
+    EXPECT_EQ(bearer_token("Bearer s3cret"), "s3cret");
+    EXPECT_EQ(bearer_token("bearer s3cret"), "s3cret");
+    EXPECT_EQ(bearer_token("BEARER   s3cret"), "s3cret");
+    EXPECT_EQ(bearer_token("Basic czNjcmV0"), std::nullopt);
+    EXPECT_EQ(bearer_token("Bearers3cret"), std::nullopt);
+    EXPECT_EQ(bearer_token(""), std::nullopt);
+}
+
+TEST(HttpExchange, AChallengeIsAHeaderOfItsOwn) {
+    http_response resp{401, "text/plain", "token\n", "Bearer"};
+    const auto full = serialise(resp, false);
+    EXPECT_EQ(full.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0U);
+    EXPECT_NE(full.find("\r\nWWW-Authenticate: Bearer\r\n"), std::string::npos);
+    EXPECT_EQ(serialise({200, "text/plain", "ok\n", {}}, false).find("WWW-Authenticate"),
+              std::string::npos);
+    EXPECT_EQ(serialise({411, "text/plain", "", {}}, true).rfind("HTTP/1.1 411 Length Required", 0),
+              0U);
+}
+
 TEST(HttpExchange, ResponseHasLengthAndHeadHasNoBody) {
-    http_response resp{503, "text/plain", "draining\n"};
+    http_response resp{503, "text/plain", "draining\n", {}};
     const auto full = serialise(resp, false);
     EXPECT_EQ(full.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0U);
     EXPECT_NE(full.find("Content-Length: 9\r\n"), std::string::npos);

@@ -55,6 +55,15 @@ void run_until(faulted& t, time_ns end) {
     }
 }
 
+// `n` letters from `first` on, round the alphabet: order shows in any prefix.
+std::string letters(int n, char first) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+        s += static_cast<char>(first + i % 26);
+    }
+    return s;
+}
+
 }  // namespace
 
 TEST(FaultApplication, DelayedBytesCountAgainstTheBoundAndPauseInput) {
@@ -398,4 +407,111 @@ TEST(FaultApplication, DelayedBytesCountWhileTheConnectionIsOpen) {
     EXPECT_EQ(t.factory.tallies().bytes_delayed(), 100u);
     t.app.reset();
     EXPECT_EQ(t.factory.tallies().bytes_delayed(), 100u) << "and once only";
+}
+
+// A slice of one byte with no gap opens the next slice at once: without a budget
+// per loop turn, one connection's 64 KiB would go as 65 536 sends in one turn.
+TEST(FaultApplication, OneByteSlicesYieldToTheLoopAfterTheTurnBudget) {
+    stream_faults f;
+    f.slice_average = 1;
+    faulted t{f, 64};
+    const auto sent = letters(200, 'a');
+    t.driver.give(*t.app, sent, 0);
+    t.driver.drain(*t.app, 0);
+    EXPECT_EQ(t.driver.out, sent.substr(0, fault_application::kTurnSends));
+    ASSERT_TRUE(t.app->wake_at()) << "a spent turn must ask for the next one";
+    EXPECT_EQ(*t.app->wake_at(), 1) << "the next turn's timer phase, no later";
+    time_ns now = 0;
+    int turns = 1;
+    for (; turns < 100 && t.driver.out.size() < sent.size() && t.app->wake_at(); ++turns) {
+        now = *t.app->wake_at();
+        t.app->on_timer(now);
+        const auto before = t.driver.out.size();
+        t.driver.drain(*t.app, now);
+        EXPECT_LE(t.driver.out.size() - before, fault_application::kTurnSends) << "turn " << turns;
+    }
+    EXPECT_EQ(t.driver.out, sent);
+    EXPECT_EQ(turns, static_cast<int>((sent.size() + fault_application::kTurnSends - 1) /
+                                      fault_application::kTurnSends));
+}
+
+// The same on the client's bytes: each piece handed on costs a chunk of its own,
+// so the pieces per turn are budgeted and the inner application kept to the bound.
+TEST(FaultApplication, OneByteInboundSlicesAreBudgetedAndBounded) {
+    stream_faults f;
+    f.direction = echo::core::fault_direction::in;
+    f.slice_average = 1;
+    faulted t{f, 8};
+    const auto sent = letters(200, 'A');
+    t.driver.give(*t.app, sent, 0);
+    EXPECT_LE(t.app->held_chunks(), 8u + 4u) << "the bound, plus the chunks given";
+    t.driver.drain(*t.app, 0);
+    EXPECT_LE(t.driver.out.size(), fault_application::kTurnSends);
+    EXPECT_GT(t.driver.out.size(), 0u);
+    for (int turns = 0; turns < 100 && t.driver.out.size() < sent.size() && t.app->wake_at();
+         ++turns) {
+        const auto now = *t.app->wake_at();
+        t.app->on_timer(now);
+        t.driver.drain(*t.app, now);
+        EXPECT_LE(t.app->held_chunks(), 8u + 4u);
+    }
+    EXPECT_EQ(t.driver.out, sent);
+}
+
+// A stalled or not yet served connection goes on reading (into its bound) so the
+// client's leaving is seen: else its socket would wait in CLOSE_WAIT for ever.
+TEST(FaultApplication, AStallWithoutEndReadsToItsBoundAndEndsWhenTheClientDoes) {
+    stream_faults f;
+    f.stall_after = 3;
+    faulted t{f};
+    t.driver.feed(*t.app, "abcdef", 0);
+    EXPECT_EQ(t.driver.out, "abc");
+    EXPECT_TRUE(t.app->wants_input()) << "a stalled connection must read on";
+    int pieces = 0;
+    for (; t.app->wants_input() && pieces < 100; ++pieces) {
+        t.driver.feed(*t.app, std::string(64, 'x'), kMs);
+    }
+    EXPECT_GE(pieces, 2);
+    EXPECT_FALSE(t.app->wants_input()) << "the bound holds during a stall";
+    EXPECT_LE(t.app->held_chunks(), 5u);
+    EXPECT_EQ(t.driver.out, "abc") << "nothing leaves during the stall";
+    EXPECT_FALSE(t.app->finished());
+    t.app->on_peer_eof(2 * kMs);
+    t.driver.drain(*t.app, 2 * kMs);
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_FALSE(t.app->resets());
+    EXPECT_EQ(t.driver.out, "abc");
+}
+
+TEST(FaultApplication, ABoundedStallKeepsTheClientsEofUntilItEnds) {
+    stream_faults f;
+    f.stall_after = 0;
+    f.stall_for = 1s;
+    faulted t{f};
+    EXPECT_TRUE(t.app->wants_input());
+    t.driver.feed(*t.app, "late", 0);
+    t.app->on_peer_eof(kMs);
+    EXPECT_FALSE(t.app->finished()) << "stall_for says how long it lasts";
+    ASSERT_EQ(t.app->wake_at(), 1'000 * kMs);
+    t.app->on_timer(1'000 * kMs);
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_EQ(t.app->failure(), "fault_stall");
+    EXPECT_EQ(t.driver.out, "");
+}
+
+TEST(FaultApplication, AcceptDelayReadsAheadAndServesWhatCameWithTheEof) {
+    stream_faults f;
+    f.accept_delay = 100ms;
+    faulted t{f};
+    EXPECT_TRUE(t.app->wants_input()) << "accept_delay must read on";
+    t.driver.feed(*t.app, "early", 0);
+    EXPECT_EQ(t.driver.out, "");
+    t.app->on_peer_eof(kMs);
+    EXPECT_FALSE(t.app->finished()) << "the client's EOF is kept until the delay ends";
+    ASSERT_EQ(t.app->wake_at(), 100 * kMs);
+    t.app->on_timer(100 * kMs);
+    t.driver.drain(*t.app, 100 * kMs);
+    EXPECT_EQ(t.driver.out, "early");
+    EXPECT_TRUE(t.app->finished());
+    EXPECT_TRUE(t.app->failure().empty());
 }

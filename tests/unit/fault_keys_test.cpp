@@ -171,13 +171,22 @@ TEST(AdminApi, RefusalsSayWhy) {
     EXPECT_EQ(f.api.handle(request("PUT", "/listeners/3/faults"), "{}", "p").status, 404);
     EXPECT_EQ(f.api.handle(request("POST", "/listeners/0/faults"), "{}", "p").status, 405);
     EXPECT_EQ(f.api.handle(request("GET", "/nothing"), "", "p").status, 404);
+    // A key the client made up is quoted on one line: no control byte of it passes.
+    r = f.api.handle(request("PUT", "/listeners/0/faults"),
+                     R"({"x\r\nSet-Cookie: y\u0000":"1"})", "p");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body, "unknown fault key 'x\\x0d\\x0aSet-Cookie: y\\x00'\n");
 }
 
 TEST(AdminApi, ATokenIsRequiredWhenSet) {
     admin_fixture f{"s3cret"};
-    EXPECT_EQ(f.api.handle(request("GET", "/listeners"), "", "p").status, 401);
+    const auto refused = f.api.handle(request("GET", "/listeners"), "", "p");
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.www_authenticate, "Bearer") << "a 401 says which scheme it wants";
     EXPECT_EQ(f.api.handle(request("GET", "/listeners", "Bearer s3cre"), "", "p").status, 401);
     EXPECT_EQ(f.api.handle(request("GET", "/listeners", "Bearer s3cret!"), "", "p").status, 401);
     EXPECT_EQ(f.api.handle(request("GET", "/listeners", "Basic s3cret"), "", "p").status, 401);
     EXPECT_EQ(f.api.handle(request("GET", "/listeners", "Bearer s3cret"), "", "p").status, 200);
+    EXPECT_EQ(f.api.handle(request("GET", "/listeners", "bearer s3cret"), "", "p").status, 200)
+        << "the scheme's name is matched without regard to case (RFC 9110 11.1)";
 }

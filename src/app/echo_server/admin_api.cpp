@@ -5,6 +5,7 @@
 
 #include "core/ip_text.hpp"
 #include "core/log_event.hpp"
+#include "core/log_safe.hpp"
 #include "net/setup_error.hpp"
 
 #include <openssl/crypto.h>
@@ -24,8 +25,10 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr std::string_view kDatagramAppliesTo = R"("every datagram from the next batch on")";
 
-core::http_response text(int status, std::string body) {
-    return {status, "text/plain; charset=utf-8", std::move(body) + "\n"};
+// Bodies quote what the client sent (an unknown key, a bad value) on one line:
+// control bytes escaped, so a key cannot forge lines of the answer.
+core::http_response text(int status, std::string_view body) {
+    return {status, "text/plain; charset=utf-8", core::one_line(body) + "\n", {}};
 }
 
 // %XX decoded; a stray '%' stays as it is (then no listener has that name).
@@ -81,10 +84,7 @@ bool admin_api::authorised(const core::request_line& req) const {
     if (token_.empty()) {
         return true;  // loopback only, checked at bind
     }
-    constexpr std::string_view kBearer = "Bearer ";
-    const std::string_view given = std::string_view{req.authorization}.starts_with(kBearer)
-                                       ? std::string_view{req.authorization}.substr(kBearer.size())
-                                       : std::string_view{};
+    const std::string_view given = core::bearer_token(req.authorization).value_or("");
     // Digests of equal length, compared in constant time: neither the token's bytes
     // nor its length show in the time an answer takes.
     unsigned char a[SHA256_DIGEST_LENGTH];
@@ -124,13 +124,15 @@ admin_listener* admin_api::find(std::string_view name) {
 core::http_response admin_api::handle(const core::request_line& req, std::string_view body,
                                       const std::string& peer) {
     if (!authorised(req)) {
-        return text(401, "a bearer token is required (Authorization: Bearer TOKEN)");
+        auto challenge = text(401, "a bearer token is required (Authorization: Bearer TOKEN)");
+        challenge.www_authenticate = "Bearer";
+        return challenge;
     }
     if (req.path == "/listeners") {
         if (req.method != "GET" && req.method != "HEAD") {
             return text(405, "GET /listeners");
         }
-        return {200, kJson, listeners_json()};
+        return {200, kJson, listeners_json(), {}};
     }
     constexpr std::string_view kPrefix = "/listeners/";
     constexpr std::string_view kSuffix = "/faults";
@@ -145,7 +147,8 @@ core::http_response admin_api::handle(const core::request_line& req, std::string
     }
     if (req.method == "GET" || req.method == "HEAD") {
         return {200, kJson, listener_json(*l, static_cast<std::size_t>(l - listeners_.data())) +
-                                "\n"};
+                                "\n",
+                {}};
     }
     if (req.method != "PUT" && req.method != "DELETE") {
         return text(405, "GET, PUT or DELETE /listeners/NAME/faults");
@@ -195,7 +198,7 @@ core::http_response admin_api::change(admin_listener& l, core::fault_key_list ke
     json.pop_back();  // the closing brace: applies_to joins the listener's fields
     json += fmt::format(R"(,"applies_to":{}}})", applies_to);
     json += '\n';
-    return {200, kJson, std::move(json)};
+    return {200, kJson, std::move(json), {}};
 }
 
 std::string read_admin_token(const std::string& path) {

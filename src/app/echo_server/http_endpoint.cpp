@@ -179,13 +179,22 @@ void http_endpoint::on_readable(exchange& x) {
     }
     if (status == core::head_status::malformed) {
         x.unread = true;
-        answer(x, {400, "text/plain; charset=utf-8", "bad request\n"}, false);
+        answer(x, {400, "text/plain; charset=utf-8", "bad request\n", {}}, false);
+        return;
+    }
+    if (req.transfer_encoding) {
+        // 411, not 501: the client can fix it, by framing the body with a length;
+        // and a Transfer-Encoding beside a Content-Length is how requests are smuggled.
+        x.unread = true;
+        answer(x, {411, "text/plain; charset=utf-8",
+                   "send the body with Content-Length: Transfer-Encoding is not read here\n", {}},
+               req.method == "HEAD");
         return;
     }
     if (req.content_length > max_body_) {
         x.unread = true;
         answer(x, {413, "text/plain; charset=utf-8",
-                   "the body may be at most " + std::to_string(max_body_) + " bytes\n"},
+                   "the body may be at most " + std::to_string(max_body_) + " bytes\n", {}},
                req.method == "HEAD");
         return;
     }

@@ -12,6 +12,7 @@
 #include "net/unique_fd.hpp"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +70,7 @@ public:
     int attach(conn_token conn, int fd) noexcept override;
     void set_receiving(conn_token conn, bool on) noexcept override;
     void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
+    void end_sending(conn_token conn) noexcept override;
     void close(conn_token conn) noexcept override;
     void abort(conn_token conn) noexcept override;
     bool is_open(conn_token conn) const noexcept override { return conns_.find(conn) != nullptr; }
@@ -215,6 +217,12 @@ void epoll_engine::close(conn_token conn) noexcept {
     ::close(c->fd);  // also removes it from the epoll set: nobody else holds it
     *c = conn_state{};  // what is still queued for it finds nothing and is dropped
     deferred_.push_back({deferred::kind::closed, conn, 0});
+}
+
+void epoll_engine::end_sending(conn_token conn) noexcept {
+    if (const conn_state* c = conns_.find(conn)) {
+        ::shutdown(c->fd, SHUT_WR);  // best effort: a peer already gone is found by the read
+    }
 }
 
 void epoll_engine::abort(conn_token conn) noexcept {

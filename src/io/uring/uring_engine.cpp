@@ -31,6 +31,7 @@
 
 #include <liburing.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,6 +139,7 @@ public:
     int attach(conn_token conn, int fd) noexcept override;
     void set_receiving(conn_token conn, bool on) noexcept override;
     void send(conn_token conn, std::span<const std::byte> bytes) noexcept override;
+    void end_sending(conn_token conn) noexcept override;
     void close(conn_token conn) noexcept override;
     void abort(conn_token conn) noexcept override;
     bool is_open(conn_token conn) const noexcept override {
@@ -499,6 +501,14 @@ void uring_engine::close(conn_token conn) noexcept {
     const std::uint32_t i = token_index(conn);
     prep_close_cancel(i);
     settle(i);
+}
+
+// At once rather than as a queued operation: no send is in flight to overtake.
+void uring_engine::end_sending(conn_token conn) noexcept {
+    const conn_state* c = conns_.find(conn);
+    if (c != nullptr && !c->closing) {
+        ::shutdown(c->fd, SHUT_WR);  // best effort: a peer already gone is found by the read
+    }
 }
 
 void uring_engine::abort(conn_token conn) noexcept {
