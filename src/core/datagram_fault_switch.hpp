@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/datagram_faults.hpp"
+#include "core/locked_shared.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -18,11 +19,11 @@ public:
         : faults_(std::move(faults)) {}
 
     // null: no faults.
-    void replace(std::shared_ptr<const datagram_faults> faults) noexcept {
+    void replace(std::shared_ptr<const datagram_faults> faults) {
         faults_.store(std::move(faults));
         version_.fetch_add(1, std::memory_order_release);
     }
-    [[nodiscard]] std::shared_ptr<const datagram_faults> faults() const noexcept {
+    [[nodiscard]] std::shared_ptr<const datagram_faults> faults() const {
         return faults_.load();
     }
     [[nodiscard]] std::uint64_t version() const noexcept {
@@ -30,7 +31,7 @@ public:
     }
 
 private:
-    std::atomic<std::shared_ptr<const datagram_faults>> faults_;
+    locked_shared<const datagram_faults> faults_;
     std::atomic<std::uint64_t> version_{0};
 };
 

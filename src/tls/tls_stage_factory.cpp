@@ -15,13 +15,13 @@ tls_stage_factory::tls_stage_factory(core::tls_settings settings, std::string ur
 
 std::unique_ptr<pipeline::stage> tls_stage_factory::make(
     core::chunk_pool& pool, const std::optional<core::peer_address>& /*peer*/) const noexcept {
-    return tls_stage::make(current_.load(std::memory_order_acquire), pool);
+    return tls_stage::make(current_.load(), pool);
 }
 
 std::vector<std::string> tls_stage_factory::reload(std::vector<std::string>& warnings) {
     auto fresh = tls_context::load(settings_, url_, keys_, warnings);
     auto serials = fresh->serials();
-    current_.store(std::move(fresh), std::memory_order_release);
+    current_.store(std::move(fresh));
     return serials;
 }
 

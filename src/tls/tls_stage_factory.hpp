@@ -3,12 +3,12 @@
 // with, new ones get the newest.
 #pragma once
 
+#include "core/locked_shared.hpp"
 #include "core/tls_settings.hpp"
 #include "pipeline/recipe.hpp"
 #include "tls/tls_context.hpp"
 #include "tls/ticket_keys.hpp"
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,7 +40,7 @@ private:
     core::tls_settings settings_;
     std::string url_;
     std::shared_ptr<ticket_keys> keys_;  // kept across reloads: tickets stay valid
-    std::atomic<std::shared_ptr<const tls_context>> current_;
+    core::locked_shared<const tls_context> current_;
 };
 
 }  // namespace echo::tls
