@@ -117,6 +117,9 @@ void fault_application::on_received(core::chunk_ptr bytes, time_ns now) noexcept
     if (!bytes || bytes->size() == 0) {
         return;
     }
+    if (cut() == shaper_cut::stall) {
+        return;  // nothing leaves after a stall begins: dropped, so reading goes on
+    }
     if (in_shaper_) {
         in_shaper_->enter(bytes->size(), now);
     }
@@ -268,12 +271,20 @@ void fault_application::on_sent(std::size_t n, time_ns now) noexcept {
 }
 
 bool fault_application::wants_input() const noexcept {
-    if (refused_ || peer_eof_ || in_.count() >= max_chunks_ ||
+    if (refused_ || peer_eof_) {
+        return false;
+    }
+    // A stall reads on and drops what comes (on_received), with no bound to fill: a
+    // client's EOF or reset is then seen however much it sent before leaving.
+    if (cut() == shaper_cut::stall) {
+        return true;
+    }
+    if (in_.count() >= max_chunks_ ||
         (in_shaper_ && in_shaper_->full())) {
         return false;
     }
     if (!serving()) {
-        return true;  // held in in_, so the client's leaving is seen (accept_delay, stall)
+        return true;  // held in in_, so the client's leaving is seen (accept_delay)
     }
     if (out_shaper_ && (out_.count() >= max_chunks_ || out_shaper_->full())) {
         return false;

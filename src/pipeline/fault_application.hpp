@@ -30,12 +30,13 @@
 
 namespace echo::pipeline {
 
-// Descriptors: during accept_delay and a stall it goes on reading the client into
-// its held input, up to the same bound, so a client that leaves is seen to leave: a
-// reset closes the connection at once (the worker's read fails), and so does an EOF
-// during a stall without stall_for; an EOF during accept_delay or a bounded stall
-// is acted on afterwards, as before. A client that fills the bound first is paused
-// and holds its own socket open as long as the server's.
+// Descriptors: a stall goes on reading the client and drops what it reads (nothing
+// leaves after a stall begins), with no bound to fill, so a client that leaves is
+// always seen to leave: a reset closes the connection at once (the worker's read
+// fails), and so does an EOF during a stall without stall_for; one during a bounded
+// stall ends it at stall_for, as before. During accept_delay it reads the client into
+// its held input, up to the bound below, and acts on an EOF once serving; a client
+// that fills the bound first holds the descriptor until the delay (capped) ends.
 // Memory: the bytes it holds are pool chunks counted in held_chunks(), and it takes
 // no more from the inner application (or the client) while it holds the worker's
 // bound (context.max_chunks), so a peer sending into a long delay is paused with at

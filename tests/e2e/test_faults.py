@@ -281,23 +281,29 @@ class LeavingClientTest(unittest.TestCase):
     must not keep a descriptor for it, stalled or not yet served as it is."""
     CLIENTS = 200
 
-    def leave(self, server, url, reset):
+    def leave(self, server, url, reset, sent):
         for _ in range(self.CLIENTS):
             s = connect(url)
+            if sent:
+                s.sendall(b"s" * sent)
             if reset:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
 
     def test_a_client_that_leaves_a_stall_or_accept_delay_frees_its_descriptor(self):
         # stall_after=0 without stall_for: the client's FIN ends it; a reset ends any.
-        cases = [("stall", "stall_after=0", False), ("stall", "stall_after=0", True),
-                 ("accept_delay", "accept_delay=1m", True)]
-        for fault, keys, reset in cases:
-            with self.subTest(keys=keys, reset=reset), \
+        # A stall reads on however much the client sent before leaving: 200 KB is
+        # three times --max-buffer, which a bounded read-ahead would fill and stop at.
+        cases = [("stall", "stall_after=0", False, 0), ("stall", "stall_after=0", True, 0),
+                 ("stall", "stall_after=0", False, 200_000),
+                 ("stall", "stall_after=0", True, 200_000),
+                 ("accept_delay", "accept_delay=1m", True, 0)]
+        for fault, keys, reset, sent in cases:
+            with self.subTest(keys=keys, reset=reset, sent=sent), \
                     Server("--listen", f"tcp://127.0.0.1:0?{keys}", *QUIET, *METRICS,
                            expect_lines=2) as server:
                 baseline = server.fd_count()
-                self.leave(server, server.urls[0], reset)
+                self.leave(server, server.urls[0], reset, sent)
                 # Every client was accepted and faulted: the case named was reached.
                 wait_until(lambda: metric(parse_metrics(scrape(server.urls[-1])[1]),
                                           "echo_faulted_connections_total",
