@@ -2,6 +2,7 @@
 // ignored: a test suite that asked for ?status=503 must not pass on a 200.
 #include "core/http_echo_controls.hpp"
 
+#include "core/http_field_text.hpp"
 #include "core/quantity_text.hpp"
 #include "core/whole_number.hpp"
 
@@ -36,16 +37,6 @@ bool is_token(std::string_view s) {
     return true;
 }
 
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // The headers the echo writes itself: a client setting them would break framing.
 bool reserved(std::string_view name) {
     for (const auto* r : {"Content-Length", "Transfer-Encoding", "Connection", "Content-Type"}) {
@@ -64,7 +55,7 @@ std::optional<int> status_value(std::string_view v) {
 void take_set_header(std::string_view value, echo_controls& out) {
     const auto colon = value.find(':');
     const auto name = value.substr(0, colon);
-    const auto text = colon == std::string_view::npos ? std::string_view{} : trimmed(value.substr(colon + 1));
+    const auto text = colon == std::string_view::npos ? std::string_view{} : without_ows(value.substr(colon + 1));
     if (colon == std::string_view::npos || !is_token(name)) {
         out.error = "X-Echo-Set-Header must be 'Name: value' with a token for a name";
         return;

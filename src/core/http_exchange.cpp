@@ -3,6 +3,8 @@
 // HTTP is refused early instead of read to the limit.
 #include "core/http_exchange.hpp"
 
+#include "core/http_field_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -42,24 +44,6 @@ bool is_token(std::string_view s) {
     return true;
 }
 
-bool same_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // The header lines between the request line and the blank line.
 bool read_headers(std::string_view lines, request_line& out) {
     bool has_length = false;
@@ -72,10 +56,10 @@ bool read_headers(std::string_view lines, request_line& out) {
             return false;
         }
         const auto name = line.substr(0, colon);
-        const auto value = trimmed(line.substr(colon + 1));
-        if (same_name(name, "authorization")) {
+        const auto value = without_ows(line.substr(colon + 1));
+        if (equals_ignoring_case(name, "authorization")) {
             out.authorization = std::string{value};
-        } else if (same_name(name, "content-length")) {
+        } else if (equals_ignoring_case(name, "content-length")) {
             std::size_t length = 0;
             const auto* last = value.data() + value.size();
             const auto [ptr, ec] = std::from_chars(value.data(), last, length);
@@ -85,7 +69,7 @@ bool read_headers(std::string_view lines, request_line& out) {
             }
             has_length = true;
             out.content_length = length;
-        } else if (same_name(name, "transfer-encoding")) {
+        } else if (equals_ignoring_case(name, "transfer-encoding")) {
             out.transfer_encoding = true;
         }
     }
@@ -131,10 +115,10 @@ head_status parse_request_head(std::string_view all_received, request_line& out)
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {
     const auto space = authorization.find(' ');
-    if (space == std::string_view::npos || !same_name(authorization.substr(0, space), "bearer")) {
+    if (space == std::string_view::npos || !equals_ignoring_case(authorization.substr(0, space), "bearer")) {
         return std::nullopt;
     }
-    return trimmed(authorization.substr(space));
+    return without_ows(authorization.substr(space));
 }
 
 std::string serialise(const http_response& r, bool head_only) {

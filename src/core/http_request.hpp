@@ -3,6 +3,8 @@
 // listener's body_limit only its size and SHA-256), and when its parts arrived.
 #pragma once
 
+#include "core/http_field_text.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -39,7 +41,5 @@ struct http_request {
     // The first header of that name (ASCII case-insensitive), or null.
     [[nodiscard]] const http_header* find(std::string_view name) const noexcept;
 };
-
-[[nodiscard]] bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace echo::core
