@@ -205,6 +205,11 @@ void fault_application::deliver_in() noexcept {
     // Cut on the client's bytes (faults_dir=in), the application sees its input end
     // there, and answers what it had before the connection ends.
     const auto c = cut();
+    // Nothing leaves once a stall begins: what still waits in in_ goes with it, so the
+    // worker's bound on held chunks cannot stop the reading that sees the client leave.
+    if (c == shaper_cut::stall) {
+        in_.clear();
+    }
     const bool input_cut = !out_shaper_ && (c == shaper_cut::close || c == shaper_cut::reset);
     if (((peer_eof_ && in_.empty()) || input_cut) && !inner_told_eof_ && !refused_ &&
         now_ >= serving_at_) {
@@ -361,6 +366,11 @@ std::optional<time_ns> fault_application::wake_at() const noexcept {
 }
 
 std::size_t fault_application::held_chunks() const noexcept {
+    // During a stall what it holds can no longer grow (what it reads is dropped), and
+    // the worker, which stops reading at its bound, must read on to see the client leave.
+    if (cut() == shaper_cut::stall) {
+        return 0;
+    }
     return inner_->held_chunks() + in_.count() + out_.count();
 }
 

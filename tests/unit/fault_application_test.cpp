@@ -483,6 +483,27 @@ TEST(FaultApplication, AStallWithoutEndReadsOnDroppingAndEndsWhenTheClientDoes) 
     EXPECT_EQ(t.driver.out, "abc");
 }
 
+// faults_dir=in with a delay: bytes still held when the stall begins must not keep
+// the worker from reading (its bound counts held chunks), or a client that leaves
+// is never seen to leave.
+TEST(FaultApplication, AStallOnTheInputDropsWhatItStillHeld) {
+    stream_faults f;
+    f.direction = echo::core::fault_direction::in;
+    f.delay = 300ms;
+    f.stall_after = 10;
+    faulted t{f};
+    for (int i = 0; t.app->wants_input() && i < 100; ++i) {
+        t.driver.feed(*t.app, std::string(64, 'i'), 0);
+    }
+    EXPECT_GE(t.app->held_chunks(), 4u) << "the delay holds the client's bytes to the bound";
+    run_until(t, 1'000 * kMs);
+    EXPECT_EQ(t.app->held_chunks(), 0u) << "nothing a stall holds counts against the bound";
+    EXPECT_TRUE(t.app->wants_input()) << "so reading goes on";
+    t.app->on_peer_eof(1'001 * kMs);
+    t.driver.drain(*t.app, 1'001 * kMs);
+    EXPECT_TRUE(t.app->finished()) << "and the client's leaving ends it";
+}
+
 TEST(FaultApplication, ABoundedStallKeepsTheClientsEofUntilItEnds) {
     stream_faults f;
     f.stall_after = 0;
